@@ -1,0 +1,84 @@
+/* rdblens: shared vocabulary of every layer: statuses, the error record,
+ * borrowed byte strings.
+ *
+ * Conventions (see docs in README):
+ * - calls return rdbl_status: 0 is success, negative values are errors;
+ * - the first error wins: later failures never overwrite a filled rdbl_error;
+ * - strings are {ptr,len}, never assumed NUL-terminated, and borrowed unless
+ *   a function's contract says otherwise. */
+#ifndef RDBLENS_COMMON_H
+#define RDBLENS_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RDBL_VERSION_STRING "0.1.0"
+
+/* X(name, value, description). Values are pinned: they are part of the ABI. */
+#define RDBL_STATUS_LIST(X)                                                   \
+    X(OK, 0, "success")                                                       \
+    X(TRUNCATED, -1, "input ends before the record is complete")              \
+    X(CORRUPT, -2, "input is malformed")                                      \
+    X(UNSUPPORTED, -3, "input uses a format this version cannot decode")      \
+    X(IO, -4, "input could not be read")                                      \
+    X(NOMEM, -5, "out of memory")                                             \
+    X(CHECKSUM, -6, "checksum mismatch")                                      \
+    X(ABORTED, -7, "a callback asked to stop with an error")                  \
+    X(USAGE, -8, "invalid argument")
+
+typedef enum rdbl_status {
+#define RDBL__ST(name, value, text) RDBL_##name = value,
+    RDBL_STATUS_LIST(RDBL__ST)
+#undef RDBL__ST
+} rdbl_status;
+
+/* Human text for a status ("input is malformed"). Never NULL. */
+const char *rdbl_strerror(rdbl_status st);
+/* Short name for a status ("CORRUPT"). Never NULL. */
+const char *rdbl_status_name(rdbl_status st);
+
+/* The first error of an operation. Filled by the callee, owned by the caller. */
+typedef struct rdbl_error {
+    rdbl_status code;  /* RDBL_OK when nothing failed */
+    uint64_t offset;   /* decompressed byte offset of the failing item */
+    int rdb_type;      /* RDB type byte of the key being read, -1 if none */
+    char key[64];      /* the key being read, escaped and shortened; "" if none */
+    char where[64];    /* the phase: "header", "hash listpack", "stream PEL"... */
+    char msg[160];     /* what was expected */
+} rdbl_error;
+
+/* A borrowed byte string. */
+typedef struct rdbl_str {
+    const uint8_t *ptr;
+    size_t len;
+} rdbl_str;
+
+/* One element of a collection (a list item, a member, a field or value).
+ * Either bytes, or an integer that the RDB stored as an integer (int-encoded
+ * string, ziplist/listpack/intset integer). For integers, ptr is NULL and len
+ * is the length of the integer's decimal text, so consumers that only need
+ * lengths never have to format it. */
+typedef struct rdbl_item {
+    const uint8_t *ptr; /* NULL when is_int */
+    size_t len;         /* byte length (decimal text length when is_int) */
+    int64_t ival;       /* the value when is_int */
+    bool is_int;
+} rdbl_item;
+
+/* Writes the decimal text of an integer item or copies a byte item into buf
+ * (no NUL added). Returns the number of bytes the item has; writes at most
+ * cap bytes. */
+size_t rdbl_item_text(const rdbl_item *it, char *buf, size_t cap);
+
+/* Number of decimal characters of v ("-12" is 3). */
+size_t rdbl_i64_textlen(int64_t v);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,91 @@
+/* rdblens: byte sources.
+ *
+ * A source turns a file, a descriptor, a memory buffer or a caller's read
+ * function into a stream of *decompressed* RDB bytes. The first bytes of the
+ * input decide the decoder: plain RDB ("REDIS"/"VALKEY" magic), gzip
+ * (1f 8b), LZ4 frame (04 22 4d 18), zstd (28 b5 2f fd) or Valkey's "VKCS"
+ * envelope (an LZ4 frame behind an 8-byte header).
+ *
+ * The source never holds the whole input: it keeps one window of bytes that
+ * grows only as far as a single need() asks, and only as the bytes actually
+ * arrive (a corrupt length can never make it allocate ahead of the data).
+ *
+ * Streaming contract (as lz4frame's): need() makes bytes available, consume()
+ * releases them; bytes not consumed are presented again by the next need().
+ * After an error the source is dead: every later call repeats the error. */
+#ifndef RDBLENS_SOURCE_H
+#define RDBLENS_SOURCE_H
+
+#include "rdblens/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RDBL_COMPRESSION_LIST(X)                                              \
+    X(NONE, 0, "none")                                                        \
+    X(GZIP, 1, "gzip")                                                        \
+    X(LZ4, 2, "lz4")                                                          \
+    X(ZSTD, 3, "zstd")                                                        \
+    X(VKCS, 4, "vkcs-lz4")
+
+typedef enum rdbl_compression {
+#define RDBL__C(name, value, text) RDBL_COMP_##name = value,
+    RDBL_COMPRESSION_LIST(RDBL__C)
+#undef RDBL__C
+} rdbl_compression;
+
+/* "none", "gzip", "lz4", "zstd", "vkcs-lz4". Never NULL. */
+const char *rdbl_compression_name(rdbl_compression c);
+
+typedef struct rdbl_source rdbl_source;
+
+/* A caller-supplied reader: fill up to cap bytes into buf.
+ * @return bytes written (0 = end of input), or -1 on error (errno kept). */
+typedef long (*rdbl_read_fn)(void *user, void *buf, size_t cap);
+
+typedef struct rdbl_source_opts {
+    size_t read_size; /* bytes asked of the input per read; 0 = default (1 MiB) */
+    bool threaded;    /* decompress in a second thread when the input is compressed */
+} rdbl_source_opts;
+
+/* Opens a file read-only ("-" is standard input). opts may be NULL.
+ * @return RDBL_OK and *out, or RDBL_IO with err filled. */
+rdbl_status rdbl_source_open_file(rdbl_source **out, const char *path,
+                                  const rdbl_source_opts *opts, rdbl_error *err);
+/* Reads from an open descriptor; the source does not close it. */
+rdbl_status rdbl_source_open_fd(rdbl_source **out, int fd,
+                                const rdbl_source_opts *opts, rdbl_error *err);
+/* Reads from memory. The buffer is borrowed: it must outlive the source. */
+rdbl_status rdbl_source_open_mem(rdbl_source **out, const void *buf, size_t len,
+                                 const rdbl_source_opts *opts, rdbl_error *err);
+/* Reads through a caller's function; user is passed back unchanged. */
+rdbl_status rdbl_source_open_reader(rdbl_source **out, rdbl_read_fn fn, void *user,
+                                    const rdbl_source_opts *opts, rdbl_error *err);
+void rdbl_source_free(rdbl_source *s);
+
+/* Makes at least n contiguous bytes available from the current position.
+ * OUT: *p points at them, *avail is how many are available (>= n on success;
+ *      may be more: everything already buffered).
+ * @return RDBL_OK; RDBL_TRUNCATED when the input ends first (*p/*avail then
+ *         describe what there is); RDBL_IO, RDBL_CORRUPT (a compressed
+ *         stream is damaged) or RDBL_NOMEM with err filled.
+ * The pointer stays valid until the next need()/consume()/free. */
+rdbl_status rdbl_source_need(rdbl_source *s, size_t n, const uint8_t **p,
+                             size_t *avail, rdbl_error *err);
+/* Releases n bytes (n <= the last avail). */
+void rdbl_source_consume(rdbl_source *s, size_t n);
+
+/* Decompressed offset of the current position. */
+uint64_t rdbl_source_offset(const rdbl_source *s);
+/* Bytes read from the underlying input so far (compressed bytes for a
+ * compressed input): what a progress bar compares with input_size. */
+uint64_t rdbl_source_input_consumed(const rdbl_source *s);
+/* Size of the underlying input when known (regular files, memory), else 0. */
+uint64_t rdbl_source_input_size(const rdbl_source *s);
+rdbl_compression rdbl_source_compression(const rdbl_source *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,93 @@
+/* Inner blob decoders: ziplist, listpack, intset, zipmap, LZF.
+ *
+ * Each decoder is a pure function over a borrowed (ptr, len): no I/O, no
+ * allocation. validate() checks the whole blob (header, every entry's
+ * bounds, back-lengths/prev-lengths, terminator, counts) and must be called
+ * before the iterator, which then trusts the blob. Errors carry an offset
+ * relative to the blob's first byte; the parser adds the blob's position.
+ *
+ * Layouts: ../shared/docs/rdb-format.md §6 (redis src/listpack.c,
+ * src/ziplist.c, src/intset.c, src/zipmap.c are the ground truth). */
+#ifndef RDBL_PARSER_BLOB_H
+#define RDBL_PARSER_BLOB_H
+
+#include "internal.h"
+
+typedef struct rdbl__berr {
+    size_t offset;     /* relative to the blob start */
+    char msg[120];
+} rdbl__berr;
+
+typedef struct rdbl__blob_info {
+    uint64_t count;       /* entries (for zipmaps: fields + values, i.e. 2 per pair) */
+    uint64_t largest;     /* largest entry length (ints: decimal text length) */
+    uint64_t value_bytes; /* sum of entry lengths (ints: decimal text length) */
+} rdbl__blob_info;
+
+/* ---- listpack (§6.2) ---- */
+rdbl_status rdbl__lp_validate(const uint8_t *lp, size_t len, rdbl__blob_info *info,
+                              rdbl__berr *e);
+/* Header count (num_elements), or UINT32_MAX when the header says 65535. */
+uint32_t rdbl__lp_header_count(const uint8_t *lp, size_t len);
+typedef struct rdbl__lp_iter {
+    const uint8_t *p;   /* next entry */
+    const uint8_t *end; /* the 0xFF terminator */
+} rdbl__lp_iter;
+void rdbl__lp_iter_init(rdbl__lp_iter *it, const uint8_t *lp, size_t len);
+/* Next entry of a *validated* listpack. Returns false at the end. */
+bool rdbl__lp_next(rdbl__lp_iter *it, rdbl_item *out);
+
+/* ---- ziplist (§6.1) ---- */
+rdbl_status rdbl__zl_validate(const uint8_t *zl, size_t len, rdbl__blob_info *info,
+                              rdbl__berr *e);
+typedef struct rdbl__zl_iter {
+    const uint8_t *p;
+    const uint8_t *end;
+} rdbl__zl_iter;
+void rdbl__zl_iter_init(rdbl__zl_iter *it, const uint8_t *zl, size_t len);
+bool rdbl__zl_next(rdbl__zl_iter *it, rdbl_item *out);
+
+/* ---- intset (§6.3) ---- (info->count = members) */
+rdbl_status rdbl__is_validate(const uint8_t *is, size_t len, rdbl__blob_info *info,
+                              rdbl__berr *e);
+typedef struct rdbl__is_iter {
+    const uint8_t *p;
+    uint32_t width, left;
+} rdbl__is_iter;
+void rdbl__is_iter_init(rdbl__is_iter *it, const uint8_t *is, size_t len);
+bool rdbl__is_next(rdbl__is_iter *it, rdbl_item *out);
+
+/* ---- zipmap (§6.4) ---- yields field, value, field, value... */
+rdbl_status rdbl__zm_validate(const uint8_t *zm, size_t len, rdbl__blob_info *info,
+                              rdbl__berr *e);
+typedef struct rdbl__zm_iter {
+    const uint8_t *p;
+    const uint8_t *end;
+    bool want_value;
+} rdbl__zm_iter;
+void rdbl__zm_iter_init(rdbl__zm_iter *it, const uint8_t *zm, size_t len);
+bool rdbl__zm_next(rdbl__zm_iter *it, rdbl_item *out);
+
+/* ---- LZF (§3.2) ---- */
+/* Decompresses exactly ulen bytes. RDBL_CORRUPT if the data is malformed or
+ * does not produce exactly ulen bytes. */
+rdbl_status rdbl__lzf_decompress(const uint8_t *in, size_t clen, uint8_t *out, size_t ulen,
+                                 rdbl__berr *e);
+
+/* Incremental LZF decoder for values too big to hold at once: feed the
+ * compressed bytes in any pieces; output comes out in pieces, with the 8 KiB
+ * history kept internally. */
+typedef struct rdbl__lzf_stream rdbl__lzf_stream;
+rdbl__lzf_stream *rdbl__lzf_stream_new(uint64_t ulen);
+void rdbl__lzf_stream_free(rdbl__lzf_stream *z);
+/* Decodes from in[0..inlen). Calls emit(ud, bytes, n) for each produced piece
+ * (pieces of at most 64 KiB). *consumed tells how much input was used (all of
+ * it unless an error or the end of output). emit returning non-zero stops
+ * and is returned. At the end of the compressed data call finish(), which
+ * checks that exactly ulen bytes came out. */
+typedef int (*rdbl__lzf_emit)(void *ud, const uint8_t *p, size_t n);
+int rdbl__lzf_stream_feed(rdbl__lzf_stream *z, const uint8_t *in, size_t inlen,
+                          rdbl__lzf_emit emit, void *ud, rdbl__berr *e);
+rdbl_status rdbl__lzf_stream_finish(rdbl__lzf_stream *z, rdbl__berr *e);
+
+#endif

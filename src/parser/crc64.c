@@ -1,0 +1,2 @@
+/* crc64: to be written */
+#include "parser/blob.h"

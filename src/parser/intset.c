@@ -1,0 +1,2 @@
+/* intset: to be written */
+#include "parser/blob.h"

@@ -1,0 +1,2 @@
+/* listpack: to be written */
+#include "parser/blob.h"

@@ -1,0 +1,2 @@
+/* lzf: to be written */
+#include "parser/blob.h"

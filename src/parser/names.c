@@ -1,0 +1,2 @@
+/* names: to be written */
+#include "parser/blob.h"

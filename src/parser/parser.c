@@ -1,0 +1,2 @@
+/* parser: to be written */
+#include "parser/blob.h"

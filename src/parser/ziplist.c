@@ -1,0 +1,2 @@
+/* ziplist: to be written */
+#include "parser/blob.h"

@@ -1,0 +1,2 @@
+/* zipmap: to be written */
+#include "parser/blob.h"

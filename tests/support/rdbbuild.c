@@ -1,0 +1,2 @@
+/* synthetic RDB builder */
+#include "rdbbuild.h"

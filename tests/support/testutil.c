@@ -1,0 +1,2 @@
+/* test helpers */
+#include "testutil.h"
