@@ -139,7 +139,7 @@ typedef struct rdbl_key_stats {
     uint64_t elements;        /* strings 1; items, members, fields; stream entries (live) */
     uint64_t rdb_bytes;       /* bytes of the whole record in the (decompressed) file */
     uint64_t value_bytes;     /* string length, or sum of element lengths (ints as text) */
-    uint64_t largest_element; /* bytes of the largest element (for hashes: field + value) */
+    uint64_t largest_element; /* bytes of the largest single element (member, field or value) */
     uint64_t fields_with_ttl; /* hash fields that carry a TTL */
     int64_t min_field_expire_ms; /* smallest field TTL, -1 if none */
     uint64_t blobs;           /* inner blobs (quicklist nodes, stream nodes...) */

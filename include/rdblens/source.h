@@ -67,7 +67,7 @@ void rdbl_source_free(rdbl_source *s);
 /* Makes at least n contiguous bytes available from the current position.
  * OUT: *p points at them, *avail is how many are available (>= n on success;
  *      may be more: everything already buffered).
- * @return RDBL_OK; RDBL_TRUNCATED when the input ends first (*p/*avail then
+ * @return RDBL_OK; RDBL_TRUNCATED when the input ends first (*p and *avail then
  *         describe what there is); RDBL_IO, RDBL_CORRUPT (a compressed
  *         stream is damaged) or RDBL_NOMEM with err filled.
  * The pointer stays valid until the next need()/consume()/free. */

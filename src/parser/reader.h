@@ -1,0 +1,157 @@
+/* The parser's private state and its byte-reading primitives.
+ *
+ * The parser reads through a window onto the source: [win, lim) are bytes the
+ * source has made available, cur the read position. Bytes before cur are
+ * released to the source (and fed to the CRC-64) at the next refill, except
+ * from `hold` on: a caller that needs an earlier item to stay addressable
+ * (a hash field while its value is read) sets hold, and items it keeps are
+ * recorded by absolute offset (pitem) and re-resolved after reading.
+ *
+ * Every primitive returns rdbl_status; the first error fills P->err with the
+ * offset, the phase (P->where), the key being read and the RDB type. */
+#ifndef RDBL_PARSER_READER_H
+#define RDBL_PARSER_READER_H
+
+#include "internal.h"
+#include "parser/blob.h"
+#include "rdblens/parser.h"
+#include "rdblens/source.h"
+
+#define RDBL__SCRATCH_SLOTS 3
+
+typedef struct rdbl__buf {
+    uint8_t *p;
+    size_t len, cap;
+} rdbl__buf;
+
+typedef struct rdbl__p {
+    rdbl_source *src;
+    const rdbl_events *ev;
+    void *user;
+    rdbl_error *err;
+    unsigned flags;
+
+    const uint8_t *win, *cur, *lim;
+    uint64_t win_off;      /* decompressed offset of win */
+    const uint8_t *hold;   /* NULL, or a position in [win, cur] to keep */
+
+    bool crc_on;
+    uint64_t crc;
+
+    rdbl_file_info fi;
+    bool dragonfly;        /* aux df-ver seen */
+    const char *where;     /* phase, for errors */
+
+    /* the key being read */
+    rdbl__buf key;
+    rdbl_key_info ki;
+    rdbl_key_stats st;
+    bool in_key;
+    bool skip;             /* the consumer said RDBL_SKIP for this key */
+
+    /* pending per-key prefixes */
+    bool pend_expire;
+    int64_t pend_expire_ms;
+    int64_t pend_idle;
+    int pend_freq;
+    uint64_t pend_offset;
+    bool pend_any;
+    uint64_t db;
+
+    rdbl__buf scratch[RDBL__SCRATCH_SLOTS]; /* decompressed strings/blobs */
+    rdbl__buf names[2];    /* stream group / consumer names */
+    rdbl__buf items;       /* stream entry field/value arrays */
+    int stop;              /* a handler returned RDBL_STOP */
+} rdbl__p;
+
+/* A string read from the input: either bytes in the window (resolve before
+ * use if the window may have moved), bytes in a scratch buffer, or an int. */
+typedef struct rdbl__pitem {
+    rdbl_item it;
+    uint64_t abs;    /* absolute offset of the bytes when inwin */
+    bool inwin;
+    bool lzf;        /* was LZF-compressed */
+    uint64_t stored; /* bytes it took in the file */
+} rdbl__pitem;
+
+/* How much of a string the caller needs. */
+enum {
+    RDBL__STR_BYTES = 0, /* the bytes (decompressed) */
+    RDBL__STR_LEN = 1,   /* only the length: LZF is not decompressed, raw bytes skipped */
+};
+
+static inline uint64_t rdbl__p_offset(const rdbl__p *P)
+{
+    return P->win_off + (uint64_t)(P->cur - P->win);
+}
+
+rdbl_status rdbl__p_fail(rdbl__p *P, rdbl_status code, uint64_t offset, const char *fmt, ...)
+    RDBL_PRINTF(4, 5);
+rdbl_status rdbl__p_refill(rdbl__p *P, size_t n);
+
+static inline rdbl_status rdbl__p_need(rdbl__p *P, size_t n)
+{
+    if (RDBL_LIKELY((size_t)(P->lim - P->cur) >= n))
+        return RDBL_OK;
+    return rdbl__p_refill(P, n);
+}
+
+static inline void rdbl__p_resolve(const rdbl__p *P, rdbl__pitem *x)
+{
+    if (x->inwin)
+        x->it.ptr = P->win + (x->abs - P->win_off);
+}
+
+rdbl_status rdbl__p_u8(rdbl__p *P, uint8_t *out);
+rdbl_status rdbl__p_bytes(rdbl__p *P, void *out, size_t n);
+rdbl_status rdbl__p_skip(rdbl__p *P, uint64_t n);
+/* A length (§3.1); special encodings are corruption here. */
+rdbl_status rdbl__p_len(rdbl__p *P, uint64_t *out);
+/* A length or a special string kind (*special = -1 for a plain length). */
+rdbl_status rdbl__p_len_or_special(rdbl__p *P, uint64_t *out, int *special);
+/* A string (§3.2) into x. slot picks the scratch buffer for LZF output. */
+rdbl_status rdbl__p_str(rdbl__p *P, rdbl__pitem *x, int slot, int mode);
+/* A string copied into buf (for names that must outlive later reads). */
+rdbl_status rdbl__p_str_copy(rdbl__p *P, rdbl__buf *buf, rdbl_item *out);
+/* A whole string that must be contiguous (a blob): decompressed when LZF. */
+rdbl_status rdbl__p_blob(rdbl__p *P, rdbl__pitem *x, int slot, bool decode);
+rdbl_status rdbl__p_i64le(rdbl__p *P, int64_t *out);
+rdbl_status rdbl__p_double_bin(rdbl__p *P, double *out);
+rdbl_status rdbl__p_double_ascii(rdbl__p *P, double *out);
+rdbl_status rdbl__p_stream_id_raw(rdbl__p *P, rdbl_stream_id *id);
+
+int rdbl__buf_reserve(rdbl__buf *b, size_t n);
+
+/* Calls a handler and turns its answer into a status: STOP sets P->stop. */
+rdbl_status rdbl__p_cb(rdbl__p *P, int rc);
+#define RDBL__CB(P, call) rdbl__p_cb((P), (call))
+#define RDBL__TRY(x)                      \
+    do {                                  \
+        rdbl_status rdbl__st_ = (x);      \
+        if (RDBL_UNLIKELY(rdbl__st_ != RDBL_OK)) \
+            return rdbl__st_;             \
+    } while (0)
+
+/* Per-type value readers (object.c, stream.c, module.c). */
+/* Sets P->ki.type/encoding from P->ki.rdb_type (collisions by magic/version). */
+rdbl_status rdbl__p_classify(rdbl__p *P);
+rdbl_status rdbl__p_value(rdbl__p *P);
+rdbl_status rdbl__p_stream(rdbl__p *P, int version);
+rdbl_status rdbl__p_module_value(rdbl__p *P, bool tagged, rdbl_str *name, int *encver,
+                                 uint64_t *payload);
+rdbl_status rdbl__p_module_tagged(rdbl__p *P);
+/* Vendor types without element events: Array, Dragonfly sketches, KeyDB cron (vendor.c). */
+rdbl_status rdbl__p_vendor_value(rdbl__p *P);
+rdbl_status rdbl__p_blob_fail(rdbl__p *P, uint64_t blob_off, const char *what,
+                              const rdbl__berr *e);
+
+/* Item bookkeeping for key statistics. */
+static inline void rdbl__p_count(rdbl__p *P, uint64_t len)
+{
+    P->st.elements++;
+    P->st.value_bytes += len;
+    if (len > P->st.largest_element)
+        P->st.largest_element = len;
+}
+
+#endif
