@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "internal.h"
 
@@ -150,4 +151,167 @@ size_t rdbl_item_text(const rdbl_item *it, char *buf, size_t cap)
     if (c)
         memcpy(buf, it->ptr, c);
     return it->len;
+}
+
+/* Length of a valid UTF-8 sequence at p (1-4), or 0 if the bytes there are
+ * not valid UTF-8 (overlongs, surrogates and values past U+10FFFF rejected). */
+static size_t utf8_seq(const uint8_t *p, size_t n)
+{
+    uint8_t c = p[0];
+    if (c < 0x80)
+        return 1;
+    size_t len;
+    uint32_t cp;
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3f);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+size_t rdbl_escape_bytes(char *out, size_t cap, const uint8_t *p, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+#define PUT(ch)                \
+    do {                       \
+        if (o + 1 < cap)       \
+            out[o] = (char)(ch); \
+        o++;                   \
+    } while (0)
+    for (size_t i = 0; i < n;) {
+        uint8_t c = p[i];
+        if (c == '\\') {
+            PUT('\\');
+            PUT('\\');
+            i++;
+            continue;
+        }
+        if (c >= 0x20 && c < 0x7f) {
+            PUT(c);
+            i++;
+            continue;
+        }
+        size_t s = (c >= 0x80) ? utf8_seq(p + i, n - i) : 0;
+        if (s) {
+            for (size_t k = 0; k < s; k++)
+                PUT(p[i + k]);
+            i += s;
+            continue;
+        }
+        PUT('\\');
+        PUT('x');
+        PUT(hex[c >> 4]);
+        PUT(hex[c & 15]);
+        i++;
+    }
+#undef PUT
+    if (cap)
+        out[o < cap ? o : cap - 1] = '\0';
+    return o;
+}
+
+char *rdbl_escape_alloc(const uint8_t *p, size_t n)
+{
+    size_t need = rdbl_escape_bytes(NULL, 0, p, n);
+    char *s = malloc(need + 1);
+    if (!s)
+        return NULL;
+    rdbl_escape_bytes(s, need + 1, p, n);
+    return s;
+}
+
+/* Redis-style glob: '*', '?', '[...]' with ranges and '^' negation, '\' escapes. */
+bool rdbl_glob_match(const uint8_t *pat, size_t plen, const uint8_t *s, size_t slen)
+{
+    size_t p = 0, i = 0;
+    size_t star_p = SIZE_MAX, star_i = 0;
+    while (i < slen) {
+        if (p < plen) {
+            uint8_t c = pat[p];
+            if (c == '*') {
+                while (p < plen && pat[p] == '*')
+                    p++;
+                if (p == plen)
+                    return true;
+                star_p = p;
+                star_i = i;
+                continue;
+            }
+            if (c == '?') {
+                p++;
+                i++;
+                continue;
+            }
+            if (c == '[') {
+                size_t q = p + 1;
+                bool neg = false, hit = false;
+                if (q < plen && pat[q] == '^') {
+                    neg = true;
+                    q++;
+                }
+                bool first = true;
+                while (q < plen && (pat[q] != ']' || first)) {
+                    first = false;
+                    if (pat[q] == '\\' && q + 1 < plen) {
+                        if (pat[q + 1] == s[i])
+                            hit = true;
+                        q += 2;
+                    } else if (q + 2 < plen && pat[q + 1] == '-' && pat[q + 2] != ']') {
+                        uint8_t lo = pat[q], hi = pat[q + 2];
+                        if (lo > hi) {
+                            uint8_t t = lo;
+                            lo = hi;
+                            hi = t;
+                        }
+                        if (s[i] >= lo && s[i] <= hi)
+                            hit = true;
+                        q += 3;
+                    } else {
+                        if (pat[q] == s[i])
+                            hit = true;
+                        q++;
+                    }
+                }
+                if (q < plen && hit != neg) {
+                    p = q + 1;
+                    i++;
+                    continue;
+                }
+            } else {
+                if (c == '\\' && p + 1 < plen)
+                    c = pat[++p];
+                if (c == s[i]) {
+                    p++;
+                    i++;
+                    continue;
+                }
+            }
+        }
+        if (star_p == SIZE_MAX)
+            return false;
+        p = star_p;
+        i = ++star_i;
+    }
+    while (p < plen && pat[p] == '*')
+        p++;
+    return p == plen;
 }

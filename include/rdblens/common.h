@@ -75,6 +75,20 @@ typedef struct rdbl_item {
  * cap bytes. */
 size_t rdbl_item_text(const rdbl_item *it, char *buf, size_t cap);
 
+/* Escapes bytes as rdblens prints them everywhere (keys in CSV, values in
+ * JSON): valid printable UTF-8 passes through; a backslash becomes "\\";
+ * every other byte (control characters, DEL, bytes that are not valid UTF-8)
+ * becomes the four characters \xNN (lowercase hex). The result is
+ * reversible. Writes at most cap bytes including a NUL (out may be NULL when
+ * cap is 0) and returns the full escaped length (without the NUL). */
+size_t rdbl_escape_bytes(char *out, size_t cap, const uint8_t *p, size_t n);
+/* The same into a malloc'd NUL-terminated string (free() it); NULL on OOM. */
+char *rdbl_escape_alloc(const uint8_t *p, size_t n);
+
+/* Redis-style glob match ('*', '?', '[a-z]', '[^x]', '\\' escapes), as KEYS
+ * and SCAN MATCH use it. */
+bool rdbl_glob_match(const uint8_t *pat, size_t plen, const uint8_t *s, size_t slen);
+
 /* Number of decimal characters of v ("-12" is 3). */
 size_t rdbl_i64_textlen(int64_t v);
 

@@ -245,6 +245,11 @@ typedef struct rdbl_events {
 
 typedef struct rdbl_parse_opts {
     unsigned flags;
+    /* Called each time the parser pulls more input (about every read_size
+     * bytes) with the number of keys read so far: a place to draw a
+     * progress bar from rdbl_source_input_consumed(). May be NULL. */
+    void (*progress)(void *progress_user, uint64_t keys_done);
+    void *progress_user;
 } rdbl_parse_opts;
 
 /* Parses one RDB stream. opts may be NULL.

@@ -1,3 +1,79 @@
-/* placeholder: replaced by the CLI */
+/* rdblens: command dispatch, --help and --version. */
 #include <stdio.h>
-int main(void) { puts("rdblens"); return 0; }
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage_text[] =
+    "rdblens: look inside Redis, Valkey and Dragonfly RDB snapshot files, offline.\n"
+    "\n"
+    "Usage: rdblens COMMAND [OPTIONS] FILE...\n"
+    "\n"
+    "Commands:\n"
+    "  info     what the file is: version, server, aux fields, keys per type and\n"
+    "           encoding, databases, functions, modules, checksum\n"
+    "  report   where the memory goes: totals, prefixes and key patterns, top keys,\n"
+    "           TTL spread, hot/cold keys, advice (text, JSON or HTML)\n"
+    "  keys     one row per key with its estimated RAM (CSV or JSON Lines)\n"
+    "  dump     every key with its full value (JSON Lines)\n"
+    "  check    fail a CI job when the snapshot breaks your limits\n"
+    "  merge    combine `report --format json` outputs (e.g. one per shard)\n"
+    "\n"
+    "FILE may be a plain RDB, or gzip/LZ4/zstd compressed (detected by content),\n"
+    "or '-' for standard input.\n"
+    "\n"
+    "Examples:\n"
+    "  rdblens info dump.rdb\n"
+    "  rdblens report backup.rdb.gz\n"
+    "  rdblens report --format html -o report.html dump.rdb\n"
+    "  rdblens keys --min-bytes 1m --format csv dump.rdb > big-keys.csv\n"
+    "  rdblens dump --match 'user:*' --type hash dump.rdb | head\n"
+    "  rdblens check --max-key-bytes 10m --require-ttl 'session:*' dump.rdb\n"
+    "\n"
+    "Exit codes: 0 ok; 1 a check threshold was violated; 2 usage error;\n"
+    "3 input cannot be read; 4 input corrupt or truncated (what was read before\n"
+    "the damage is still reported, marked partial); 5 checksum mismatch.\n"
+    "\n"
+    "'rdblens COMMAND --help' explains each command's options.\n";
+
+static int not_yet(const char *name)
+{
+    fprintf(stderr, "rdblens %s: not implemented yet in this version\n", name);
+    return CLI_USAGE;
+}
+
+int cmd_keys(int argc, char **argv) __attribute__((weak));
+int cmd_report(int argc, char **argv) __attribute__((weak));
+int cmd_check(int argc, char **argv) __attribute__((weak));
+int cmd_merge(int argc, char **argv) __attribute__((weak));
+int cmd_diff(int argc, char **argv) __attribute__((weak));
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        fputs(usage_text, argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_USAGE : CLI_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        printf("rdblens %s\n", RDBL_VERSION_STRING);
+        return CLI_OK;
+    }
+    static const struct {
+        const char *name;
+        cli_cmd_fn fn;
+    } cmds[] = {
+        {"info", cmd_info},     {"dump", cmd_dump},   {"keys", cmd_keys},
+        {"report", cmd_report}, {"check", cmd_check}, {"merge", cmd_merge},
+        {"diff", cmd_diff},
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        if (strcmp(argv[1], cmds[i].name) == 0) {
+            if (!cmds[i].fn)
+                return not_yet(cmds[i].name);
+            return cmds[i].fn(argc - 1, argv + 1);
+        }
+    }
+    fprintf(stderr, "rdblens: unknown command '%s'\nTry 'rdblens --help'.\n", argv[1]);
+    return CLI_USAGE;
+}

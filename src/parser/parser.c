@@ -355,6 +355,7 @@ static rdbl_status read_key(rdbl__p *P, int type, uint64_t type_off)
     if (P->ev->on_end_key)
         RDBL__TRY(RDBL__CB(P, P->ev->on_end_key(P->user, ki, &P->st)));
     P->in_key = false;
+    P->keys_done++;
     return RDBL_OK;
 }
 
@@ -548,6 +549,10 @@ rdbl_status rdbl_parse(rdbl_source *src, const rdbl_events *ev, void *user,
     P->user = user;
     P->err = err;
     P->flags = opts ? opts->flags : 0;
+    if (opts) {
+        P->progress = opts->progress;
+        P->progress_user = opts->progress_user;
+    }
     P->pend_idle = -1;
     P->pend_freq = -1;
     P->win_off = rdbl_source_offset(src);

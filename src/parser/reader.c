@@ -61,6 +61,8 @@ rdbl_status rdbl__p_refill(rdbl__p *P, size_t n)
         rdbl_source_consume(P->src, drop);
         P->win_off += drop;
     }
+    if (P->progress)
+        P->progress(P->progress_user, P->keys_done);
     const uint8_t *p = NULL;
     size_t avail = 0;
     rdbl_error serr = {0};

@@ -62,6 +62,9 @@ typedef struct rdbl__p {
     rdbl__buf names[2];    /* stream group / consumer names */
     rdbl__buf items;       /* stream entry field/value arrays */
     int stop;              /* a handler returned RDBL_STOP */
+    uint64_t keys_done;
+    void (*progress)(void *, uint64_t);
+    void *progress_user;
 } rdbl__p;
 
 /* A string read from the input: either bytes in the window (resolve before

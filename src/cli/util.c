@@ -1,0 +1,157 @@
+/* Exit codes, error printing, progress bar, small parsers for the CLI. */
+#include <ctype.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int cli_exit_code(rdbl_status st)
+{
+    switch (st) {
+    case RDBL_OK:
+        return CLI_OK;
+    case RDBL_IO:
+        return CLI_UNREADABLE;
+    case RDBL_CHECKSUM:
+        return CLI_CHECKSUM;
+    case RDBL_USAGE:
+        return CLI_USAGE;
+    default:
+        return CLI_CORRUPT;
+    }
+}
+
+void cli_print_error(const char *path, const rdbl_error *e)
+{
+    fprintf(stderr, "rdblens: %s: %s", path, rdbl_status_name(e->code));
+    if (e->code != RDBL_IO)
+        fprintf(stderr, " at offset %" PRIu64, e->offset);
+    if (e->key[0])
+        fprintf(stderr, " in key \"%s\"", e->key);
+    if (e->where[0])
+        fprintf(stderr, " (%s)", e->where);
+    fprintf(stderr, ": %s\n", e->msg[0] ? e->msg : rdbl_strerror(e->code));
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "rdblens %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'rdblens %s --help'.\n", cmd);
+    return CLI_USAGE;
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void cli_progress_init(cli_progress *p, const rdbl_source *src, bool quiet)
+{
+    memset(p, 0, sizeof *p);
+    p->src = src;
+    p->on = !quiet && isatty(STDERR_FILENO);
+    p->start = p->last = cli_now();
+}
+
+static void fmt_bytes(double b, char *buf, size_t cap)
+{
+    const char *u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int i = 0;
+    while (b >= 1024 && i < 4) {
+        b /= 1024;
+        i++;
+    }
+    snprintf(buf, cap, "%.1f %s", b, u[i]);
+}
+
+void cli_progress_cb(void *user, uint64_t keys)
+{
+    cli_progress *p = user;
+    if (!p->on)
+        return;
+    double now = cli_now();
+    if (now - p->last < 0.2)
+        return;
+    p->last = now;
+    uint64_t done = rdbl_source_input_consumed(p->src);
+    uint64_t total = rdbl_source_input_size(p->src);
+    double el = now - p->start;
+    double rate = el > 0 ? (double)done / el : 0;
+    char d[32], t[32], r[32];
+    fmt_bytes((double)done, d, sizeof d);
+    fmt_bytes(rate, r, sizeof r);
+    if (total) {
+        double frac = (double)done / (double)total;
+        if (frac > 1)
+            frac = 1;
+        int width = 30, fill = (int)(frac * width);
+        char bar[31];
+        for (int i = 0; i < width; i++)
+            bar[i] = i < fill ? '#' : '-';
+        bar[width] = '\0';
+        fmt_bytes((double)total, t, sizeof t);
+        double eta = rate > 0 ? (double)(total - (done < total ? done : total)) / rate : 0;
+        fprintf(stderr, "\r[%s] %5.1f%% %s / %s  %s/s  %" PRIu64 " keys  ETA %.0fs   ", bar,
+                frac * 100, d, t, r, keys, eta);
+    } else {
+        fprintf(stderr, "\r%s read  %s/s  %" PRIu64 " keys   ", d, r, keys);
+    }
+    p->drawn = 1;
+}
+
+void cli_progress_done(cli_progress *p)
+{
+    if (p->on && p->drawn)
+        fprintf(stderr, "\r%*s\r", 100, "");
+}
+
+int cli_parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || v < 0 || isnan(v))
+        return -1;
+    double mul = 1;
+    switch (tolower((unsigned char)*end)) {
+    case '\0':
+        break;
+    case 'k':
+        mul = 1024.0;
+        end++;
+        break;
+    case 'm':
+        mul = 1024.0 * 1024;
+        end++;
+        break;
+    case 'g':
+        mul = 1024.0 * 1024 * 1024;
+        end++;
+        break;
+    case 't':
+        mul = 1024.0 * 1024 * 1024 * 1024;
+        end++;
+        break;
+    default:
+        return -1;
+    }
+    if (*end == 'b' || *end == 'B')
+        end++;
+    if (*end != '\0')
+        return -1;
+    double r = v * mul;
+    if (r > 1.8e19)
+        return -1;
+    *out = (uint64_t)r;
+    return 0;
+}
