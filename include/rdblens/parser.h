@@ -14,7 +14,9 @@
  * (rdbl_parse returns RDBL_OK, the end event is not sent); a negative value to
  * fail the parse with RDBL_ABORTED. on_begin_key may also return RDBL_SKIP:
  * no value events for this key (the parser still reads past it and sends
- * on_end_key with its statistics).
+ * on_end_key with its statistics). on_blob is still sent for a skipped key,
+ * with the blob's sizes (its data may then be NULL): it costs nothing and is
+ * what a consumer pricing blobs needs.
  *
  * A NULL handler means nobody needs that detail, and the parser skips the work
  * behind it where it can: an LZF string nobody reads is not decompressed. */

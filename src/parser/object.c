@@ -602,7 +602,7 @@ static rdbl_status read_blob(rdbl__p *P, rdbl_blob_kind kind, int group, bool tr
                              uint64_t *out_count)
 {
     bool want = items_wanted(P);
-    bool want_blob = !P->skip && P->ev->on_blob;
+    bool want_blob = P->ev->on_blob != NULL; /* sizes are sent even for skipped keys */
     bool fast = (P->flags & RDBL_PARSE_FAST) != 0;
     uint64_t at = rdbl__p_offset(P);
     rdbl__pitem x;
@@ -669,7 +669,7 @@ static rdbl_status read_quicklist(rdbl__p *P, bool v2)
     uint64_t nodes;
     RDBL__TRY(rdbl__p_len(P, &nodes));
     bool want = items_wanted(P);
-    bool want_blob = !P->skip && P->ev->on_blob;
+    bool want_blob = P->ev->on_blob != NULL; /* sizes are sent even for skipped keys */
     for (uint64_t i = 0; i < nodes; i++) {
         uint64_t container = 2;
         uint64_t at = rdbl__p_offset(P);

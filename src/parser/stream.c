@@ -123,7 +123,7 @@ static rdbl_status read_nodes(rdbl__p *P, uint64_t *nodes_out)
     RDBL__TRY(rdbl__p_len(P, &nodes));
     *nodes_out = nodes;
     bool emit = !P->skip && P->ev->on_stream_entry;
-    bool want_blob = !P->skip && P->ev->on_blob;
+    bool want_blob = P->ev->on_blob != NULL; /* sizes are sent even for skipped keys */
     bool walk = emit || !(P->flags & RDBL_PARSE_FAST);
     for (uint64_t i = 0; i < nodes; i++) {
         uint64_t at = rdbl__p_offset(P);
