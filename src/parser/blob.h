@@ -24,6 +24,43 @@ typedef struct rdbl__blob_info {
     uint64_t value_bytes; /* sum of entry lengths (ints: decimal text length) */
 } rdbl__blob_info;
 
+/* Fills e (when non-NULL) with offset and message; returns RDBL_CORRUPT.
+ * Shared by the blob decoders (defined in listpack.c). */
+rdbl_status rdbl__berr_fail(rdbl__berr *e, size_t offset, const char *fmt, ...)
+    RDBL_PRINTF(3, 4);
+
+/* Decimal text length of v, as rdbl_i64_textlen() but inline and without a
+ * division loop: the iterators call it for every integer entry. */
+static inline size_t rdbl__i64_textlen_inline(int64_t v)
+{
+    static const uint64_t pow10[20] = {
+        1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
+        1000000000u, 10000000000u, 100000000000u, 1000000000000u, 10000000000000u,
+        100000000000000u, 1000000000000000u, 10000000000000000u, 100000000000000000u,
+        1000000000000000000u, 10000000000000000000u};
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    /* u | 1 has the digit count of u (powers of ten are even) and avoids
+     * clz(0). t = bits * 1233 / 4096 is floor(log10(w)) or one more
+     * (bit-twiddling hacks, "integer log base 10"); t <= 19. */
+    uint64_t w = u | 1;
+#if defined(__GNUC__)
+    unsigned bits = 64u - (unsigned)__builtin_clzll(w);
+#else
+    unsigned bits = 0;
+    for (uint64_t x = w; x; x >>= 1)
+        bits++;
+/* ---- CRC-64 internals (rdbl_crc64 in rdblens/parser.h picks one) ---- */
+/* Portable slice-by-16. */
+uint64_t rdbl__crc64_slice16(uint64_t crc, const void *data, size_t len);
+/* PCLMULQDQ folding: updates *crc and returns true, or returns false
+ * (leaving *crc alone) when this CPU or build lacks it. Exposed for tests. */
+bool rdbl__crc64_clmul(uint64_t *crc, const void *data, size_t len);
+
+#endif
+    unsigned t = (bits * 1233u) >> 12;
+    return (size_t)t + 1 - (w < pow10[t]) + (v < 0);
+}
+
 /* ---- listpack (§6.2) ---- */
 rdbl_status rdbl__lp_validate(const uint8_t *lp, size_t len, rdbl__blob_info *info,
                               rdbl__berr *e);
@@ -69,8 +106,18 @@ void rdbl__zm_iter_init(rdbl__zm_iter *it, const uint8_t *zm, size_t len);
 bool rdbl__zm_next(rdbl__zm_iter *it, rdbl_item *out);
 
 /* ---- LZF (§3.2) ---- */
-/* Decompresses exactly ulen bytes. RDBL_CORRUPT if the data is malformed or
- * does not produce exactly ulen bytes. */
+/* A 3-byte token yields at most 264 bytes (88:1); anything claiming more is
+ * corrupt (or a decompression bomb). Check before allocating ulen bytes. */
+static inline bool rdbl__lzf_ulen_plausible(uint64_t clen, uint64_t ulen)
+{
+    if (clen > (UINT64_MAX - 32) / 88)
+        return true;
+    return ulen <= 88 * clen + 32;
+}
+/* Decompresses exactly ulen bytes into out (ulen bytes, owned by the caller).
+ * RDBL_CORRUPT if ulen is implausible for clen, the data is malformed, or it
+ * does not produce exactly ulen bytes (e->offset: compressed byte offset of
+ * the bad token, when known). */
 rdbl_status rdbl__lzf_decompress(const uint8_t *in, size_t clen, uint8_t *out, size_t ulen,
                                  rdbl__berr *e);
 
@@ -80,14 +127,26 @@ rdbl_status rdbl__lzf_decompress(const uint8_t *in, size_t clen, uint8_t *out, s
 typedef struct rdbl__lzf_stream rdbl__lzf_stream;
 rdbl__lzf_stream *rdbl__lzf_stream_new(uint64_t ulen);
 void rdbl__lzf_stream_free(rdbl__lzf_stream *z);
-/* Decodes from in[0..inlen). Calls emit(ud, bytes, n) for each produced piece
- * (pieces of at most 64 KiB). *consumed tells how much input was used (all of
- * it unless an error or the end of output). emit returning non-zero stops
- * and is returned. At the end of the compressed data call finish(), which
- * checks that exactly ulen bytes came out. */
+/* Decodes from in[0..inlen); a token may straddle two feeds. Calls
+ * emit(ud, bytes, n) for each produced piece (pieces of at most 64 KiB, borrowed
+ * until emit returns); all output decoded from this feed is emitted before
+ * the call returns. Returns 0 when all input was used; RDBL_CORRUPT (e filled,
+ * offset = compressed byte offset of the bad token) on malformed data or
+ * output beyond ulen; or emit's non-zero value, which stops decoding. After a
+ * non-zero return the context is dead: later calls fail with RDBL_USAGE.
+ * At the end of the compressed data call finish(), which checks that exactly
+ * ulen bytes came out and no token was cut short.
+ * rdbl__lzf_stream_new returns NULL when out of memory. */
 typedef int (*rdbl__lzf_emit)(void *ud, const uint8_t *p, size_t n);
 int rdbl__lzf_stream_feed(rdbl__lzf_stream *z, const uint8_t *in, size_t inlen,
                           rdbl__lzf_emit emit, void *ud, rdbl__berr *e);
 rdbl_status rdbl__lzf_stream_finish(rdbl__lzf_stream *z, rdbl__berr *e);
+
+/* ---- CRC-64 internals (rdbl_crc64 in rdblens/parser.h picks one) ---- */
+/* Portable slice-by-16. */
+uint64_t rdbl__crc64_slice16(uint64_t crc, const void *data, size_t len);
+/* PCLMULQDQ folding: updates *crc and returns true, or returns false
+ * (leaving *crc alone) when this CPU or build lacks it. Exposed for tests. */
+bool rdbl__crc64_clmul(uint64_t *crc, const void *data, size_t len);
 
 #endif
