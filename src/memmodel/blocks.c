@@ -1,0 +1,580 @@
+/* Building blocks of the memory model (memory-model.md §3): sds sizes,
+ * listpack / ziplist / intset sizes computed from elements, dict table sizes
+ * and the incremental-rehash simulation, the expected skiplist node, and the
+ * streaming radix-tree node count for stream IDs.
+ *
+ * Listpack entry (redis/redis src/listpack.c lpEncodeGetType, lpEncodeBacklen):
+ *
+ *     <encoding+data> <backlen>
+ *     int  0..127 -> 1   -4096..4095 -> 2   int16 -> 3   int24 -> 4   int32 -> 5   else 9
+ *     str  len < 64 -> 1+len   len < 4096 -> 2+len   else 5+len
+ *     backlen of l: <= 127 -> 1, < 16383 -> 2, < 2097151 -> 3, < 268435455 -> 4, else 5
+ *     listpack = 6-byte header + entries + 1 (0xFF)
+ *
+ * Ziplist entry (src/ziplist.c, Redis 6.2 in memory):
+ *
+ *     <prevlen 1|5> <encoding 1|2|5> <data>
+ *     int (strings of 1..31 chars that string2ll accepts): 0..12 -> 0 data bytes,
+ *     int8 1, int16 2, int24 3, int32 4, else 8 (encoding byte 1)
+ *     str len <= 63 -> 1-byte encoding, <= 16383 -> 2, else 5
+ *     ziplist = 10-byte header + entries + 1 (0xFF)
+ *
+ * Radix tree of 16-byte keys (src/rax.c), one node per compressed run and per
+ * branching point, plus one (empty) node per key:
+ *
+ *     node = 4-byte header, chars, padding to 8, child pointers (1 for a
+ *            compressed node, one per char for a branch), value pointer if key
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "memmodel/mm.h"
+
+bool rdbl__mm_item_int(const rdbl_item *it, int64_t *v)
+{
+    if (it->is_int) {
+        *v = it->ival;
+        return true;
+    }
+    if (!it->ptr || it->len == 0 || it->len > 20)
+        return false;
+    return rdbl__str_to_i64(it->ptr, it->len, v);
+}
+
+size_t rdbl__sds_hdr(size_t n, int kind)
+{
+    if (n == 0)
+        return 3;
+    if (n < 32)
+        return 1;
+    if (kind == RDBL__SDS_VALKEY) {
+        if (n <= 252)
+            return 3;
+        if (n <= 65530)
+            return 5;
+        if ((uint64_t)n <= 0xFFFFFFFFull - 9)
+            return 9;
+        return 17;
+    }
+    if (n < 256)
+        return 3;
+    if (n < 65536)
+        return 5;
+    if ((uint64_t)n <= 0xFFFFFFFFull)
+        return 9;
+    return 17;
+}
+
+static size_t lp_backlen(size_t l)
+{
+    if (l <= 127)
+        return 1;
+    if (l < 16383)
+        return 2;
+    if (l < 2097151)
+        return 3;
+    if (l < 268435455)
+        return 4;
+    return 5;
+}
+
+static size_t lp_int_encdata(int64_t v)
+{
+    if (v >= 0 && v <= 127)
+        return 1;
+    if (v >= -4096 && v <= 4095)
+        return 2;
+    if (v >= INT16_MIN && v <= INT16_MAX)
+        return 3;
+    if (v >= -8388608 && v <= 8388607)
+        return 4;
+    if (v >= INT32_MIN && v <= INT32_MAX)
+        return 5;
+    return 9;
+}
+
+size_t rdbl__lp_int_entry(int64_t v)
+{
+    size_t l = lp_int_encdata(v);
+    return l + lp_backlen(l);
+}
+
+size_t rdbl__lp_str_entry(size_t len)
+{
+    size_t l;
+    if (len < 64)
+        l = 1 + len;
+    else if (len < 4096)
+        l = 2 + len;
+    else
+        l = 5 + len;
+    return l + lp_backlen(l);
+}
+
+size_t rdbl__lp_item_entry(const rdbl_item *it)
+{
+    int64_t v;
+    if (rdbl__mm_item_int(it, &v))
+        return rdbl__lp_int_entry(v);
+    return rdbl__lp_str_entry(it->len);
+}
+
+size_t rdbl__lp_estimate_repeated_int(int64_t lo, int64_t hi, uint64_t n)
+{
+    size_t a = rdbl__lp_int_entry(lo), b = rdbl__lp_int_entry(hi);
+    return 6 + (a > b ? a : b) * (size_t)n + 1;
+}
+
+/* ---- ziplist ---- */
+
+void rdbl__zl_init(rdbl__zl *z)
+{
+    z->bytes = 11;
+    z->prev_len = 0;
+}
+
+static void zl_push(rdbl__zl *z, uint64_t encdata)
+{
+    uint64_t e = (z->prev_len < 254 ? 1 : 5) + encdata;
+    z->bytes += e;
+    z->prev_len = e;
+}
+
+void rdbl__zl_push_int(rdbl__zl *z, int64_t v)
+{
+    uint64_t d;
+    if (v >= 0 && v <= 12)
+        d = 0;
+    else if (v >= INT8_MIN && v <= INT8_MAX)
+        d = 1;
+    else if (v >= INT16_MIN && v <= INT16_MAX)
+        d = 2;
+    else if (v >= -8388608 && v <= 8388607)
+        d = 3;
+    else if (v >= INT32_MIN && v <= INT32_MAX)
+        d = 4;
+    else
+        d = 8;
+    zl_push(z, 1 + d);
+}
+
+void rdbl__zl_push_str(rdbl__zl *z, size_t len)
+{
+    uint64_t h = len <= 63 ? 1 : (len <= 16383 ? 2 : 5);
+    zl_push(z, h + len);
+}
+
+void rdbl__zl_push_item(rdbl__zl *z, const rdbl_item *it)
+{
+    int64_t v;
+    /* zipTryEncoding accepts 1..31 characters; integer items always fit */
+    if (rdbl__mm_item_int(it, &v) && (it->is_int || it->len < 32))
+        rdbl__zl_push_int(z, v);
+    else
+        rdbl__zl_push_str(z, it->len);
+}
+
+unsigned rdbl__intset_width(int64_t v)
+{
+    if (v >= INT16_MIN && v <= INT16_MAX)
+        return 2;
+    if (v >= INT32_MIN && v <= INT32_MAX)
+        return 4;
+    return 8;
+}
+
+/* ---- dicts ---- */
+
+uint64_t rdbl__dict_slots(uint64_t n)
+{
+    uint64_t s = 4;
+    while (s < n && s < ((uint64_t)1 << 62))
+        s <<= 1;
+    return s;
+}
+
+void rdbl__dsim_init(rdbl__dsim *d)
+{
+    d->size0 = d->size1 = 0;
+    d->used = 0;
+    d->need = d->steps = 0;
+}
+
+static void dsim_finish(rdbl__dsim *d)
+{
+    d->size0 = d->size1;
+    d->size1 = 0;
+    d->need = d->steps = 0;
+}
+
+/* Steps a rehash of u entries out of S buckets needs: one per non-empty
+ * bucket, plus one per run of 10 empty buckets (dictRehash gives up a step
+ * after 10 empty visits). The number of non-empty buckets is random (the hash
+ * seed); take its median, which is the best single guess of whether a given
+ * number of steps finishes the rehash: exactly for small tables (occupancy
+ * distribution by dynamic programming), the mean for large ones. */
+#define RDBL__DSIM_EXACT 512
+static double rehash_need(uint64_t S, uint64_t u)
+{
+    if (u == 0)
+        return 1.0; /* an empty old table still takes one step to drop */
+    double fs = (double)S;
+    double p = pow(1.0 - 1.0 / fs, (double)u); /* share of empty buckets */
+    double stall = 1.0 - pow(p, 10);
+    double b;
+    if (S <= RDBL__DSIM_EXACT) {
+        double pr[RDBL__DSIM_EXACT + 1];
+        uint64_t top = 0; /* highest reachable occupancy */
+        memset(pr, 0, sizeof pr);
+        pr[0] = 1.0;
+        for (uint64_t ball = 0; ball < u; ball++) {
+            uint64_t hi = top < S ? top + 1 : S;
+            for (uint64_t j = hi; j > 0; j--)
+                pr[j] = pr[j] * ((double)j / fs) + pr[j - 1] * ((double)(S - j + 1) / fs);
+            pr[0] = 0;
+            top = hi;
+        }
+        double c = 0;
+        b = (double)top;
+        for (uint64_t j = 1; j <= top; j++) {
+            c += pr[j];
+            if (c >= 0.5) {
+                b = (double)j;
+                break;
+            }
+        }
+    } else {
+        b = fs * (1.0 - p);
+    }
+    /* steps are whole: add the expected stalls rounded */
+    double need = b + floor(b * (1.0 / (stall > 0 ? stall : 1.0) - 1.0) + 0.5);
+    return need < 1.0 ? 1.0 : need;
+}
+
+void rdbl__dsim_expand(rdbl__dsim *d, uint64_t size)
+{
+    if (d->size1 || d->used > size)
+        return;
+    uint64_t s = rdbl__dict_slots(size);
+    if (s == d->size0)
+        return;
+    if (d->size0 == 0) {
+        d->size0 = s;
+        return;
+    }
+    /* A rehash starts: count the steps it needs. */
+    double need = rehash_need(d->size0, d->used);
+    d->size1 = s;
+    d->need = need;
+    d->steps = 0;
+}
+
+void rdbl__dsim_add(rdbl__dsim *d, uint64_t count, unsigned steps)
+{
+    while (count > 0) {
+        if (d->size1) {
+            if (steps == 0) {
+                d->used += count;
+                return;
+            }
+            double rem = d->need - d->steps;
+            double a = ceil(rem / (double)steps - 1e-9);
+            if (a < 1)
+                a = 1;
+            if (a <= (double)count) {
+                uint64_t ai = (uint64_t)a;
+                d->used += ai;
+                count -= ai;
+                dsim_finish(d);
+            } else {
+                d->steps += (double)count * steps;
+                d->used += count;
+                return;
+            }
+            continue;
+        }
+        if (d->size0 == 0)
+            d->size0 = 4;
+        if (d->used >= d->size0) {
+            rdbl__dsim_expand(d, d->used + 1);
+            d->used++;
+            count--;
+            continue;
+        }
+        uint64_t room = d->size0 - d->used;
+        uint64_t t = count < room ? count : room;
+        d->used += t;
+        count -= t;
+    }
+}
+
+uint64_t rdbl__dsim_slots(const rdbl__dsim *d)
+{
+    return d->size0 + d->size1;
+}
+
+/* ---- skiplists ---- */
+
+double rdbl__skiplist_enode(const rdbl__alloc_ctx *a, unsigned maxlevel)
+{
+    double e = 0, pl = 0.75; /* P(level == 1) */
+    for (unsigned l = 1; l < maxlevel; l++) {
+        e += pl * (double)rdbl__J(a, 24 + 16 * (size_t)l);
+        pl *= 0.25;
+    }
+    /* the cap takes the whole remaining tail: P(level >= maxlevel) */
+    e += pow(0.25, (double)(maxlevel - 1)) * (double)rdbl__J(a, 24 + 16 * (size_t)maxlevel);
+    return e;
+}
+
+/* ---- radix trees ---- */
+
+void rdbl__stream_id_bytes(rdbl_stream_id id, uint8_t out[16])
+{
+    for (int i = 0; i < 8; i++) {
+        out[i] = (uint8_t)(id.ms >> (56 - 8 * i));
+        out[8 + i] = (uint8_t)(id.seq >> (56 - 8 * i));
+    }
+}
+
+static size_t rax_pad(size_t chars)
+{
+    return (8 - ((chars + 4) % 8)) & 7;
+}
+/* A compressed run of `chars` bytes: header, chars, padding, one child. */
+static size_t rax_compr(const rdbl__alloc_ctx *a, size_t chars)
+{
+    return a ? rdbl__J(a, 4 + chars + rax_pad(chars) + 8) : 0;
+}
+/* A branching node with `kids` children. */
+static size_t rax_branch(const rdbl__alloc_ctx *a, size_t kids)
+{
+    return a ? rdbl__J(a, 4 + kids + rax_pad(kids) + 8 * kids) : 0;
+}
+/* The node where a key ends: header, padding, the value pointer. */
+static size_t rax_leaf(const rdbl__alloc_ctx *a)
+{
+    return a ? rdbl__J(a, 16) : 0;
+}
+
+void rdbl__raxc_init(rdbl__raxc *r)
+{
+    memset(r, 0, sizeof *r);
+    r->lprev = -1;
+}
+
+static int lcp16(const uint8_t *a, const uint8_t *b)
+{
+    int i = 0;
+    while (i < 16 && a[i] == b[i])
+        i++;
+    return i;
+}
+
+/* Closes the leaf of the previous key, whose branching parent is at depth d. */
+static void raxc_leaf(rdbl__raxc *r, int d, const rdbl__alloc_ctx *a)
+{
+    r->nodes += 1;
+    r->alloc += rax_leaf(a);
+    if (16 - d >= 2) {
+        r->nodes += 1;
+        r->alloc += rax_compr(a, (size_t)(16 - d - 1));
+    }
+}
+
+/* Closes the branching node on top of the stack; its parent is at depth
+ * `parent` (-1: it is the root). */
+static void raxc_pop(rdbl__raxc *r, int parent, const rdbl__alloc_ctx *a)
+{
+    int x = r->depth[r->sp - 1];
+    r->alloc += rax_branch(a, r->kids[r->sp - 1]);
+    r->sp--;
+    r->nodes += 1;
+    int gap = parent < 0 ? x : x - parent - 1; /* chars of the compressed run above it */
+    if (gap >= 1) {
+        r->nodes += 1;
+        r->alloc += rax_compr(a, (size_t)gap);
+    }
+}
+
+void rdbl__raxc_add(rdbl__raxc *r, const uint8_t id[16], const rdbl__alloc_ctx *a)
+{
+    r->n++;
+    if (r->n == 1) {
+        memcpy(r->prev, id, 16);
+        return;
+    }
+    int l = lcp16(r->prev, id);
+    if (l == 16 || memcmp(id, r->prev, 16) < 0) {
+        /* Not in rax order (a corrupt or foreign file): keep counting as if it
+         * were, and say so; the estimate is then approximate. */
+        r->unordered = true;
+        if (l == 16) {
+            r->n--; /* a duplicate adds no node */
+            return;
+        }
+    }
+    int d = r->lprev > l ? r->lprev : l;
+    raxc_leaf(r, d, a);
+    while (r->sp > 0 && r->depth[r->sp - 1] > l) {
+        int parent = (r->sp > 1 && r->depth[r->sp - 2] >= l) ? r->depth[r->sp - 2] : l;
+        /* parent == l when a new branching node at l will take this one */
+        raxc_pop(r, parent, a);
+    }
+    if (r->sp == 0 || r->depth[r->sp - 1] < l) {
+        r->depth[r->sp] = (uint8_t)l;
+        r->kids[r->sp] = 2;
+        r->sp++;
+    } else {
+        r->kids[r->sp - 1]++;
+    }
+    memcpy(r->prev, id, 16);
+    r->lprev = l;
+}
+
+uint64_t rdbl__raxc_nodes(const rdbl__raxc *r, const rdbl__alloc_ctx *a, uint64_t *alloc)
+{
+    if (r->n == 0) {
+        if (alloc)
+            *alloc = a ? rdbl__J(a, 4) : 0;
+        return 1;
+    }
+    if (r->n == 1) {
+        if (alloc)
+            *alloc = rax_compr(a, 16) + rax_leaf(a);
+        return 2;
+    }
+    rdbl__raxc c = *r;
+    raxc_leaf(&c, c.lprev, a);
+    while (c.sp > 0)
+        raxc_pop(&c, c.sp > 1 ? c.depth[c.sp - 2] : -1, a);
+    if (alloc)
+        *alloc = c.alloc;
+    return c.nodes;
+}
+
+/* ---- float arithmetic as objectComputeSize does it ---- */
+
+uint64_t rdbl__scaled_sum(uint64_t asize, uint64_t elesize, uint64_t samples, uint64_t count)
+{
+    if (samples == 0)
+        return asize;
+    double v = (double)asize + (double)elesize / (double)samples * (double)count;
+    if (v < 0)
+        return 0;
+    if (v >= 18446744073709551615.0)
+        return UINT64_MAX;
+    return (uint64_t)v;
+}
+
+/* ---- zset scores as text ---- */
+
+static size_t shortest_text(double v, char *buf, size_t cap)
+{
+    /* fpconv_dtoa (Grisu2) prints the shortest digits that read back as the
+     * same double; find them with %.*e, then lay them out as its emit_digits
+     * does: plain integer, plain decimal, or d.ddde±x. */
+    char tmp[40];
+    int prec;
+    for (prec = 0; prec < 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*e", prec, v);
+        if (strtod(tmp, NULL) == v)
+            break;
+    }
+    snprintf(tmp, sizeof tmp, "%.*e", prec, v);
+    bool neg = tmp[0] == '-';
+    const char *p = tmp + (neg ? 1 : 0);
+    char digits[24];
+    int nd = 0;
+    while (*p && *p != 'e') {
+        if (*p >= '0' && *p <= '9')
+            digits[nd++] = *p;
+        p++;
+    }
+    int e10 = *p == 'e' ? atoi(p + 1) : 0;
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    int K = e10 - (nd - 1); /* value = digits * 10^K */
+    char out[48];
+    int o = 0;
+    if (neg)
+        out[o++] = '-';
+    int ex = abs(K + nd - 1);
+    if (K >= 0 && ex < nd + 7) {
+        memcpy(out + o, digits, (size_t)nd);
+        o += nd;
+        for (int i = 0; i < K; i++)
+            out[o++] = '0';
+    } else if (K < 0 && (K > -7 || ex < 4)) {
+        int offset = nd - abs(K);
+        if (offset <= 0) {
+            out[o++] = '0';
+            out[o++] = '.';
+            for (int i = 0; i < -offset; i++)
+                out[o++] = '0';
+            memcpy(out + o, digits, (size_t)nd);
+            o += nd;
+        } else {
+            memcpy(out + o, digits, (size_t)offset);
+            o += offset;
+            out[o++] = '.';
+            memcpy(out + o, digits + offset, (size_t)(nd - offset));
+            o += nd - offset;
+        }
+    } else {
+        int n2 = nd < 18 - (neg ? 1 : 0) ? nd : 18 - (neg ? 1 : 0);
+        out[o++] = digits[0];
+        if (n2 > 1) {
+            out[o++] = '.';
+            memcpy(out + o, digits + 1, (size_t)(n2 - 1));
+            o += n2 - 1;
+        }
+        out[o++] = 'e';
+        out[o++] = (K + n2 - 1 < 0) ? '-' : '+';
+        int ee = ex, cent = 0;
+        if (ee > 99) {
+            cent = ee / 100;
+            out[o++] = (char)('0' + cent);
+            ee -= cent * 100;
+        }
+        if (ee > 9) {
+            out[o++] = (char)('0' + ee / 10);
+            ee %= 10;
+        } else if (cent) {
+            out[o++] = '0';
+        }
+        out[o++] = (char)('0' + ee);
+    }
+    size_t c = (size_t)o < cap ? (size_t)o : cap;
+    memcpy(buf, out, c);
+    return (size_t)o;
+}
+
+size_t rdbl__score_text(double score, int style, char *buf, size_t cap)
+{
+    char tmp[48];
+    int n;
+    if (isnan(score))
+        n = snprintf(tmp, sizeof tmp, "nan");
+    else if (isinf(score))
+        n = snprintf(tmp, sizeof tmp, score < 0 ? "-inf" : "inf");
+    else if (score == 0)
+        n = snprintf(tmp, sizeof tmp, signbit(score) ? "-0" : "0");
+    else if (style == RDBL__SCORE_62 && score > -4503599627370495.0 &&
+             score < 4503599627370496.0 && (double)(int64_t)score == score)
+        n = snprintf(tmp, sizeof tmp, "%lld", (long long)score);
+    else if (style != RDBL__SCORE_62 && score >= -4611686018427387903.0 &&
+             score <= 4611686018427387903.0 && (double)(int64_t)score == score)
+        /* double2ll: within +-LLONG_MAX/2 and integral */
+        n = snprintf(tmp, sizeof tmp, "%lld", (long long)score);
+    else if (style == RDBL__SCORE_SHORT)
+        n = (int)shortest_text(score, tmp, sizeof tmp);
+    else
+        n = snprintf(tmp, sizeof tmp, "%.17g", score);
+    if (n < 0)
+        n = 0;
+    size_t c = (size_t)n < cap ? (size_t)n : cap;
+    memcpy(buf, tmp, c);
+    return (size_t)n;
+}

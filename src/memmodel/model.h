@@ -1,0 +1,125 @@
+/* The memory model object and its per-key state, shared by model.c (events),
+ * price.c (per-type formulas) and totals.c. Not installed. */
+#ifndef RDBL_MEMMODEL_MODEL_H
+#define RDBL_MEMMODEL_MODEL_H
+
+#include "memmodel/mm.h"
+
+#define RDBL__QL_RING 64 /* list-compress-depth handled exactly up to this depth */
+
+/* Everything one key's events leave behind. Fixed size: no allocation. */
+typedef struct mmkey {
+    bool active;
+    rdbl_type type;
+    rdbl_encoding enc;   /* as stored in the file */
+    int rdb_type;
+    size_t keylen;
+    bool has_expire;
+    bool approx;         /* something the model needs was missing */
+    bool skipped;        /* on_begin_key said RDBL_SKIP: only blob events come */
+
+    /* strings */
+    bool str_seen, str_int;
+    int64_t str_ival;
+    uint64_t str_len;
+    uint8_t str_buf[21];
+    size_t str_have;
+
+    /* elements (members, fields+values, list items) */
+    uint64_t n;            /* elements (pairs for hashes and zsets) */
+    uint64_t payload;      /* sum of element lengths */
+    uint64_t maxlen;       /* longest element (hashes: longest field or value) */
+    uint64_t sds_sum;      /* sum of J(sds) over the strings a hashtable would hold */
+    uint64_t sds_req_sum;  /* the same, requested sizes */
+    uint64_t lp_bytes;     /* listpack holding the elements (zsets: member+score) */
+    uint64_t lp2_bytes;    /* zsets from ziplists: with the loader's score text */
+    uint64_t lpex_bytes;   /* hashes: listpackex (field, value, ttl triplets) */
+    rdbl__zl zl;           /* 6.2: ziplist holding the elements */
+    bool all_int, have_int;
+    int64_t imin, imax;         /* over integer members */
+    int64_t pre_min, pre_max;   /* over the integers before the first non-integer */
+    uint64_t pre_lp;            /* listpack bytes of the members before it */
+    uint64_t first_nonint;      /* index of the first non-integer member */
+    uint64_t first_long;        /* hashes: first pair over hash-max-listpack-value */
+    uint64_t first_lp_break;    /* sets (7.2+): first member that ends the listpack */
+    uint64_t ttl_fields;        /* hash fields with a TTL */
+    bool items_unused;
+    rdbl__dsim ds;
+
+    /* lists */
+    uint64_t node_items, node_expect;
+    uint64_t node_lp;      /* listpack bytes of the node being built */
+    rdbl__zl node_zl;      /* 6.2: ziplist bytes of the node being built */
+    bool node_plain;
+    uint64_t node_plain_len;
+    uint64_t nodes, plain_nodes;
+    uint64_t node_sum;     /* sum of (sizeof(quicklistNode) + node allocation) */
+    uint64_t node_alloc;   /* the same with the struct rounded */
+    uint64_t node_raw;     /* sum of node bytes */
+    uint64_t last_node_bytes, first_blob_size;
+    int64_t ql_ring[RDBL__QL_RING]; /* compressed-node savings of the last nodes */
+
+    /* verbatim blobs (intset, listpack, zipmap, ziplist) */
+    bool got_blob;
+    uint64_t blobs, blob_size, blob_count;
+
+    /* streams */
+    rdbl__raxc rax_nodes, rax_pel, rax_cpel;
+    bool in_group, in_consumer, st_have_meta;
+    uint64_t st_meta_nodes;
+    uint64_t st_nodes, st_node_sum, st_node_raw, st_last_node;
+    uint64_t st_groups, st_consumers, st_names, st_pel;
+    uint64_t st_group_rax, st_cons_rax; /* R() sums */
+    uint64_t st_alloc;                  /* real allocations of groups, consumers, PELs */
+
+    /* modules */
+    bool module_seen;
+    uint64_t module_bytes;
+} mmkey;
+
+/* Totals of one database, flushed when the database changes. */
+typedef struct mmdb {
+    uint64_t keys, expires;
+} mmdb;
+
+struct rdbl_memmodel {
+    rdbl_mem_config cfg;
+    const rdbl__profile *p;
+    rdbl__alloc_ctx a;
+    double enode;        /* expected skiplist node allocation */
+    uint64_t enode_step; /* gcd of J(24 + 16 L) - J(40) over the levels */
+    bool resolved;
+
+    /* what the file says about its writer */
+    int rdb_version;
+    bool valkey_magic;
+    char redis_ver[32], valkey_ver[32];
+    int64_t writer_used_mem;
+
+    mmkey k;    rdbl_mem_estimate last;
+    bool have_last;
+
+    /* totals */
+    uint64_t cur_db;
+    bool db_seen;
+    mmdb db;
+    uint64_t t_keys, t_expires, t_not_modelled, t_approx;
+    double t_sum;               /* sum of per-key estimates */
+    double t_alloc;             /* sum of per-key allocation estimates */
+    uint64_t t_dict_overhead;   /* INFO's per-db hashtable overhead, finished dbs */
+};
+
+void rdbl__mm_resolve(rdbl_memmodel *m);
+/* totals.c: a new database starts (flushes the previous one's dict terms). */
+void rdbl__mm_db_switch(rdbl_memmodel *m, uint64_t db);
+/* totals.c: adds a finished key's estimate. */
+void rdbl__mm_totals_add(rdbl_memmodel *m, const rdbl_mem_estimate *e, bool has_expire);
+/* price.c: prices the finished key into m->last and adds it to the totals. */
+void rdbl__mm_price(rdbl_memmodel *m, const rdbl_key_info *k, const rdbl_key_stats *st);
+/* price.c: requested bytes of a hash field string on the target. */
+uint64_t rdbl__mm_field_req(const rdbl_memmodel *m, uint64_t len, bool has_ttl);
+/* model.c: the advice line. */
+void rdbl__mm_advice(char *out, size_t cap, const char *n1, uint64_t v1, const char *n2,
+                     uint64_t v2);
+
+#endif

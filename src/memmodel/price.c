@@ -1,0 +1,690 @@
+/* Per-type pricing: turns a finished key's state into the target's
+ * MEMORY USAGE-equivalent (memory-model.md §4.2 for the formulas, §5 for the
+ * encoding the loading server chooses, §6 for the live heuristics, §8 for
+ * the later versions).
+ *
+ *     per key  = key terms (dictEntry + key sds, or the target's embedded form)
+ *              + value (robj + encoding structures + allocations)
+ *
+ * Every allocation goes through J(); struct sizes are counted as sizeof, as
+ * objectComputeSize() does. Float sums follow its `asize += (double)elesize /
+ * samples * count` (rdbl__scaled_sum). The "alloc" figures price the same
+ * objects as really allocated (structs rounded, shared integers free, real
+ * radix-tree nodes) for the INFO-like totals. */
+#include <math.h>
+#include <stdio.h>
+
+#include "memmodel/model.h"
+
+typedef struct price {
+    double b;          /* MEMORY USAGE bytes of the value */
+    double r;          /* rounding inside b */
+    double alloc;      /* real allocations of the value */
+    const char *enc;
+    uint64_t compact;  /* compact alternative (value part), 0 if none */
+    char advice[96];
+    bool approx;
+} price;
+
+static inline size_t J(const rdbl_memmodel *m, uint64_t n)
+{
+    return rdbl__J(&m->a, (size_t)n);
+}
+/* J(n) into both the MEMORY USAGE sum and the rounding */
+static inline void pj(price *p, const rdbl_memmodel *m, uint64_t n)
+{
+    size_t j = J(m, n);
+    p->b += (double)j;
+    p->r += (double)(j - n);
+    p->alloc += (double)j;
+}
+/* a struct counted as sizeof, allocated as J(sizeof) */
+static inline void ps(price *p, const rdbl_memmodel *m, uint64_t n)
+{
+    p->b += (double)n;
+    p->alloc += (double)J(m, n);
+}
+
+static uint64_t sds_req(const rdbl_memmodel *m, uint64_t len)
+{
+    return rdbl__sds_hdr((size_t)len, m->p->sds_kind) + len + 1;
+}
+
+uint64_t rdbl__mm_field_req(const rdbl_memmodel *m, uint64_t len, bool has_ttl)
+{
+    if (!m->p->hfe)
+        return sds_req(m, len);
+    /* Redis 7.4 hash fields are mstr strings (src/mstr.h): a 1-, 3- or 9-byte
+     * header (type-5 below 32 bytes, 16-bit length below 64 KiB), and with
+     * a TTL an 16-byte ExpireMeta plus 2 bytes in front. */
+    uint64_t h = len < 32 ? 1 : (len < 65536 ? 3 : 9);
+    return (has_ttl ? 18 : 0) + h + len + 1;
+}
+
+static bool live(const rdbl_memmodel *m)
+{
+    return m->cfg.state == RDBL_MEM_LIVE;
+}
+
+/* Hashtable buckets plus entries, as objectComputeSize sums them. */
+static void ht_value(price *p, const rdbl_memmodel *m, uint64_t slots, uint64_t n,
+                     uint64_t strings, uint64_t strings_req, double per_entry)
+{
+    uint64_t asize = 16 + m->p->dict_struct + 8 * slots;
+    double ele = (double)strings + per_entry * (double)n;
+    double v;
+    if (per_entry == floor(per_entry))
+        v = (double)rdbl__scaled_sum(asize, (uint64_t)ele, n, n);
+    else
+        v = (double)asize + ele;
+    p->b += v;
+    p->r += (double)(strings - strings_req);
+    p->alloc += J(m, 16) + J(m, m->p->dict_struct) + (double)J(m, 8 * slots) + (double)strings;
+}
+
+/* Valkey 8.0 set members: no entry when a member sits alone in its bucket,
+ * a 16-byte entry otherwise; the expectation for n members in S buckets. */
+static double vk_set_entries(uint64_t n, uint64_t S)
+{
+    if (S == 0)
+        return 0;
+    double occ = (double)S * (1.0 - pow(1.0 - 1.0 / (double)S, (double)n));
+    return 16.0 * ((double)n - occ);
+}
+
+/* ---- strings ---- */
+
+static void price_string(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_stats *st,
+                         uint64_t *data)
+{
+    uint64_t len = s->str_seen ? s->str_len : (st ? st->value_bytes : 0);
+    *data = len;
+    bool isint = false, known = false;
+    int64_t iv = 0;
+    if (s->str_int) {
+        isint = known = true;
+        iv = s->str_ival;
+    } else if (len <= 20 && s->enc != RDBL_ENC_LZF) {
+        if (s->str_seen && s->str_have == len)
+            isint = known = rdbl__str_to_i64(s->str_buf, (size_t)len, &iv);
+        else if (s->enc == RDBL_ENC_INT)
+            isint = true; /* not delivered, but stored as an integer */
+        else
+            p->approx = true; /* bytes not delivered: taken as text */
+    } else if (s->enc == RDBL_ENC_INT) {
+        isint = true;
+    }
+    if (isint) {
+        p->enc = "int";
+        p->b += 16;
+        /* shared integers 0..9999 (OBJ_SHARED_INTEGERS) cost nothing per key */
+        bool shared = known && iv >= 0 && iv < 10000 && !m->cfg.no_shared_integers;
+        if (!shared)
+            p->alloc += J(m, 16);
+        return;
+    }
+    if (len <= 44) {
+        p->enc = "embstr";
+        if (m->p->ziplist) { /* 6.2: sdslen + 2 + sizeof(robj), no allocator */
+            p->b += (double)len + 18;
+            p->alloc += J(m, len + 20);
+        } else {
+            pj(p, m, len + 20);
+        }
+        return;
+    }
+    p->enc = "raw";
+    ps(p, m, 16);
+    pj(p, m, sds_req(m, len));
+}
+
+/* ---- lists ---- */
+
+static void price_list(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_stats *st)
+{
+    if (s->nodes == 0) {
+        /* no node or item events reached us: price from the statistics */
+        p->approx = true;
+        uint64_t blobs = st && st->blobs ? st->blobs : 1;
+        uint64_t bytes = st ? st->rdb_bytes : 0;
+        s->nodes = blobs;
+        s->node_sum = blobs * m->p->ql_node + J(m, bytes / blobs) * blobs;
+        s->node_alloc = s->node_sum;
+        s->node_raw = bytes;
+        s->first_blob_size = bytes / blobs;
+    }
+    /* give back the compression of the last list-compress-depth nodes */
+    int64_t depth = m->cfg.th.list_compress_depth;
+    if (depth > 0 && depth <= RDBL__QL_RING && s->enc == RDBL_ENC_QUICKLIST2) {
+        uint64_t d = (uint64_t)depth;
+        for (uint64_t i = s->nodes > d ? s->nodes - d : 0; i < s->nodes; i++)
+            if (i >= d) {
+                s->node_sum += (uint64_t)s->ql_ring[(i - d) % d];
+                s->node_alloc += (uint64_t)s->ql_ring[(i - d) % d];
+            }
+    }
+    /* 7.2+: a list of one packed node within the limit is a plain listpack
+     * (t_list.c listTypeTryConvertQuicklist, run after every load) */
+    if (m->p->lp_lists && s->nodes == 1 && s->plain_nodes == 0) {
+        static const uint64_t levels[] = {4096, 8192, 16384, 32768, 65536};
+        int64_t fill = m->cfg.th.list_max_listpack_size;
+        uint64_t bytes = s->enc == RDBL_ENC_QUICKLIST2 ? s->first_blob_size : s->last_node_bytes;
+        uint64_t count = s->enc == RDBL_ENC_QUICKLIST2 ? s->blob_count : s->n;
+        bool fits;
+        if (fill < 0) {
+            uint64_t off = (uint64_t)(-fill) - 1;
+            fits = bytes <= levels[off > 4 ? 4 : off];
+        } else {
+            fits = count <= (uint64_t)fill;
+        }
+        if (fits) {
+            p->enc = "listpack";
+            ps(p, m, 16);
+            pj(p, m, bytes);
+            return;
+        }
+    }
+    p->enc = m->p->ziplist ? "quicklist" : "quicklist";
+    uint64_t asize = 16 + m->p->ql_struct;
+    p->b += (double)rdbl__scaled_sum(asize, s->node_sum, s->nodes, s->nodes);
+    p->r += (double)(s->node_sum - s->nodes * m->p->ql_node) - (double)s->node_raw;
+    p->alloc += J(m, 16) + J(m, m->p->ql_struct) + (double)s->node_alloc;
+}
+
+/* ---- sets ---- */
+
+static void set_as_ht(price *p, rdbl_memmodel *m, const mmkey *s, uint64_t n, uint64_t slots)
+{
+    p->enc = "hashtable";
+    uint64_t strings = s->sds_sum, req = s->sds_req_sum;
+    if (s->n != n) {
+        /* members not delivered (a verbatim blob converted): average them */
+        p->approx = true;
+        uint64_t avg = n ? (s->payload ? s->payload / n : 0) : 0;
+        strings = n * J(m, sds_req(m, avg));
+        req = n * sds_req(m, avg);
+    }
+    double per = 24;
+    if (m->p->vk_set_entries) {
+        ht_value(p, m, slots, n, strings, req, 0);
+        p->b += vk_set_entries(n, slots);
+        p->alloc += vk_set_entries(n, slots);
+        return;
+    }
+    ht_value(p, m, slots, n, strings, req, per);
+    p->alloc += (double)n * J(m, 24);
+}
+
+static void set_intset_advice(price *p, const rdbl_memmodel *m, const mmkey *s, uint64_t n)
+{
+    if (s->n != n || n == 0)
+        return;
+    if (s->all_int) {
+        unsigned w = rdbl__intset_width(s->imin);
+        unsigned w2 = rdbl__intset_width(s->imax);
+        if (w2 > w)
+            w = w2;
+        p->compact = 16 + J(m, 8 + (uint64_t)w * n);
+        rdbl__mm_advice(p->advice, sizeof p->advice, "set-max-intset-entries", n, NULL, 0);
+    } else if (m->p->lp_sets) {
+        p->compact = 16 + J(m, s->lp_bytes);
+        bool ne = (int64_t)n > m->cfg.th.set_max_listpack_entries;
+        bool nv = (int64_t)s->maxlen > m->cfg.th.set_max_listpack_value;
+        rdbl__mm_advice(p->advice, sizeof p->advice, ne ? "set-max-listpack-entries" : NULL, n,
+                        nv ? "set-max-listpack-value" : NULL, s->maxlen);
+    }
+}
+
+static void price_set(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_stats *st)
+{
+    const rdbl_mem_thresholds *th = &m->cfg.th;
+    if (s->enc == RDBL_ENC_INTSET || s->enc == RDBL_ENC_LISTPACK) {
+        uint64_t n = s->blob_count ? s->blob_count : (st ? st->elements : s->n);
+        if (!s->got_blob)
+            p->approx = true;
+        uint64_t bytes = s->got_blob ? s->blob_size : (st ? st->rdb_bytes : 0);
+        bool intset = s->enc == RDBL_ENC_INTSET;
+        int64_t lim = intset ? th->set_max_intset_entries : th->set_max_listpack_entries;
+        if ((int64_t)n > lim) {
+            set_as_ht(p, m, s, n, rdbl__dict_slots(n));
+            return;
+        }
+        p->enc = intset ? "intset" : "listpack";
+        ps(p, m, 16);
+        if (m->p->ziplist) {
+            p->b += (double)bytes;
+            p->alloc += J(m, bytes);
+        } else {
+            pj(p, m, bytes);
+        }
+        return;
+    }
+    /* type 2 (and vendor plain sets): members one by one */
+    uint64_t n = s->n;
+    if (live(m) && m->p->live_rehash) {
+        /* §6.1: built by SADD from empty; an all-integer set was an intset
+         * until set-max-intset-entries + 1 members */
+        rdbl__dsim d;
+        rdbl__dsim_init(&d);
+        uint64_t conv = (uint64_t)th->set_max_intset_entries + 1;
+        if (s->all_int && n >= conv) {
+            rdbl__dsim_expand(&d, conv);
+            rdbl__dsim_add(&d, conv, 0);
+            rdbl__dsim_add(&d, n - conv, 1);
+        } else {
+            rdbl__dsim_add(&d, n, 1);
+        }
+        set_as_ht(p, m, s, n, rdbl__dsim_slots(&d));
+        set_intset_advice(p, m, s, n);
+        return;
+    }
+    if ((int64_t)n > th->set_max_intset_entries) {
+        set_as_ht(p, m, s, n, rdbl__dict_slots(n));
+        set_intset_advice(p, m, s, n);
+        return;
+    }
+    if (s->all_int) {
+        unsigned w = rdbl__intset_width(s->imin);
+        unsigned w2 = rdbl__intset_width(s->imax);
+        if (w2 > w)
+            w = w2;
+        p->enc = "intset";
+        ps(p, m, 16);
+        uint64_t bytes = 8 + (uint64_t)w * n;
+        if (m->p->ziplist) {
+            p->b += (double)bytes;
+            p->alloc += J(m, bytes);
+        } else {
+            pj(p, m, bytes);
+        }
+        return;
+    }
+    uint64_t k = s->first_nonint;
+    if (m->p->lp_sets) {
+        /* 7.2: intset, then a listpack preallocated from the integers so far,
+         * unless a member breaks the listpack limits: then a presized table */
+        if ((int64_t)n <= th->set_max_listpack_entries &&
+            (int64_t)s->maxlen <= th->set_max_listpack_value) {
+            uint64_t est = k > 0 ? rdbl__lp_estimate_repeated_int(s->pre_min, s->pre_max, k)
+                                 : RDBL__LP_EMPTY;
+            uint64_t bytes = s->lp_bytes > est ? s->lp_bytes : est;
+            p->enc = "listpack";
+            ps(p, m, 16);
+            pj(p, m, bytes);
+            return;
+        }
+        set_as_ht(p, m, s, n, rdbl__dict_slots(n));
+        set_intset_advice(p, m, s, n);
+        return;
+    }
+    /* 7.0 (§5.3 case 2): intset up to member k, then a table sized for k
+     * that starts rehashing to slots(n); the rest of the adds are steps */
+    rdbl__dsim d;
+    rdbl__dsim_init(&d);
+    rdbl__dsim_expand(&d, k);
+    rdbl__dsim_add(&d, k, 0);
+    rdbl__dsim_expand(&d, n);
+    rdbl__dsim_add(&d, n - k, 1);
+    set_as_ht(p, m, s, n, rdbl__dsim_slots(&d));
+    set_intset_advice(p, m, s, n);
+}
+
+/* ---- sorted sets ---- */
+
+static void zset_as_skiplist(price *p, rdbl_memmodel *m, const mmkey *s, uint64_t n,
+                             uint64_t slots)
+{
+    p->enc = "skiplist";
+    uint64_t strings = s->sds_sum, req = s->sds_req_sum;
+    if (s->n != n) {
+        p->approx = true;
+        uint64_t avg = n ? s->payload / (n ? n : 1) : 0;
+        strings = n * J(m, sds_req(m, avg));
+        req = n * sds_req(m, avg);
+    }
+    /* robj, zset, zskiplist, dict, buckets, the 32-level header node */
+    double fixed = 16 + 16 + 32 + m->p->dict_struct + 8.0 * (double)slots;
+    size_t hdr = J(m, 24 + 16 * 32);
+    /* The levels are random: the node sizes add up to n * E_node on average.
+     * They are all J(40) plus a multiple of g (16 on quantum 16), so take the
+     * lattice point nearest to the mean: the single likeliest total. */
+    double base = (double)n * (double)J(m, 40);
+    double g = (double)m->enode_step;
+    double nodes = base + g * floor(((double)n * m->enode - base) / g + 0.5);
+    p->b += fixed + (double)hdr + (double)strings + (double)n * 24 + nodes;
+    p->r += (double)(hdr - (24 + 16 * 32)) + (double)(strings - req);
+    p->alloc += J(m, 16) + J(m, 16) + J(m, 32) + J(m, m->p->dict_struct) + J(m, 8 * slots) +
+                (double)hdr + (double)strings + (double)n * J(m, 24) + nodes;
+}
+
+static void zset_advice(price *p, const rdbl_memmodel *m, const mmkey *s, uint64_t n)
+{
+    if (s->n != n || n == 0)
+        return;
+    p->compact = 16 + (m->p->ziplist ? s->zl.bytes : J(m, s->lp2_bytes ? s->lp2_bytes : s->lp_bytes));
+    bool ne = (int64_t)n > m->cfg.th.zset_max_listpack_entries;
+    bool nv = (int64_t)s->maxlen > m->cfg.th.zset_max_listpack_value;
+    rdbl__mm_advice(p->advice, sizeof p->advice, ne ? "zset-max-listpack-entries" : NULL, n,
+                    nv ? "zset-max-listpack-value" : NULL, s->maxlen);
+}
+
+static uint64_t zset_convert_slots(const rdbl_memmodel *m, uint64_t n)
+{
+    /* listpack -> skiplist: 7.2+ presizes, 7.0 grows by single adds */
+    if (m->p->zset_presize)
+        return rdbl__dict_slots(n);
+    rdbl__dsim d;
+    rdbl__dsim_init(&d);
+    rdbl__dsim_add(&d, n, 1);
+    return rdbl__dsim_slots(&d);
+}
+
+static void price_zset(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_stats *st)
+{
+    const rdbl_mem_thresholds *th = &m->cfg.th;
+    if (s->enc == RDBL_ENC_LISTPACK || s->enc == RDBL_ENC_ZIPLIST) {
+        uint64_t n = s->blob_count ? s->blob_count / 2 : (st ? st->elements : s->n);
+        if (!s->got_blob && s->n == 0)
+            p->approx = true;
+        if (s->n)
+            n = s->n;
+        if ((int64_t)n > th->zset_max_listpack_entries) {
+            zset_as_skiplist(p, m, s, n, zset_convert_slots(m, n));
+            zset_advice(p, m, s, n);
+            return;
+        }
+        p->enc = m->p->ziplist ? "ziplist" : "listpack";
+        ps(p, m, 16);
+        uint64_t bytes;
+        if (s->enc == RDBL_ENC_LISTPACK || (m->p->ziplist && s->got_blob))
+            bytes = s->got_blob ? s->blob_size : (st ? st->rdb_bytes : 0);
+        else
+            bytes = s->n == n ? s->lp_bytes : (p->approx = true, s->blob_size);
+        if (m->p->ziplist) {
+            p->b += (double)bytes;
+            p->alloc += J(m, bytes);
+        } else {
+            pj(p, m, bytes);
+        }
+        return;
+    }
+    uint64_t n = s->n;
+    if (live(m)) {
+        uint64_t slots = rdbl__dict_slots(n);
+        if (m->p->live_rehash) {
+            /* §6.1: ZADD into a listpack, converted at the (entries+1)-th
+             * member (or at a long member, taken as the last): the copy adds
+             * one step each, later ZADDs two (find, then add) */
+            rdbl__dsim d;
+            rdbl__dsim_init(&d);
+            uint64_t conv = (uint64_t)th->zset_max_listpack_entries;
+            if ((int64_t)s->maxlen > th->zset_max_listpack_value || n <= conv)
+                conv = n ? n - 1 : 0;
+            rdbl__dsim_add(&d, conv, 1);
+            rdbl__dsim_add(&d, n - conv, 2);
+            slots = rdbl__dsim_slots(&d);
+        }
+        zset_as_skiplist(p, m, s, n, slots);
+        zset_advice(p, m, s, n);
+        return;
+    }
+    /* loaded into a presized skiplist, then turned into a listpack when it
+     * fits (rdb.c, after the loop) */
+    if ((int64_t)n <= th->zset_max_listpack_entries &&
+        (int64_t)s->maxlen <= th->zset_max_listpack_value) {
+        p->enc = m->p->ziplist ? "ziplist" : "listpack";
+        ps(p, m, 16);
+        if (m->p->ziplist) {
+            p->b += (double)s->zl.bytes;
+            p->alloc += J(m, s->zl.bytes);
+        } else {
+            pj(p, m, s->lp2_bytes);
+        }
+        return;
+    }
+    zset_as_skiplist(p, m, s, n, rdbl__dict_slots(n));
+    zset_advice(p, m, s, n);
+}
+
+/* ---- hashes ---- */
+
+static void hash_as_ht(price *p, rdbl_memmodel *m, const mmkey *s, uint64_t n, uint64_t slots)
+{
+    p->enc = "hashtable";
+    uint64_t strings = s->sds_sum, req = s->sds_req_sum;
+    if (s->n != n) {
+        p->approx = true;
+        uint64_t avg = n ? s->payload / (2 * n) : 0;
+        strings = 2 * n * J(m, sds_req(m, avg));
+        req = 2 * n * sds_req(m, avg);
+    }
+    ht_value(p, m, slots, n, strings, req, 24);
+    p->alloc += (double)n * J(m, 24);
+}
+
+static void hash_advice(price *p, const rdbl_memmodel *m, const mmkey *s, uint64_t n)
+{
+    if (s->n != n || n == 0)
+        return;
+    uint64_t lp = s->ttl_fields && m->p->hfe ? s->lpex_bytes : s->lp_bytes;
+    p->compact = 16 + (m->p->ziplist ? s->zl.bytes : J(m, lp));
+    if (s->ttl_fields && m->p->hfe)
+        p->compact += J(m, 32);
+    bool ne = (int64_t)n > m->cfg.th.hash_max_listpack_entries;
+    bool nv = (int64_t)s->maxlen > m->cfg.th.hash_max_listpack_value;
+    rdbl__mm_advice(p->advice, sizeof p->advice, ne ? "hash-max-listpack-entries" : NULL, n,
+                    nv ? "hash-max-listpack-value" : NULL, s->maxlen);
+}
+
+static void price_hash(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_stats *st)
+{
+    const rdbl_mem_thresholds *th = &m->cfg.th;
+    if (s->enc == RDBL_ENC_LISTPACK || s->enc == RDBL_ENC_ZIPLIST ||
+        s->enc == RDBL_ENC_ZIPMAP) {
+        uint64_t n = s->n ? s->n : (s->blob_count ? s->blob_count / 2 : (st ? st->elements : 0));
+        if (s->enc == RDBL_ENC_ZIPMAP && s->n == 0 && s->blob_count)
+            n = s->blob_count / 2;
+        bool too_long = s->enc == RDBL_ENC_ZIPMAP && (int64_t)s->maxlen > th->hash_max_listpack_value;
+        if ((int64_t)n > th->hash_max_listpack_entries || too_long) {
+            hash_as_ht(p, m, s, n, rdbl__dict_slots(n));
+            hash_advice(p, m, s, n);
+            return;
+        }
+        p->enc = m->p->ziplist ? "ziplist" : "listpack";
+        ps(p, m, 16);
+        uint64_t bytes;
+        if (s->enc == RDBL_ENC_LISTPACK || (m->p->ziplist && s->enc == RDBL_ENC_ZIPLIST))
+            bytes = s->got_blob ? s->blob_size : (p->approx = true, st ? st->rdb_bytes : 0);
+        else if (s->n == n)
+            bytes = m->p->ziplist ? s->zl.bytes : s->lp_bytes;
+        else
+            bytes = (p->approx = true, s->blob_size);
+        if (m->p->ziplist) {
+            p->b += (double)bytes;
+            p->alloc += J(m, bytes);
+        } else {
+            pj(p, m, bytes);
+        }
+        return;
+    }
+    /* type 4: pairs one by one */
+    uint64_t n = s->n;
+    bool has_long = s->first_long != UINT64_MAX;
+    uint64_t entries = (uint64_t)th->hash_max_listpack_entries;
+    rdbl__dsim d;
+    rdbl__dsim_init(&d);
+    if (live(m)) {
+        if (m->p->live_rehash && has_long) {
+            /* converted by a long value when created: from 4 slots, HSET
+             * does a find and an add per field */
+            rdbl__dsim_expand(&d, 0);
+            rdbl__dsim_add(&d, n, 2);
+        } else if (m->p->live_rehash && n > entries) {
+            rdbl__dsim_expand(&d, entries + 1);
+            rdbl__dsim_add(&d, entries + 1, 0);
+            rdbl__dsim_add(&d, n - entries - 1, 2);
+        } else {
+            rdbl__dsim_expand(&d, n);
+        }
+        hash_as_ht(p, m, s, n, rdbl__dsim_slots(&d));
+        hash_advice(p, m, s, n);
+        return;
+    }
+    if (n > entries) {
+        rdbl__dsim_expand(&d, 0);
+        rdbl__dsim_expand(&d, n);
+        rdbl__dsim_add(&d, n, 1);
+    } else if (has_long) {
+        /* §5.3 case 1: a listpack up to pair k, a table sized for k, the
+         * long pair, then dictTryExpand(remaining) and one step per add */
+        uint64_t k = s->first_long;
+        if (m->p->ziplist) {
+            rdbl__dsim_add(&d, k, 1); /* 6.2: the conversion does not presize */
+        } else {
+            rdbl__dsim_expand(&d, k);
+            rdbl__dsim_add(&d, k, 0);
+        }
+        rdbl__dsim_add(&d, 1, 1);
+        uint64_t rem = n - k - 1;
+        if (rem > 4)
+            rdbl__dsim_expand(&d, rem);
+        rdbl__dsim_add(&d, rem, 1);
+    } else {
+        p->enc = m->p->ziplist ? "ziplist" : "listpack";
+        ps(p, m, 16);
+        if (m->p->ziplist) {
+            p->b += (double)s->zl.bytes;
+            p->alloc += J(m, s->zl.bytes);
+        } else {
+            pj(p, m, s->lp_bytes);
+        }
+        return;
+    }
+    hash_as_ht(p, m, s, n, rdbl__dsim_slots(&d));
+    hash_advice(p, m, s, n);
+}
+
+/* ---- streams ---- */
+
+static void price_stream(price *p, rdbl_memmodel *m, mmkey *s, uint64_t *data)
+{
+    p->enc = "stream";
+    if (s->st_have_meta && s->st_meta_nodes != s->st_nodes)
+        p->approx = true; /* node blobs missing */
+    uint64_t ralloc = 0;
+    uint64_t rnodes = rdbl__raxc_nodes(&s->rax_nodes, &m->a, &ralloc);
+    if (s->rax_nodes.unordered)
+        p->approx = true;
+    double rax = 16.0 * (double)s->rax_nodes.n + 244.0 * (double)rnodes;
+    uint64_t nodes = s->st_node_sum;
+    if (live(m) && s->st_nodes > 0) {
+        /* §6.2: the last node was allocated with lpNew(prealloc) by XADD and
+         * is only shrunk when the next node starts */
+        int64_t mb = m->cfg.th.stream_node_max_bytes;
+        uint64_t pre = (mb > 0 && mb < 4096) ? (uint64_t)mb : 4096;
+        if (s->st_last_node < pre)
+            nodes += J(m, pre) - J(m, s->st_last_node);
+    }
+    const rdbl__profile *pf = m->p;
+    double groups = (double)s->st_groups * pf->cg_struct + (double)s->st_group_rax +
+                    (double)pf->nack_struct * (double)s->st_pel;
+    double cons = (double)s->st_consumers * pf->consumer_struct + (double)s->st_names +
+                  (double)s->st_cons_rax;
+    p->b += 16 + pf->stream_struct + rax + (double)nodes + groups + cons;
+    p->r += (double)(nodes - s->st_node_raw);
+    p->alloc += J(m, 16) + J(m, pf->stream_struct) + J(m, 24) + (double)ralloc + (double)nodes +
+                (double)s->st_groups * (J(m, pf->cg_struct) + 2.0 * J(m, 24)) +
+                (double)s->st_pel * J(m, pf->nack_struct) +
+                (double)s->st_consumers * J(m, pf->consumer_struct) + (double)s->st_alloc;
+    *data = s->st_node_raw;
+}
+
+/* ---- the key's own terms ---- */
+
+static void price_key(price *k, const rdbl_memmodel *m, const mmkey *s)
+{
+    uint64_t len = s->keylen;
+    switch (m->p->key_model) {
+    case RDBL__KEY_VK_ENTRY: {
+        /* Valkey 8.0: the key sds is embedded in the dict entry, after 17
+         * bytes (value, next, header size); a live key under 32 bytes keeps
+         * the 3-byte header of the client argument it was copied from */
+        uint64_t h = rdbl__sds_hdr((size_t)len, m->p->sds_kind);
+        if (live(m) && len < 32)
+            h = 3;
+        pj(k, m, 17 + h + len + 1);
+        return;
+    }
+    default:
+        ps(k, m, 24);
+        pj(k, m, sds_req(m, len));
+        if (m->cfg.cluster && m->p->cluster_key) {
+            k->b += m->p->cluster_key;
+            k->alloc += (double)J(m, 24 + m->p->cluster_key) - J(m, 24);
+        }
+        return;
+    }
+}
+
+void rdbl__mm_price(rdbl_memmodel *m, const rdbl_key_info *k, const rdbl_key_stats *st)
+{
+    mmkey *s = &m->k;
+    rdbl_mem_estimate *e = &m->last;
+    memset(e, 0, sizeof *e);
+    price v = {0};
+    price kp = {0};
+    uint64_t data = st ? st->value_bytes : s->payload;
+    e->modelled = true;
+    switch (s->type) {
+    case RDBL_TYPE_STRING:
+        price_string(&v, m, s, st, &data);
+        break;
+    case RDBL_TYPE_LIST:
+        price_list(&v, m, s, st);
+        break;
+    case RDBL_TYPE_SET:
+        price_set(&v, m, s, st);
+        break;
+    case RDBL_TYPE_ZSET:
+        price_zset(&v, m, s, st);
+        break;
+    case RDBL_TYPE_HASH:
+        price_hash(&v, m, s, st);
+        break;
+    case RDBL_TYPE_STREAM:
+        price_stream(&v, m, s, &data);
+        break;
+    default:
+        /* module values: the module's mem_usage callback decides; report the
+         * serialized size and say it is not modelled */
+        e->modelled = false;
+        v.enc = "module";
+        v.b = (double)(s->module_seen ? s->module_bytes : (st ? st->rdb_bytes : 0));
+        v.alloc = v.b;
+        data = (uint64_t)v.b;
+        break;
+    }
+    price_key(&kp, m, s);
+    double total = v.b + kp.b;
+    e->bytes = total > 0 ? (uint64_t)llround(total) : 0;
+    e->encoding = v.enc ? v.enc : "unknown";
+    e->key_bytes = k ? k->key.len : s->keylen;
+    e->data_bytes = data;
+    double rnd = v.r + kp.r;
+    e->rounding_bytes = rnd > 0 ? (uint64_t)llround(rnd) : 0;
+    e->overhead_bytes = (int64_t)e->bytes - (int64_t)e->key_bytes - (int64_t)e->data_bytes -
+                        (int64_t)e->rounding_bytes;
+    e->expire_bytes = s->has_expire ? J(m, 24) : 0;
+    double alloc = v.alloc + kp.alloc + (double)e->expire_bytes;
+    e->alloc_bytes = alloc > 0 ? (uint64_t)llround(alloc) : 0;
+    e->approximate = v.approx || s->approx;
+    if (v.compact) {
+        uint64_t c = v.compact + (uint64_t)llround(kp.b);
+        if (c < e->bytes) {
+            e->compact_bytes = c;
+            snprintf(e->compact_config, sizeof e->compact_config, "%s", v.advice);
+        }
+    }
+    m->have_last = true;
+    rdbl__mm_totals_add(m, e, s->has_expire);
+}
