@@ -49,13 +49,6 @@ static inline size_t rdbl__i64_textlen_inline(int64_t v)
     unsigned bits = 0;
     for (uint64_t x = w; x; x >>= 1)
         bits++;
-/* ---- CRC-64 internals (rdbl_crc64 in rdblens/parser.h picks one) ---- */
-/* Portable slice-by-16. */
-uint64_t rdbl__crc64_slice16(uint64_t crc, const void *data, size_t len);
-/* PCLMULQDQ folding: updates *crc and returns true, or returns false
- * (leaving *crc alone) when this CPU or build lacks it. Exposed for tests. */
-bool rdbl__crc64_clmul(uint64_t *crc, const void *data, size_t len);
-
 #endif
     unsigned t = (bits * 1233u) >> 12;
     return (size_t)t + 1 - (w < pow10[t]) + (v < 0);
