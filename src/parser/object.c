@@ -170,15 +170,22 @@ static rdbl_status empty_warning(rdbl__p *P)
 typedef struct lzf_emit_ctx {
     rdbl__p *P;
     uint64_t done, total;
+    int handler_rc; /* what on_string returned when it asked to stop */
 } lzf_emit_ctx;
 
+/* Returns 1 (stop) when the handler returned anything but 0, keeping its
+ * code apart from the decoder's own negative errors. */
 static int lzf_emit(void *ud, const uint8_t *p, size_t n)
 {
     lzf_emit_ctx *c = ud;
     rdbl_item it = {p, n, 0, false};
     int rc = c->P->ev->on_string(c->P->user, &c->P->ki, &it, c->done, c->total);
     c->done += n;
-    return rc;
+    if (rc != 0) {
+        c->handler_rc = rc;
+        return 1;
+    }
+    return 0;
 }
 
 static rdbl_status read_string_value(rdbl__p *P)
@@ -245,7 +252,7 @@ static rdbl_status read_string_value(rdbl__p *P)
     rdbl__lzf_stream *z = rdbl__lzf_stream_new(ulen);
     if (!z)
         return rdbl__p_fail(P, RDBL_NOMEM, at, "out of memory");
-    lzf_emit_ctx c = {P, 0, ulen};
+    lzf_emit_ctx c = {P, 0, ulen, 0};
     rdbl_status st = RDBL_OK;
     uint64_t left = clen;
     while (left && st == RDBL_OK) {
@@ -260,7 +267,7 @@ static rdbl_status read_string_value(rdbl__p *P)
         if (rc < 0)
             st = rdbl__p_fail(P, RDBL_CORRUPT, at, "LZF data: %s", e.msg);
         else if (rc > 0)
-            st = RDBL__CB(P, rc);
+            st = RDBL__CB(P, c.handler_rc);
     }
     if (st == RDBL_OK) {
         rdbl__berr e = {0};
