@@ -188,9 +188,10 @@ typedef struct rdbl_memmodel rdbl_memmodel;
 rdbl_memmodel *rdbl_memmodel_new(const rdbl_mem_config *cfg, rdbl_error *err);
 void rdbl_memmodel_free(rdbl_memmodel *m);
 
-/* The handler table. Every handler takes the model as `user`. The table is
- * static (never free it); its `user` field is NULL: pass the model yourself.
- * Unused events (on_stream_entry, on_function...) are NULL. */
+/* The handler table. Every handler takes the model as its `user` argument:
+ * pass the model to rdbl_parse(), or call the handlers with it when another
+ * component forwards the events. The table is static (never free it). Events
+ * the model does not use (on_stream_entry, on_function...) are NULL. */
 const rdbl_events *rdbl_memmodel_events(void);
 
 /* The estimate of the key whose on_end_key was the last one seen.

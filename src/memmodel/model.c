@@ -142,7 +142,7 @@ static int on_begin_key(void *user, const rdbl_key_info *k)
     s->first_long = UINT64_MAX;
     s->first_lp_break = UINT64_MAX;
     s->all_int = true;
-    s->lp_bytes = RDBL__LP_EMPTY;
+    s->lp_bytes = s->lp2_bytes = s->lpex_bytes = RDBL__LP_EMPTY;
     rdbl__zl_init(&s->zl);
     rdbl__zl_init(&s->node_zl);
     rdbl__dsim_init(&s->ds);
