@@ -46,17 +46,24 @@ typedef long (*rdbl_read_fn)(void *user, void *buf, size_t cap);
 
 typedef struct rdbl_source_opts {
     size_t read_size; /* bytes asked of the input per read; 0 = default (1 MiB) */
-    bool threaded;    /* decompress in a second thread when the input is compressed */
+    bool threaded;    /* decompress in a second thread when the input is compressed
+                       * (ignored for plain input; decodes in-line if no thread starts) */
 } rdbl_source_opts;
 
-/* Opens a file read-only ("-" is standard input). opts may be NULL.
- * @return RDBL_OK and *out, or RDBL_IO with err filled. */
+/* Opens a file read-only ("-" is standard input, never closed). opts may be
+ * NULL. The first bytes are read here to detect the format; a plain regular
+ * file is memory-mapped (need() then copies nothing).
+ * @return RDBL_OK and *out, or RDBL_IO (path and strerror text in err->msg)
+ *         or RDBL_NOMEM with err filled and *out NULL. A damaged envelope
+ *         (bad VKCS header) is not an open error: the first need() reports it. */
 rdbl_status rdbl_source_open_file(rdbl_source **out, const char *path,
                                   const rdbl_source_opts *opts, rdbl_error *err);
-/* Reads from an open descriptor; the source does not close it. */
+/* Reads from an open descriptor, from its current position; the source does
+ * not close it (nor restore its position). Same returns as open_file. */
 rdbl_status rdbl_source_open_fd(rdbl_source **out, int fd,
                                 const rdbl_source_opts *opts, rdbl_error *err);
-/* Reads from memory. The buffer is borrowed: it must outlive the source. */
+/* Reads from memory. The buffer is borrowed: it must outlive the source.
+ * A plain buffer is served in place (need() copies nothing). */
 rdbl_status rdbl_source_open_mem(rdbl_source **out, const void *buf, size_t len,
                                  const rdbl_source_opts *opts, rdbl_error *err);
 /* Reads through a caller's function; user is passed back unchanged. */
@@ -69,7 +76,15 @@ void rdbl_source_free(rdbl_source *s);
  *      may be more: everything already buffered).
  * @return RDBL_OK; RDBL_TRUNCATED when the input ends first (*p and *avail then
  *         describe what there is); RDBL_IO, RDBL_CORRUPT (a compressed
- *         stream is damaged) or RDBL_NOMEM with err filled.
+ *         stream is damaged), RDBL_UNSUPPORTED (VKCS version or codec, zstd
+ *         window over 128 MiB) or RDBL_NOMEM with err filled.
+ * On TRUNCATED, err is left alone when the input simply ends (the caller
+ * says what was cut), and filled when a compressed stream stops mid-way
+ * ("gzip stream ended early ..."); TRUNCATED is not an error state: smaller
+ * needs still succeed. A decoder's failure is reported only once the bytes
+ * decoded before it are used up; err->offset is then the decompressed
+ * offset and err->msg names the input offset. Bytes after a compressed
+ * stream's end (trailing garbage) are ignored.
  * The pointer stays valid until the next need()/consume()/free. */
 rdbl_status rdbl_source_need(rdbl_source *s, size_t n, const uint8_t **p,
                              size_t *avail, rdbl_error *err);
@@ -79,9 +94,11 @@ void rdbl_source_consume(rdbl_source *s, size_t n);
 /* Decompressed offset of the current position. */
 uint64_t rdbl_source_offset(const rdbl_source *s);
 /* Bytes read from the underlying input so far (compressed bytes for a
- * compressed input): what a progress bar compares with input_size. */
+ * compressed input; the consumed position for a mapped or in-memory plain
+ * input): what a progress bar compares with input_size. */
 uint64_t rdbl_source_input_consumed(const rdbl_source *s);
-/* Size of the underlying input when known (regular files, memory), else 0. */
+/* Size of the underlying input when known (regular files: st_size less the
+ * starting position; memory: its length), else 0. */
 uint64_t rdbl_source_input_size(const rdbl_source *s);
 rdbl_compression rdbl_source_compression(const rdbl_source *s);
 
