@@ -70,6 +70,14 @@ rdbl_status rdbl__p_refill(rdbl__p *P, size_t n)
     rdbl_status st = rdbl_source_need(P->src, want, &p, &avail, &serr);
     if (P->hold)
         P->hold = p; /* hold was at keep (or at cur, which is now keep) */
+    /* Look at no more than a bounded view even when the source offers the
+     * whole file (a mapping): bytes behind us then get released (and CRC'd
+     * while still in cache) every RDBL__VIEW bytes. */
+    if (st == RDBL_OK) {
+        size_t view = keepn + n > RDBL__VIEW ? keepn + n : RDBL__VIEW;
+        if (avail > view)
+            avail = view;
+    }
     P->win = p;
     P->cur = p + keepn;
     P->lim = p + avail;
@@ -94,13 +102,6 @@ rdbl_status rdbl__p_cb(rdbl__p *P, int rc)
     return rdbl__p_fail(P, RDBL_ABORTED, rdbl__p_offset(P), "a handler returned %d", rc);
 }
 
-rdbl_status rdbl__p_u8(rdbl__p *P, uint8_t *out)
-{
-    RDBL__TRY(rdbl__p_need(P, 1));
-    *out = *P->cur++;
-    return RDBL_OK;
-}
-
 rdbl_status rdbl__p_bytes(rdbl__p *P, void *out, size_t n)
 {
     RDBL__TRY(rdbl__p_need(P, n));
@@ -122,7 +123,7 @@ rdbl_status rdbl__p_skip(rdbl__p *P, uint64_t n)
     return RDBL_OK;
 }
 
-rdbl_status rdbl__p_len_or_special(rdbl__p *P, uint64_t *out, int *special)
+rdbl_status rdbl__p_len_or_special_slow(rdbl__p *P, uint64_t *out, int *special)
 {
     RDBL__TRY(rdbl__p_need(P, 1));
     uint8_t b = P->cur[0];
@@ -272,7 +273,7 @@ rdbl_status rdbl__p_str(rdbl__p *P, rdbl__pitem *x, int slot, int mode)
     x->it.is_int = true;
     x->it.ival = v;
     x->it.ptr = NULL;
-    x->it.len = rdbl_i64_textlen(v);
+    x->it.len = rdbl__i64_textlen_inline(v);
     x->stored = rdbl__p_offset(P) - at;
     return RDBL_OK;
 }

@@ -18,6 +18,15 @@
 #include "rdblens/source.h"
 
 #define RDBL__SCRATCH_SLOTS 3
+/* Bytes of input the parser looks at between two refills (see rdbl__p_refill). */
+#define RDBL__VIEW (1u << 20)
+
+#define RDBL__TRY(x)                      \
+    do {                                  \
+        rdbl_status rdbl__st_ = (x);      \
+        if (RDBL_UNLIKELY(rdbl__st_ != RDBL_OK)) \
+            return rdbl__st_;             \
+    } while (0)
 
 typedef struct rdbl__buf {
     uint8_t *p;
@@ -105,13 +114,28 @@ static inline void rdbl__p_resolve(const rdbl__p *P, rdbl__pitem *x)
         x->it.ptr = P->win + (x->abs - P->win_off);
 }
 
-rdbl_status rdbl__p_u8(rdbl__p *P, uint8_t *out);
+static inline rdbl_status rdbl__p_u8(rdbl__p *P, uint8_t *out)
+{
+    RDBL__TRY(rdbl__p_need(P, 1));
+    *out = *P->cur++;
+    return RDBL_OK;
+}
 rdbl_status rdbl__p_bytes(rdbl__p *P, void *out, size_t n);
 rdbl_status rdbl__p_skip(rdbl__p *P, uint64_t n);
 /* A length (§3.1); special encodings are corruption here. */
 rdbl_status rdbl__p_len(rdbl__p *P, uint64_t *out);
 /* A length or a special string kind (*special = -1 for a plain length). */
-rdbl_status rdbl__p_len_or_special(rdbl__p *P, uint64_t *out, int *special);
+rdbl_status rdbl__p_len_or_special_slow(rdbl__p *P, uint64_t *out, int *special);
+static inline rdbl_status rdbl__p_len_or_special(rdbl__p *P, uint64_t *out, int *special)
+{
+    /* the common case: a 6-bit length with bytes at hand */
+    if (RDBL_LIKELY(P->cur < P->lim && P->cur[0] < 0x40)) {
+        *out = *P->cur++;
+        *special = -1;
+        return RDBL_OK;
+    }
+    return rdbl__p_len_or_special_slow(P, out, special);
+}
 /* A string (§3.2) into x. slot picks the scratch buffer for LZF output. */
 rdbl_status rdbl__p_str(rdbl__p *P, rdbl__pitem *x, int slot, int mode);
 /* A string copied into buf (for names that must outlive later reads). */
@@ -128,12 +152,6 @@ int rdbl__buf_reserve(rdbl__buf *b, size_t n);
 /* Calls a handler and turns its answer into a status: STOP sets P->stop. */
 rdbl_status rdbl__p_cb(rdbl__p *P, int rc);
 #define RDBL__CB(P, call) rdbl__p_cb((P), (call))
-#define RDBL__TRY(x)                      \
-    do {                                  \
-        rdbl_status rdbl__st_ = (x);      \
-        if (RDBL_UNLIKELY(rdbl__st_ != RDBL_OK)) \
-            return rdbl__st_;             \
-    } while (0)
 
 /* Per-type value readers (object.c, stream.c, module.c). */
 /* Sets P->ki.type/encoding from P->ki.rdb_type (collisions by magic/version). */
