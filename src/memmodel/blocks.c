@@ -214,16 +214,24 @@ static void dsim_finish(rdbl__dsim *d)
  * seed); take its median, which is the best single guess of whether a given
  * number of steps finishes the rehash: exactly for small tables (occupancy
  * distribution by dynamic programming), the mean for large ones. */
-#define RDBL__DSIM_EXACT 512
+#define RDBL__DSIM_EXACT 64
 static double rehash_need(uint64_t S, uint64_t u)
 {
+    /* The median for a table that grows by doubling (u == S), the common
+     * case, precomputed by the same dynamic programming for S = 4 .. 512. */
+    static const uint16_t full_median[] = {3, 5, 10, 20, 41, 81, 162, 324};
     if (u == 0)
         return 1.0; /* an empty old table still takes one step to drop */
     double fs = (double)S;
     double p = pow(1.0 - 1.0 / fs, (double)u); /* share of empty buckets */
     double stall = 1.0 - pow(p, 10);
-    double b;
-    if (S <= RDBL__DSIM_EXACT) {
+    double b = -1;
+    if (u == S && S >= 4 && S <= 512 && (S & (S - 1)) == 0) {
+        unsigned i = 0;
+        while (((uint64_t)4 << i) < S)
+            i++;
+        b = full_median[i];
+    } else if (S <= RDBL__DSIM_EXACT) {
         double pr[RDBL__DSIM_EXACT + 1];
         uint64_t top = 0; /* highest reachable occupancy */
         memset(pr, 0, sizeof pr);
@@ -244,7 +252,7 @@ static double rehash_need(uint64_t S, uint64_t u)
                 break;
             }
         }
-    } else {
+    } else if (b < 0) {
         b = fs * (1.0 - p);
     }
     /* steps are whole: add the expected stalls rounded */

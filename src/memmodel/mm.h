@@ -154,6 +154,7 @@ typedef struct rdbl__profile {
     bool live_rehash;        /* the §6.1 live rehash heuristics apply (6.2..7.2) */
     unsigned cluster_key;    /* MEMORY USAGE bytes per key in cluster mode */
     unsigned dict_struct;    /* sizeof(dict) */
+    unsigned ht_struct;      /* Valkey 8.1+: sizeof(hashtable) */
     unsigned ql_struct;      /* sizeof(quicklist) */
     unsigned ql_node;        /* sizeof(quicklistNode) */
     unsigned stream_struct, cg_struct, consumer_struct, nack_struct;

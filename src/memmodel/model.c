@@ -409,6 +409,21 @@ static int on_hash_field(void *user, const rdbl_key_info *k, const rdbl_item *fi
     uint64_t freq = rdbl__mm_field_req(m, field->len, expire_ms >= 0);
     s->sds_sum += J(m, (size_t)freq) + J(m, (size_t)vreq);
     s->sds_req_sum += freq + vreq;
+    if (m->p->vk_hashtable) {
+        /* Valkey 8.1+ hash entry (t_hash.c hashTypeCreateEntry): field and
+         * value in one allocation up to 128 bytes (value as sds type 8, with
+         * the TTL in front when it has one), else value pointer + field */
+        uint64_t fsz = rdbl__sds_hdr(field->len, RDBL__SDS_VALKEY) + field->len + 1;
+        uint64_t vsz = 3 + value->len + 1;
+        uint64_t ttl = expire_ms >= 0 ? 8 : 0;
+        if (fsz + vsz + ttl <= 128) {
+            s->vk_entries += J(m, (size_t)(ttl + fsz + vsz));
+        } else {
+            uint64_t f8 = (field->len < 32 ? 3 : rdbl__sds_hdr(field->len, RDBL__SDS_VALKEY)) +
+                          field->len + 1;
+            s->vk_entries += J(m, (size_t)(ttl + 8 + f8)) + J(m, (size_t)vreq);
+        }
+    }
     if (expire_ms >= 0) {
         s->ttl_fields++;
         s->lpex_bytes += fe + ve + rdbl__lp_int_entry(expire_ms);
@@ -426,7 +441,8 @@ static int on_hash_field(void *user, const rdbl_key_info *k, const rdbl_item *fi
 static void ql2_node(rdbl_memmodel *m, mmkey *s, const rdbl_blob *b)
 {
     bool plain = b->kind == RDBL_BLOB_PLAIN;
-    uint64_t full = J(m, (size_t)b->size);
+    /* 6.2 counts a node's blob length, not its allocation */
+    uint64_t full = m->p->ziplist ? b->size : J(m, (size_t)b->size);
     uint64_t cost = full;
     uint64_t idx = s->nodes++; /* 0-based */
     int64_t depth = m->cfg.th.list_compress_depth;
@@ -585,7 +601,7 @@ static void stream_close_consumer(rdbl_memmodel *m, mmkey *s)
     uint64_t alloc = 0;
     uint64_t nodes = rdbl__raxc_nodes(&s->rax_cpel, &m->a, &alloc);
     s->st_cons_rax += 16 * s->rax_cpel.n + 244 * nodes;
-    s->st_alloc += alloc + J(m, 24); /* the rax struct */
+    s->st_cons_real += alloc + J(m, 24); /* with the rax struct */
     if (s->rax_cpel.unordered)
         s->approx = true;
     rdbl__raxc_init(&s->rax_cpel);
@@ -601,7 +617,7 @@ static void stream_close_group(rdbl_memmodel *m, mmkey *s)
     uint64_t nodes = rdbl__raxc_nodes(&s->rax_pel, &m->a, &alloc);
     s->st_group_rax += 16 * s->rax_pel.n + 244 * nodes;
     s->st_pel += s->rax_pel.n;
-    s->st_alloc += alloc + J(m, 24);
+    s->st_group_real += alloc + J(m, 24);
     if (s->rax_pel.unordered)
         s->approx = true;
     rdbl__raxc_init(&s->rax_pel);

@@ -43,6 +43,7 @@ typedef struct mmkey {
     uint64_t first_long;        /* hashes: first pair over hash-max-listpack-value */
     uint64_t first_lp_break;    /* sets (7.2+): first member that ends the listpack */
     uint64_t ttl_fields;        /* hash fields with a TTL */
+    uint64_t vk_entries;        /* Valkey 8.1+: sum of hash entry allocations */
     bool items_unused;
     rdbl__dsim ds;
 
@@ -70,6 +71,7 @@ typedef struct mmkey {
     uint64_t st_nodes, st_node_sum, st_node_raw, st_last_node;
     uint64_t st_groups, st_consumers, st_names, st_pel;
     uint64_t st_group_rax, st_cons_rax; /* R() sums */
+    uint64_t st_group_real, st_cons_real; /* real radix-tree allocations */
     uint64_t st_alloc;                  /* real allocations of groups, consumers, PELs */
 
     /* modules */

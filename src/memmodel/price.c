@@ -92,6 +92,38 @@ static double vk_set_entries(uint64_t n, uint64_t S)
     return 16.0 * ((double)n - occ);
 }
 
+/* Valkey 8.1+ hashtable (src/hashtable.c): 64-byte buckets of 7 entries,
+ * sized to the next power of two >= ceil(n * 5 / 32) buckets; a full bucket
+ * chains a 64-byte child bucket (6 entries each, the 7th slot points on).
+ * hashtableMemUsage() = sizeof(hashtable) + 64 * (buckets + child buckets);
+ * the child buckets depend on the hash seed: take their expectation. */
+static double vk_ht_usage(const rdbl_memmodel *m, uint64_t n)
+{
+    if (n == 0)
+        return m->p->ht_struct;
+    uint64_t need = (n * 5 - 1) / 32 + 1, b = 1;
+    while (b < need)
+        b <<= 1;
+    double child = 0;
+    if (b == 1) {
+        if (n > 7)
+            child = (double)((n - 7 + 5) / 6);
+    } else {
+        /* entries per bucket ~ Poisson(n / b) */
+        double lam = (double)n / (double)b, px = exp(-lam), cdf = 0;
+        for (uint64_t x = 0; x < 400 && (x < 8 || px > 1e-12 || (double)x < lam); x++) {
+            if (x > 0)
+                px *= lam / (double)x;
+            cdf += px;
+            if (x > 7)
+                child += px * (double)((x - 7 + 5) / 6);
+        }
+        (void)cdf;
+        child *= (double)b;
+    }
+    return (double)m->p->ht_struct + 64.0 * ((double)b + child);
+}
+
 /* ---- strings ---- */
 
 static void price_string(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_stats *st,
@@ -121,6 +153,23 @@ static void price_string(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_st
         bool shared = known && iv >= 0 && iv < 10000 && !m->cfg.no_shared_integers;
         if (!shared)
             p->alloc += J(m, 16);
+        return;
+    }
+    if (m->p->key_model == RDBL__KEY_VK_ROBJ) {
+        /* Valkey 8.1+: the key (and the TTL) live in the value's robj; a
+         * string is embedded too when robj + TTL + key + value fit in 64
+         * bytes (object.c createStringObjectWithKeyAndExpire) */
+        uint64_t kl = s->keylen;
+        uint64_t ksz = rdbl__sds_hdr((size_t)kl, RDBL__SDS_VALKEY) + kl + 1;
+        uint64_t tot = 16 + ksz + 1 + (s->has_expire ? 8 : 0) + 3 + len + 1;
+        if (len <= 44 && tot <= 64) {
+            p->enc = "embstr";
+            pj(p, m, tot);
+            return;
+        }
+        p->enc = "raw";
+        ps(p, m, 16);
+        pj(p, m, sds_req(m, len));
         return;
     }
     if (len <= 44) {
@@ -205,6 +254,13 @@ static void set_as_ht(price *p, rdbl_memmodel *m, const mmkey *s, uint64_t n, ui
         req = n * sds_req(m, avg);
     }
     double per = 24;
+    if (m->p->vk_hashtable) {
+        double ht = vk_ht_usage(m, n);
+        p->b += 16 + ht + (double)strings;
+        p->r += (double)(strings - req);
+        p->alloc += J(m, 16) + ht + (double)strings;
+        return;
+    }
     if (m->p->vk_set_entries) {
         ht_value(p, m, slots, n, strings, req, 0);
         p->b += vk_set_entries(n, slots);
@@ -344,6 +400,11 @@ static void zset_as_skiplist(price *p, rdbl_memmodel *m, const mmkey *s, uint64_
     }
     /* robj, zset, zskiplist, dict, buckets, the 32-level header node */
     double fixed = 16 + 16 + 32 + m->p->dict_struct + 8.0 * (double)slots;
+    double per_entry = 24;
+    if (m->p->vk_hashtable) { /* Valkey 8.1+: a hashtable of the nodes, no entries */
+        fixed = 16 + 16 + 32 + vk_ht_usage(m, n);
+        per_entry = 0;
+    }
     size_t hdr = J(m, 24 + 16 * 32);
     /* The levels are random: the node sizes add up to n * E_node on average.
      * They are all J(40) plus a multiple of g (16 on quantum 16), so take the
@@ -351,10 +412,10 @@ static void zset_as_skiplist(price *p, rdbl_memmodel *m, const mmkey *s, uint64_
     double base = (double)n * (double)J(m, 40);
     double g = (double)m->enode_step;
     double nodes = base + g * floor(((double)n * m->enode - base) / g + 0.5);
-    p->b += fixed + (double)hdr + (double)strings + (double)n * 24 + nodes;
+    p->b += fixed + (double)hdr + (double)strings + (double)n * per_entry + nodes;
     p->r += (double)(hdr - (24 + 16 * 32)) + (double)(strings - req);
-    p->alloc += J(m, 16) + J(m, 16) + J(m, 32) + J(m, m->p->dict_struct) + J(m, 8 * slots) +
-                (double)hdr + (double)strings + (double)n * J(m, 24) + nodes;
+    p->alloc += fixed - 16 - 16 - 32 + J(m, 16) + J(m, 16) + J(m, 32) + (double)hdr +
+                (double)strings + (double)n * (per_entry ? J(m, 24) : 0) + nodes;
 }
 
 static void zset_advice(price *p, const rdbl_memmodel *m, const mmkey *s, uint64_t n)
@@ -451,6 +512,18 @@ static void price_zset(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_stat
 static void hash_as_ht(price *p, rdbl_memmodel *m, const mmkey *s, uint64_t n, uint64_t slots)
 {
     p->enc = "hashtable";
+    if (m->p->vk_hashtable) {
+        double ht = vk_ht_usage(m, n);
+        double entries = (double)s->vk_entries;
+        if (s->n != n) { /* not delivered: one average entry per field */
+            p->approx = true;
+            uint64_t avg = n ? s->payload / (2 * n) : 0;
+            entries = (double)n * J(m, 2 * (rdbl__sds_hdr((size_t)avg, RDBL__SDS_VALKEY) + avg + 1));
+        }
+        p->b += 16 + ht + entries;
+        p->alloc += J(m, 16) + ht + entries;
+        return;
+    }
     uint64_t strings = s->sds_sum, req = s->sds_req_sum;
     if (s->n != n) {
         p->approx = true;
@@ -476,9 +549,74 @@ static void hash_advice(price *p, const rdbl_memmodel *m, const mmkey *s, uint64
                     nv ? "hash-max-listpack-value" : NULL, s->maxlen);
 }
 
+/* Redis 7.4+ hashes with field TTLs (types 24 and 25; memory-model.md §8.2):
+ * a listpackex is the listpackEx struct (32 bytes) plus a listpack of
+ * field, value, TTL triplets. Returns false when the profile has no TTL
+ * hashes (the key is then priced as a plain hash). */
+static bool price_hash_ttl(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_stats *st)
+{
+    const rdbl_mem_thresholds *th = &m->cfg.th;
+    if (!m->p->hfe || m->valkey_magic)
+        return false;
+    uint64_t entries = (uint64_t)th->hash_max_listpack_entries;
+    if (s->enc == RDBL_ENC_LISTPACK_TTL) {
+        uint64_t n = s->n ? s->n : (s->blob_count ? s->blob_count / 3 : (st ? st->elements : 0));
+        if (n > entries) {
+            hash_as_ht(p, m, s, n, rdbl__dict_slots(n));
+            hash_advice(p, m, s, n);
+            return true;
+        }
+        p->enc = "listpackex";
+        ps(p, m, 16);
+        pj(p, m, 32);
+        if (s->got_blob)
+            pj(p, m, s->blob_size);
+        else
+            (void)(p->approx = true, pj(p, m, s->lpex_bytes));
+        return true;
+    }
+    /* type 24: a listpackex up to hash-max-listpack-entries, else a table
+     * that is not sized ahead (it doubles during the load) */
+    uint64_t n = s->n;
+    rdbl__dsim d;
+    rdbl__dsim_init(&d);
+    if (n > entries) {
+        rdbl__dsim_expand(&d, 0);
+        rdbl__dsim_add(&d, n, 1);
+    } else if (s->first_long != UINT64_MAX) {
+        /* converted at pair k, then dictTryExpand(pairs left after it) before
+         * the long pair is added */
+        uint64_t k = s->first_long, rem = n - k - 1;
+        rdbl__dsim_expand(&d, k);
+        rdbl__dsim_add(&d, k, 0);
+        if (rem > 4)
+            rdbl__dsim_expand(&d, rem);
+        rdbl__dsim_add(&d, rem + 1, 1);
+    } else {
+        p->enc = "listpackex";
+        ps(p, m, 16);
+        pj(p, m, 32);
+        pj(p, m, s->lpex_bytes);
+        hash_advice(p, m, s, n);
+        return true;
+    }
+    hash_as_ht(p, m, s, n, rdbl__dsim_slots(&d));
+    hash_advice(p, m, s, n);
+    return true;
+}
+
 static void price_hash(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_stats *st)
 {
     const rdbl_mem_thresholds *th = &m->cfg.th;
+    if ((s->enc == RDBL_ENC_LISTPACK_TTL || s->enc == RDBL_ENC_HASHTABLE_TTL) &&
+        price_hash_ttl(p, m, s, st))
+        return;
+    if (s->enc == RDBL_ENC_LISTPACK_TTL) {
+        /* a TTL listpack for a server without field TTLs: priced as the
+         * listpack it would be without the TTL entries */
+        p->approx = true;
+        s->enc = RDBL_ENC_LISTPACK;
+    }
     if (s->enc == RDBL_ENC_LISTPACK || s->enc == RDBL_ENC_ZIPLIST ||
         s->enc == RDBL_ENC_ZIPMAP) {
         uint64_t n = s->n ? s->n : (s->blob_count ? s->blob_count / 2 : (st ? st->elements : 0));
@@ -586,14 +724,22 @@ static void price_stream(price *p, rdbl_memmodel *m, mmkey *s, uint64_t *data)
             nodes += J(m, pre) - J(m, s->st_last_node);
     }
     const rdbl__profile *pf = m->p;
-    double groups = (double)s->st_groups * pf->cg_struct + (double)s->st_group_rax +
+    /* Redis and Valkey <= 8.0 count a radix tree as 16 per element + 244 per
+     * node (streamRadixTreeMemoryUsage); Valkey 8.1+ counts its real
+     * allocations (raxAllocSize) */
+    bool real = pf->vk_hashtable;
+    double grax = real ? (double)s->st_group_real : (double)s->st_group_rax;
+    double crax = real ? (double)s->st_cons_real : (double)s->st_cons_rax;
+    if (real)
+        rax = (double)(J(m, 24) + ralloc);
+    double groups = (double)s->st_groups * pf->cg_struct + grax +
                     (double)pf->nack_struct * (double)s->st_pel;
-    double cons = (double)s->st_consumers * pf->consumer_struct + (double)s->st_names +
-                  (double)s->st_cons_rax;
+    double cons = (double)s->st_consumers * pf->consumer_struct + (double)s->st_names + crax;
     p->b += 16 + pf->stream_struct + rax + (double)nodes + groups + cons;
     p->r += (double)(nodes - s->st_node_raw);
     p->alloc += J(m, 16) + J(m, pf->stream_struct) + J(m, 24) + (double)ralloc + (double)nodes +
-                (double)s->st_groups * (J(m, pf->cg_struct) + 2.0 * J(m, 24)) +
+                (double)s->st_groups * (J(m, pf->cg_struct) + J(m, 24)) +
+                (double)s->st_group_real + (double)s->st_cons_real +
                 (double)s->st_pel * J(m, pf->nack_struct) +
                 (double)s->st_consumers * J(m, pf->consumer_struct) + (double)s->st_alloc;
     *data = s->st_node_raw;
@@ -605,6 +751,11 @@ static void price_key(price *k, const rdbl_memmodel *m, const mmkey *s)
 {
     uint64_t len = s->keylen;
     switch (m->p->key_model) {
+    case RDBL__KEY_VK_ROBJ:
+        /* Valkey 8.1+: MEMORY USAGE is objectComputeSize() alone; the key
+         * lives in the robj, counted only inside an embedded string */
+        k->alloc += (double)J(m, 16 + 8 + 1 + rdbl__sds_hdr((size_t)len, RDBL__SDS_VALKEY) + len + 1) - 16;
+        return;
     case RDBL__KEY_VK_ENTRY: {
         /* Valkey 8.0: the key sds is embedded in the dict entry, after 17
          * bytes (value, next, header size); a live key under 32 bytes keeps
@@ -674,10 +825,12 @@ void rdbl__mm_price(rdbl_memmodel *m, const rdbl_key_info *k, const rdbl_key_sta
     e->rounding_bytes = rnd > 0 ? (uint64_t)llround(rnd) : 0;
     e->overhead_bytes = (int64_t)e->bytes - (int64_t)e->key_bytes - (int64_t)e->data_bytes -
                         (int64_t)e->rounding_bytes;
-    e->expire_bytes = s->has_expire ? J(m, 24) : 0;
+    /* the expires dict entry (Valkey 8.1+: the TTL sits in the robj, the
+     * expires table holds a pointer) */
+    e->expire_bytes = s->has_expire ? (m->p->key_model == RDBL__KEY_VK_ROBJ ? 8 : J(m, 24)) : 0;
     double alloc = v.alloc + kp.alloc + (double)e->expire_bytes;
     e->alloc_bytes = alloc > 0 ? (uint64_t)llround(alloc) : 0;
-    e->approximate = v.approx || s->approx;
+    e->approximate = v.approx || s->approx || m->p->key_model == RDBL__KEY_KVOBJ;
     if (v.compact) {
         uint64_t c = v.compact + (uint64_t)llround(kp.b);
         if (c < e->bytes) {
