@@ -10,6 +10,8 @@
 
 #include <stdio.h>
 
+#include "rdblens/agg.h"
+#include "rdblens/memmodel.h"
 #include "rdblens/parser.h"
 #include "rdblens/source.h"
 
@@ -64,6 +66,95 @@ rdbl_dump *rdbl_dump_new(FILE *out, const rdbl_key_filter *filter);
 void rdbl_dump_free(rdbl_dump *d);
 const rdbl_events *rdbl_dump_events(void);
 uint64_t rdbl_dump_keys(const rdbl_dump *d);
+
+/* ---------------------------------------------------------------------------
+ * Per-key rows (`rdblens keys`): one line per key, streamed.
+ * CSV (RFC 4180, header first):
+ *   db,key,type,encoding,elements,rdb_bytes,memory_bytes,largest_element_bytes,
+ *   expire_at_ms,ttl_ms,idle_s,freq
+ * encoding is the in-memory encoding the memory model decided; memory_bytes
+ * its MEMORY USAGE-equivalent estimate; ttl_ms is relative to the snapshot's
+ * time (ctime AUX, or --now); empty cells where a value does not apply. Keys
+ * are escaped with rdbl_escape_bytes. JSON Lines carry the same fields. */
+typedef enum rdbl_keyrows_format { RDBL_KEYROWS_CSV, RDBL_KEYROWS_JSONL } rdbl_keyrows_format;
+int rdbl_keyrows_header(FILE *out, rdbl_keyrows_format fmt);
+/* @return 0, or -1 when writing failed. */
+int rdbl_keyrows_write(FILE *out, rdbl_keyrows_format fmt, const rdbl_key_facts *f,
+                       int64_t ref_ms);
+
+/* ---------------------------------------------------------------------------
+ * The analysis pipeline: one pass over a file that turns parser events into
+ * per-key facts with their memory estimate, and feeds them to an aggregate
+ * and/or to a per-key callback.
+ *
+ *   source -> parser -> memory model -> rdbl_key_facts -> rdbl_agg / on_key
+ *
+ * Only the work someone needs is done: with no aggregate, nothing is sampled
+ * for compression advice; keys the memory model can price from their blob
+ * sizes are not walked. */
+typedef struct rdbl_analysis_opts {
+    rdbl_mem_config mem;          /* set with rdbl_mem_config_init() (target "auto" is fine) */
+    bool has_now;                 /* --now: TTLs relative to now_ms, not the snapshot's ctime */
+    int64_t now_ms;
+    unsigned parse_flags;         /* RDBL_PARSE_* */
+    uint64_t sample_bytes;        /* prefix of each string value kept for compression advice
+                                     [64 KiB]; only strings of >= 1 KiB are sampled */
+    uint64_t sample_budget;       /* total bytes sampled per file [64 MiB] */
+    /* Called for every key (after the filter below), with its facts; the
+     * facts and k are borrowed for the call. Return 0, RDBL_STOP, or < 0. */
+    int (*on_key)(void *key_user, const rdbl_key_facts *f, const rdbl_key_info *k,
+                  int64_t ref_ms);
+    void *key_user;
+    rdbl_key_filter filter;       /* applies to on_key only; the aggregate sees every key */
+    void (*progress)(void *progress_user, uint64_t keys);
+    void *progress_user;
+} rdbl_analysis_opts;
+
+/* Defaults: memory model "auto" (jemalloc q8, live), 64 KiB samples within a
+ * 64 MiB budget, no callbacks, no filter. */
+void rdbl_analysis_opts_init(rdbl_analysis_opts *o);
+
+/* Analyses one source. path is only used for the snapshot record (and its
+ * mtime when the file has no ctime AUX field). agg may be NULL (then only
+ * on_key sees the facts). snap, if non-NULL, receives the snapshot record
+ * (also added to agg). totals, if non-NULL, receives the memory model's
+ * reconciled totals.
+ * @return the parse status (RDBL_OK, RDBL_CHECKSUM, or an error with err
+ *         filled); whatever was read before an error is in agg. */
+rdbl_status rdbl_analyze(rdbl_source *src, const char *path, const rdbl_analysis_opts *o,
+                         rdbl_agg *agg, rdbl_snapshot *snap, rdbl_mem_totals *totals,
+                         rdbl_error *err);
+
+/* ---------------------------------------------------------------------------
+ * Checks (`rdblens check`): limits a snapshot must respect, for CI gates.
+ * Per-key rules run on each key's facts (rdbl_check_key, e.g. from the
+ * pipeline's on_key); totals and advice rules on the aggregate at the end.
+ * Every violation is counted; the first max_listed of each rule are kept
+ * with their key, so memory stays bounded. */
+typedef struct rdbl_check_opts {
+    uint64_t max_key_bytes;       /* estimated memory per key; 0 = no limit */
+    uint64_t max_elements;        /* elements per key; 0 = no limit */
+    uint64_t max_total_bytes;     /* sum of per-key estimates; 0 = no limit */
+    double max_no_ttl_ratio;      /* share of keys without a TTL, 0..1; < 0 = no limit */
+    const char *const *require_ttl; /* globs: matching keys must have a TTL */
+    size_t nrequire_ttl;
+    int fail_on_advice;           /* an rdbl_advice_level: advice at or above fails; -1 = off */
+    size_t max_listed;            /* violations listed per rule [20] */
+} rdbl_check_opts;
+
+void rdbl_check_opts_init(rdbl_check_opts *o);
+
+typedef struct rdbl_check rdbl_check;
+rdbl_check *rdbl_check_new(const rdbl_check_opts *o);
+void rdbl_check_free(rdbl_check *c);
+/* Applies the per-key rules. @return 0, or -1 when out of memory. */
+int rdbl_check_key(rdbl_check *c, const rdbl_key_facts *f);
+/* Applies the rules on totals and advice. */
+rdbl_status rdbl_check_finish(rdbl_check *c, const rdbl_agg *agg);
+/* Violations found (all rules). */
+uint64_t rdbl_check_violations(const rdbl_check *c);
+int rdbl_check_write_text(const rdbl_check *c, FILE *out);
+int rdbl_check_write_json(const rdbl_check *c, FILE *out);
 
 #ifdef __cplusplus
 }

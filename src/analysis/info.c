@@ -2,6 +2,7 @@
  * fields, functions, modules and warnings are capped; counts stay exact). */
 #include <stdlib.h>
 
+#include "analysis/analysis_int.h"
 #include "analysis/info_int.h"
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -158,31 +159,10 @@ static int on_function(void *user, rdbl_str code, rdbl_str name, rdbl_str engine
     if (grow((void **)&in->functions, &in->functions_cap, in->nfunctions + 1,
              sizeof *in->functions) != 0)
         return 0;
-    /* FUNCTION2 carries the name in its shebang: "#!lua name=mylib ..." */
     rdbl__info_function *f = &in->functions[in->nfunctions];
     memset(f, 0, sizeof *f);
-    if (name.len) {
-        snprintf(f->name, sizeof f->name, "%.*s", (int)(name.len < 63 ? name.len : 63),
-                 (const char *)name.ptr);
-        snprintf(f->engine, sizeof f->engine, "%.*s",
-                 (int)(engine.len < 15 ? engine.len : 15), (const char *)engine.ptr);
-    } else if (code.len > 2 && code.ptr[0] == '#' && code.ptr[1] == '!') {
-        size_t i = 2, j;
-        for (j = i; j < code.len && code.ptr[j] != ' ' && code.ptr[j] != '\n'; j++)
-            ;
-        snprintf(f->engine, sizeof f->engine, "%.*s", (int)(j - i < 15 ? j - i : 15),
-                 (const char *)code.ptr + i);
-        for (; j + 5 <= code.len && code.ptr[j] != '\n'; j++) {
-            if (memcmp(code.ptr + j, "name=", 5) == 0) {
-                size_t s = j + 5, e = s;
-                while (e < code.len && code.ptr[e] != ' ' && code.ptr[e] != '\n' &&
-                       code.ptr[e] != '\r')
-                    e++;
-                rdbl__escape(f->name, sizeof f->name, code.ptr + s, e - s);
-                break;
-            }
-        }
-    }
+    rdbl__function_names(code, name, engine, f->name, sizeof f->name, f->engine,
+                         sizeof f->engine);
     f->code_bytes = code.len;
     in->nfunctions++;
     return 0;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "rdblens/analysis.h"
+#include "rdblens/memmodel.h"
 #include "rdblens/parser.h"
 #include "rdblens/source.h"
 
@@ -27,10 +28,12 @@ int cmd_keys(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
-int cmd_diff(int argc, char **argv);
 
 /* Maps a parse status to the exit code. */
 int cli_exit_code(rdbl_status st);
+/* The more serious of two exit codes: unreadable > corrupt > checksum >
+ * check failed > ok (usage errors never get this far). */
+int cli_worse(int a, int b);
 /* Prints "rdblens: FILE: CORRUPT at offset N in key "k" (phase): message". */
 void cli_print_error(const char *path, const rdbl_error *e);
 /* Prints a usage error for cmd and returns CLI_USAGE. */
@@ -47,6 +50,61 @@ typedef struct cli_progress {
 void cli_progress_init(cli_progress *p, const rdbl_source *src, bool quiet);
 void cli_progress_cb(void *user, uint64_t keys);
 void cli_progress_done(cli_progress *p);
+
+/* Memory-model options (--target, --allocator, --state, --config, --redis-conf),
+ * shared by keys, report and check. Put CLI_MEM_LONGOPTS in the option table
+ * and hand every option to cli_mem_option(): it returns -1 when the option is
+ * not one of these, 0 when applied, or an exit code for a bad value. */
+enum {
+    CLI_OPT_TARGET = 1000,
+    CLI_OPT_ALLOCATOR,
+    CLI_OPT_STATE,
+    CLI_OPT_CONFIG,
+    CLI_OPT_REDIS_CONF,
+};
+#define CLI_MEM_LONGOPTS                                                      \
+    {"target", required_argument, NULL, CLI_OPT_TARGET},                      \
+        {"allocator", required_argument, NULL, CLI_OPT_ALLOCATOR},            \
+        {"state", required_argument, NULL, CLI_OPT_STATE},                    \
+        {"config", required_argument, NULL, CLI_OPT_CONFIG},                  \
+        {"redis-conf", required_argument, NULL, CLI_OPT_REDIS_CONF}
+#define CLI_MEM_HELP                                                          \
+    "Memory model (how RAM is estimated; see the README, Memory model):\n"   \
+    "  --target T        server that will hold the data: redis-6.2, redis-7.0,\n" \
+    "                    redis-7.2, redis-7.4, redis-8.0, valkey-7.2, valkey-8.0,\n" \
+    "                    valkey-8.1, valkey-9.0 (default: from the file's aux fields)\n" \
+    "  --allocator A     jemalloc (quantum 8: official builds, Docker; default),\n" \
+    "                    jemalloc-q16 (Debian/Ubuntu packages), libc. Ask your\n" \
+    "                    server: INFO memory mem_allocator, MEMORY MALLOC-STATS\n" \
+    "  --state S         live (default: the server that wrote the file, with its\n" \
+    "                    history effects) or loaded (a server that just loaded it)\n" \
+    "  --config N=V      an encoding threshold, e.g. hash-max-listpack-entries=256\n" \
+    "  --redis-conf F    read the thresholds and cluster-enabled from a redis.conf\n"
+int cli_mem_option(const char *cmd, int c, const char *arg, rdbl_mem_config *cfg);
+
+/* Aggregation options (--top, --depth, --delimiters, --no-fold,
+ * --node-budget), shared by report and check; same contract as above. */
+enum {
+    CLI_OPT_DEPTH = 1100,
+    CLI_OPT_DELIMS,
+    CLI_OPT_NOFOLD,
+    CLI_OPT_BUDGET,
+    CLI_OPT_TOP,
+};
+#define CLI_AGG_LONGOPTS                                                      \
+    {"depth", required_argument, NULL, CLI_OPT_DEPTH},                        \
+        {"delimiters", required_argument, NULL, CLI_OPT_DELIMS},              \
+        {"no-fold", no_argument, NULL, CLI_OPT_NOFOLD},                       \
+        {"node-budget", required_argument, NULL, CLI_OPT_BUDGET},             \
+        {"top", required_argument, NULL, CLI_OPT_TOP}
+int cli_parse_agg_option(const char *cmd, int c, const char *arg, rdbl_agg_opts *g);
+
+/* Analyses files (up to jobs at a time) into one aggregate, merged in
+ * argument order. Prints each file's error; *worst gets the exit code of the
+ * worst outcome. @return 0, or -1 when nothing could be produced. */
+int cli_analyze_files(const char *cmd, char **paths, size_t n, unsigned jobs,
+                      const rdbl_analysis_opts *ao, const rdbl_agg_opts *gopts, bool quiet,
+                      rdbl_agg **out, int *worst);
 
 double cli_now(void);
 /* Parses sizes like "10m", "512k", "1.5g", "1048576" (binary units). */

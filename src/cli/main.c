@@ -36,17 +36,6 @@ static const char usage_text[] =
     "\n"
     "'rdblens COMMAND --help' explains each command's options.\n";
 
-static int not_yet(const char *name)
-{
-    fprintf(stderr, "rdblens %s: not implemented yet in this version\n", name);
-    return CLI_USAGE;
-}
-
-int cmd_keys(int argc, char **argv) __attribute__((weak));
-int cmd_report(int argc, char **argv) __attribute__((weak));
-int cmd_check(int argc, char **argv) __attribute__((weak));
-int cmd_merge(int argc, char **argv) __attribute__((weak));
-int cmd_diff(int argc, char **argv) __attribute__((weak));
 
 int main(int argc, char **argv)
 {
@@ -65,12 +54,9 @@ int main(int argc, char **argv)
     } cmds[] = {
         {"info", cmd_info},     {"dump", cmd_dump},   {"keys", cmd_keys},
         {"report", cmd_report}, {"check", cmd_check}, {"merge", cmd_merge},
-        {"diff", cmd_diff},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         if (strcmp(argv[1], cmds[i].name) == 0) {
-            if (!cmds[i].fn)
-                return not_yet(cmds[i].name);
             return cmds[i].fn(argc - 1, argv + 1);
         }
     }

@@ -26,6 +26,29 @@ int cli_exit_code(rdbl_status st)
     }
 }
 
+static int severity(int code)
+{
+    switch (code) {
+    case CLI_UNREADABLE:
+        return 5;
+    case CLI_CORRUPT:
+        return 4;
+    case CLI_CHECKSUM:
+        return 3;
+    case CLI_CHECK_FAILED:
+        return 2;
+    case CLI_USAGE:
+        return 6;
+    default:
+        return 0;
+    }
+}
+
+int cli_worse(int a, int b)
+{
+    return severity(b) > severity(a) ? b : a;
+}
+
 void cli_print_error(const char *path, const rdbl_error *e)
 {
     fprintf(stderr, "rdblens: %s: %s", path, rdbl_status_name(e->code));

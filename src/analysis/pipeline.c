@@ -1,0 +1,395 @@
+/* The analysis pipeline: parser events -> memory model -> key facts ->
+ * aggregate / per-key callback (see analysis.h).
+ *
+ * Every parser event is forwarded to the memory model's handlers, except the
+ * value events of a key the model said it does not need (RDBL_SKIP); blob
+ * sizes always go through. The pipeline itself only adds what the model does
+ * not know: the snapshot record (AUX ctime, versions, used-mem), a bounded
+ * sample of large string values for the compression advice, and the facts. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "analysis/analysis_int.h"
+#include "internal.h"
+
+#define SAMPLE_MIN_LEN 1024u
+
+typedef struct pipe {
+    const rdbl_analysis_opts *o;
+    rdbl_memmodel *mm;
+    const rdbl_events *mev;
+    rdbl_agg *agg;
+    rdbl_snapshot *snap;
+    const char *path;
+    bool now_set;
+    bool have_ctime;
+    int64_t ctime_s;
+    /* the current key */
+    bool mm_skip;
+    bool sampling;
+    uint8_t *sample;
+    size_t sample_len;
+    uint64_t sampled_total;
+    char module[10];
+    bool has_module;
+} pipe;
+
+void rdbl_analysis_opts_init(rdbl_analysis_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    rdbl_mem_config_init(&o->mem, "auto", NULL);
+    o->sample_bytes = 64u << 10;
+    o->sample_budget = 64u << 20;
+    o->filter.type = -1;
+}
+
+static void set_now(pipe *p)
+{
+    if (p->now_set)
+        return;
+    p->now_set = true;
+    rdbl_snapshot *s = p->snap;
+    if (p->have_ctime) {
+        s->ctime_s = p->ctime_s;
+        s->ctime_source = RDBL_CTIME_AUX;
+    } else {
+        struct stat st;
+        if (p->path && strcmp(p->path, "-") != 0 && stat(p->path, &st) == 0) {
+            s->ctime_s = (int64_t)st.st_mtime;
+            s->ctime_source = RDBL_CTIME_MTIME;
+        }
+    }
+    if (p->o->has_now) {
+        s->has_now = true;
+        s->now_ms = p->o->now_ms;
+    }
+    if (p->agg)
+        rdbl_agg_set_now(p->agg, rdbl_snapshot_ref_ms(s));
+}
+
+static int on_begin(void *user, const rdbl_file_info *fi)
+{
+    pipe *p = user;
+    snprintf(p->snap->magic, sizeof p->snap->magic, "%s", fi->magic);
+    p->snap->rdb_version = fi->rdb_version;
+    p->snap->future_version = fi->future_version;
+    p->snap->compression = fi->compression;
+    return p->mev->on_begin ? p->mev->on_begin(p->mm, fi) : 0;
+}
+
+static bool item_eq(const rdbl_item *it, const char *s)
+{
+    size_t n = strlen(s);
+    return !it->is_int && it->len == n && memcmp(it->ptr, s, n) == 0;
+}
+
+static bool item_i64(const rdbl_item *it, int64_t *v)
+{
+    if (it->is_int) {
+        *v = it->ival;
+        return true;
+    }
+    return rdbl__str_to_i64(it->ptr, it->len, v);
+}
+
+static int on_aux(void *user, const rdbl_item *name, const rdbl_item *value)
+{
+    pipe *p = user;
+    int64_t v;
+    if (item_eq(name, "ctime") && item_i64(value, &v)) {
+        p->have_ctime = true;
+        p->ctime_s = v;
+    } else if (item_eq(name, "used-mem") && item_i64(value, &v) && v >= 0) {
+        p->snap->has_used_mem = true;
+        p->snap->used_mem = (uint64_t)v;
+    } else if (item_eq(name, "valkey-ver") ||
+               (item_eq(name, "redis-ver") && p->snap->redis_ver[0] == '\0')) {
+        size_t n = rdbl_item_text(value, p->snap->redis_ver, sizeof p->snap->redis_ver - 1);
+        if (n >= sizeof p->snap->redis_ver)
+            n = sizeof p->snap->redis_ver - 1;
+        p->snap->redis_ver[n] = '\0';
+    }
+    return p->mev->on_aux ? p->mev->on_aux(p->mm, name, value) : 0;
+}
+
+static int on_module_aux(void *user, rdbl_str module, int encver, int when, uint64_t bytes)
+{
+    pipe *p = user;
+    if (p->agg && rdbl_agg_add_module_aux(p->agg, module, bytes) != RDBL_OK)
+        return -1;
+    return p->mev->on_module_aux ? p->mev->on_module_aux(p->mm, module, encver, when, bytes) : 0;
+}
+
+static int on_function(void *user, rdbl_str code, rdbl_str name, rdbl_str engine)
+{
+    pipe *p = user;
+    if (!p->agg)
+        return 0;
+    char nbuf[128], ebuf[32];
+    rdbl__function_names(code, name, engine, nbuf, sizeof nbuf, ebuf, sizeof ebuf);
+    rdbl_str n = {(const uint8_t *)nbuf, strlen(nbuf)}, e = {(const uint8_t *)ebuf, strlen(ebuf)};
+    return rdbl_agg_add_function(p->agg, n, e, code.len) == RDBL_OK ? 0 : -1;
+}
+
+static int on_end(void *user, const rdbl_end_info *ei)
+{
+    pipe *p = user;
+    p->snap->checksum = ei->checksum;
+    return p->mev->on_end ? p->mev->on_end(p->mm, ei) : 0;
+}
+
+static int on_begin_key(void *user, const rdbl_key_info *k)
+{
+    pipe *p = user;
+    if (!p->now_set)
+        set_now(p);
+    int rc = p->mev->on_begin_key ? p->mev->on_begin_key(p->mm, k) : 0;
+    if (rc != 0 && rc != RDBL_SKIP)
+        return rc;
+    p->mm_skip = rc == RDBL_SKIP;
+    p->has_module = false;
+    p->sample_len = 0;
+    p->sampling = p->agg && p->o->sample_bytes && k->type == RDBL_TYPE_STRING &&
+                  k->encoding != RDBL_ENC_INT && p->sampled_total < p->o->sample_budget;
+    if (p->mm_skip && !p->sampling && k->type != RDBL_TYPE_MODULE)
+        return RDBL_SKIP;
+    return 0;
+}
+
+static int on_string(void *user, const rdbl_key_info *k, const rdbl_item *chunk, uint64_t off,
+                     uint64_t total)
+{
+    pipe *p = user;
+    if (p->sampling && !chunk->is_int && total >= SAMPLE_MIN_LEN && off == p->sample_len &&
+        p->sample_len < p->o->sample_bytes) {
+        size_t want = (size_t)(p->o->sample_bytes - p->sample_len);
+        size_t n = chunk->len < want ? chunk->len : want;
+        memcpy(p->sample + p->sample_len, chunk->ptr, n);
+        p->sample_len += n;
+        p->sampled_total += n;
+    }
+    if (!p->mm_skip && p->mev->on_string)
+        return p->mev->on_string(p->mm, k, chunk, off, total);
+    return 0;
+}
+
+#define FORWARD(name, ...)                                                    \
+    do {                                                                      \
+        pipe *p_ = user;                                                      \
+        if (!p_->mm_skip && p_->mev->name)                                    \
+            return p_->mev->name(p_->mm, __VA_ARGS__);                        \
+        return 0;                                                             \
+    } while (0)
+
+static int on_list_item(void *user, const rdbl_key_info *k, const rdbl_item *it)
+{
+    FORWARD(on_list_item, k, it);
+}
+
+static int on_set_member(void *user, const rdbl_key_info *k, const rdbl_item *it)
+{
+    FORWARD(on_set_member, k, it);
+}
+
+static int on_zset_member(void *user, const rdbl_key_info *k, const rdbl_item *m, double s)
+{
+    FORWARD(on_zset_member, k, m, s);
+}
+
+static int on_hash_field(void *user, const rdbl_key_info *k, const rdbl_item *f,
+                         const rdbl_item *v, int64_t ttl)
+{
+    FORWARD(on_hash_field, k, f, v, ttl);
+}
+
+static int on_stream_meta(void *user, const rdbl_key_info *k, const rdbl_stream_meta *m)
+{
+    FORWARD(on_stream_meta, k, m);
+}
+
+static int on_stream_group(void *user, const rdbl_key_info *k, const rdbl_stream_group *g)
+{
+    FORWARD(on_stream_group, k, g);
+}
+
+static int on_stream_pel(void *user, const rdbl_key_info *k, rdbl_str g, rdbl_stream_id id,
+                         int64_t when, uint64_t count)
+{
+    FORWARD(on_stream_pel, k, g, id, when, count);
+}
+
+static int on_stream_consumer(void *user, const rdbl_key_info *k, const rdbl_stream_consumer *c)
+{
+    FORWARD(on_stream_consumer, k, c);
+}
+
+static int on_stream_cpel(void *user, const rdbl_key_info *k, rdbl_str g, rdbl_str c,
+                          rdbl_stream_id id)
+{
+    FORWARD(on_stream_consumer_pel, k, g, c, id);
+}
+
+static int on_blob(void *user, const rdbl_key_info *k, const rdbl_blob *b)
+{
+    pipe *p = user;
+    return p->mev->on_blob ? p->mev->on_blob(p->mm, k, b) : 0;
+}
+
+static int on_module(void *user, const rdbl_key_info *k, rdbl_str name, int encver,
+                     uint64_t payload)
+{
+    pipe *p = user;
+    size_t n = name.len < 9 ? name.len : 9;
+    memcpy(p->module, name.ptr, n);
+    p->module[n] = '\0';
+    p->has_module = true;
+    if (!p->mm_skip && p->mev->on_module)
+        return p->mev->on_module(p->mm, k, name, encver, payload);
+    return 0;
+}
+
+static int on_end_key(void *user, const rdbl_key_info *k, const rdbl_key_stats *st)
+{
+    pipe *p = user;
+    if (p->mev->on_end_key) {
+        int rc = p->mev->on_end_key(p->mm, k, st);
+        if (rc)
+            return rc;
+    }
+    rdbl_mem_estimate est;
+    if (rdbl_memmodel_last(p->mm, &est) != RDBL_OK)
+        memset(&est, 0, sizeof est);
+    rdbl_key_facts f;
+    rdbl_key_facts_init(&f);
+    f.db = k->db;
+    f.key = k->key;
+    f.type = k->type;
+    f.encoding = k->encoding;
+    f.mem_encoding = est.encoding ? est.encoding : rdbl_encoding_name(k->encoding);
+    f.elements = st->elements;
+    f.rdb_bytes = st->rdb_bytes;
+    f.mem_bytes = est.bytes;
+    f.largest_element = st->largest_element;
+    f.value_bytes = st->value_bytes;
+    f.has_expire = k->has_expire;
+    f.expire_ms = k->expire_ms;
+    f.idle_s = k->idle_s;
+    f.freq = k->freq;
+    f.fields_with_ttl = st->fields_with_ttl;
+    f.min_field_expire_ms = st->min_field_expire_ms;
+    f.compact_mem_bytes = est.compact_bytes;
+    f.compact_config = est.compact_config[0] ? est.compact_config : NULL;
+    f.sample = (rdbl_str){p->sample, p->sample_len};
+    f.modelled = est.modelled;
+    if (p->has_module)
+        f.module = (rdbl_str){(const uint8_t *)p->module, strlen(p->module)};
+    if (p->agg && rdbl_agg_add(p->agg, &f) != RDBL_OK)
+        return -1;
+    if (p->o->on_key && rdbl_key_filter_match(&p->o->filter, k))
+        return p->o->on_key(p->o->key_user, &f, k, rdbl_snapshot_ref_ms(p->snap));
+    return 0;
+}
+
+static int on_db(void *user, uint64_t db)
+{
+    pipe *p = user;
+    return p->mev->on_db ? p->mev->on_db(p->mm, db) : 0;
+}
+
+static int on_resize_db(void *user, uint64_t db, uint64_t keys, uint64_t expires)
+{
+    pipe *p = user;
+    return p->mev->on_resize_db ? p->mev->on_resize_db(p->mm, db, keys, expires) : 0;
+}
+
+static const rdbl_events pipe_events = {
+    .on_begin = on_begin,
+    .on_db = on_db,
+    .on_resize_db = on_resize_db,
+    .on_aux = on_aux,
+    .on_module_aux = on_module_aux,
+    .on_function = on_function,
+    .on_end = on_end,
+    .on_begin_key = on_begin_key,
+    .on_end_key = on_end_key,
+    .on_string = on_string,
+    .on_list_item = on_list_item,
+    .on_set_member = on_set_member,
+    .on_zset_member = on_zset_member,
+    .on_hash_field = on_hash_field,
+    .on_blob = on_blob,
+    .on_stream_meta = on_stream_meta,
+    .on_stream_group = on_stream_group,
+    .on_stream_pel = on_stream_pel,
+    .on_stream_consumer = on_stream_consumer,
+    .on_stream_consumer_pel = on_stream_cpel,
+    .on_module = on_module,
+};
+
+rdbl_status rdbl_analyze(rdbl_source *src, const char *path, const rdbl_analysis_opts *o,
+                         rdbl_agg *agg, rdbl_snapshot *snap_out, rdbl_mem_totals *totals,
+                         rdbl_error *err)
+{
+    rdbl_error local;
+    if (!err)
+        err = &local;
+    memset(err, 0, sizeof *err);
+    err->rdb_type = -1;
+    rdbl_snapshot snap;
+    memset(&snap, 0, sizeof snap);
+    snprintf(snap.file, sizeof snap.file, "%s", path ? path : "");
+    snap.file_size = rdbl_source_input_size(src);
+    snap.compression = rdbl_source_compression(src);
+
+    pipe p = {0};
+    p.o = o;
+    p.agg = agg;
+    p.snap = &snap;
+    p.path = path;
+    p.mm = rdbl_memmodel_new(&o->mem, err);
+    if (!p.mm)
+        return err->code ? err->code : RDBL_NOMEM;
+    p.mev = rdbl_memmodel_events();
+    if (agg && o->sample_bytes) {
+        p.sample = malloc((size_t)o->sample_bytes);
+        if (!p.sample) {
+            rdbl_memmodel_free(p.mm);
+            return rdbl__fail(err, RDBL_NOMEM, 0, "analysis", "out of memory");
+        }
+    }
+    rdbl_parse_opts po = {o->parse_flags, o->progress, o->progress_user};
+    rdbl_status st = rdbl_parse(src, &pipe_events, &p, &po, err);
+    if (!p.now_set)
+        set_now(&p);
+
+    const rdbl_mem_config *mc = rdbl_memmodel_config(p.mm);
+    snprintf(snap.target, sizeof snap.target, "%s", rdbl_mem_target_name(mc->target));
+    snprintf(snap.allocator, sizeof snap.allocator, "%s", rdbl_allocator_name(mc->allocator));
+    rdbl_mem_totals tot;
+    rdbl_memmodel_totals(p.mm, &tot);
+    static const char *const names[] = {"used_memory_dataset_estimate_bytes",
+                                        "used_memory_overhead_estimate_bytes",
+                                        "used_memory_estimate_bytes"};
+    uint64_t vals[] = {tot.used_memory_dataset_est, tot.used_memory_overhead_est,
+                       tot.used_memory_est};
+    for (size_t i = 0; i < 3 && snap.ntotals < RDBL_SNAPSHOT_TOTALS; i++) {
+        snprintf(snap.totals[snap.ntotals].name, sizeof snap.totals[0].name, "%s", names[i]);
+        snap.totals[snap.ntotals++].bytes = vals[i];
+    }
+    snap.status = st;
+    if (st != RDBL_OK) {
+        snap.error_offset = err->offset;
+        snprintf(snap.error, sizeof snap.error, "%s%s%s%s: %s", rdbl_status_name(err->code),
+                 err->key[0] ? " in key \"" : "", err->key, err->key[0] ? "\"" : "", err->msg);
+    }
+    if (agg && rdbl_agg_add_snapshot(agg, &snap) != RDBL_OK && st == RDBL_OK)
+        st = rdbl__fail(err, RDBL_NOMEM, 0, "analysis", "out of memory");
+    if (snap_out)
+        *snap_out = snap;
+    if (totals)
+        *totals = tot;
+    free(p.sample);
+    rdbl_memmodel_free(p.mm);
+    return st;
+}
