@@ -24,16 +24,23 @@
  * encodings), blob sizes and stream IDs are enough.
  *
  * Which events it needs, per key (on_begin_key says it):
- * - on_begin_key returns RDBL_SKIP when no value event is needed: an
- *   LZF-compressed string (priced from on_end_key's value_bytes), a module
- *   value, or a key whose value is one verbatim blob (intset, listpack,
- *   quicklist-2 nodes) when the target keeps it as is. The model then still
- *   reads on_blob events if they are delivered (they carry the exact blob
- *   sizes); without them it falls back to the on_end_key statistics and marks
- *   the estimate `approximate` when those cannot be exact.
- * - otherwise it reads on_string, the element events (bytes of elements up to
- *   20 bytes, lengths of the others), on_blob and the stream metadata, group,
- *   PEL and consumer events. It never reads on_stream_entry.
+ * - on_begin_key returns RDBL_SKIP when no item event is needed: an
+ *   LZF-compressed string (priced from on_end_key's value_bytes), a vendor
+ *   type, or a key whose value is verbatim blobs (intset, listpack, listpackex,
+ *   quicklist-2 nodes). It still reads on_blob for those keys (the parser
+ *   sends blob sizes for skipped keys too); when the target converts such a
+ *   blob (a count over the loader's threshold) it reads the entries from the
+ *   blob's bytes. Without them (fast parse, LZF blob not decoded) the
+ *   estimate falls back to the statistics and is marked `approximate`.
+ * - otherwise it reads on_string, the element events (the bytes of elements
+ *   up to 20 bytes, the lengths of the others), on_blob, on_module and the
+ *   stream metadata, group, PEL and consumer events. Never on_stream_entry.
+ *
+ * Verification (see rdbl_mem_target_verified): redis-7.0 is checked against
+ * Debian's redis-server 7.0.15 (jemalloc quantum 16) on real datasets, live
+ * and reloaded; the other profiles follow the servers' sources and
+ * ../shared/docs/memory-model.md §8. redis-8.0 is not modelled beyond the 7.4
+ * rules: its estimates are always marked `approximate`.
  *
  * Ownership: the config is a plain value the caller owns; rdbl_memmodel_new
  * copies it. Estimates and totals are filled into caller-owned structs; their

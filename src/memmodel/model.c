@@ -29,23 +29,6 @@ static inline size_t J(const rdbl_memmodel *m, size_t n)
     return rdbl__J(&m->a, n);
 }
 
-/* Allocation-size accumulator: bytes counted and the rounding inside them. */
-typedef struct acc {
-    double b;  /* bytes as MEMORY USAGE counts them */
-    double r;  /* J(n) - n over the allocations counted */
-} acc;
-
-static inline void acc_j(acc *x, const rdbl_memmodel *m, uint64_t n)
-{
-    size_t j = J(m, (size_t)n);
-    x->b += (double)j;
-    x->r += (double)(j - n);
-}
-static inline void acc_add(acc *x, double n)
-{
-    x->b += n;
-}
-
 static uint64_t sds_req(const rdbl_memmodel *m, uint64_t len)
 {
     return rdbl__sds_hdr((size_t)len, m->p->sds_kind) + len + 1;
