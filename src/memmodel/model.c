@@ -54,6 +54,10 @@ void rdbl__mm_resolve(rdbl_memmodel *m)
             m->valkey_ver[0] ? m->valkey_ver : NULL, m->cfg.warning, sizeof m->cfg.warning);
     }
     m->p = rdbl__profile_get(m->cfg.target);
+    if (m->p->key_model == RDBL__KEY_KVOBJ && !m->cfg.warning[0])
+        snprintf(m->cfg.warning, sizeof m->cfg.warning,
+                 "redis-8.0 is priced with the 7.4 rules (the 8.x key/value object is not "
+                 "modelled): estimates are approximate");
     m->resolved = true;
 }
 

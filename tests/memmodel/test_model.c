@@ -368,3 +368,32 @@ Test(mm_model, last_before_any_key)
     cr_expect(eq(int, err.code, RDBL_USAGE));
     rdbl_memmodel_free(b.mm);
 }
+
+/* Profiles implemented from source only: the formulas, not a server, fix
+ * these numbers (memory-model.md §8.2 and Valkey's object.c). */
+Test(mm_model, source_only_profiles)
+{
+    /* Valkey 8.1+: key and value embedded in one robj, no key term:
+     * J(16 + (1 + 1 + 1) + 1 + (3 + 1 + 1)) */
+    kb b = mk("valkey-8.1", RDBL_ALLOC_JEMALLOC_Q16, RDBL_MEM_LOADED);
+    string_key(&b, "k", "v");
+    rdbl_mem_estimate e = end(&b);
+    cr_expect(eq(u64, e.bytes, 32));
+    cr_expect(eq(str, (char *)e.encoding, "embstr"));
+    rdbl_memmodel_free(b.mm);
+    /* Redis 7.4 listpackex: 16 + J(32) + J(blob) + 24 + J(key) */
+    b = mk("redis-7.4", RDBL_ALLOC_JEMALLOC_Q16, RDBL_MEM_LOADED);
+    cr_expect(eq(int, begin(&b, "h", 25, RDBL_TYPE_HASH, RDBL_ENC_LISTPACK_TTL), RDBL_SKIP));
+    rdbl_blob lp = {RDBL_BLOB_LISTPACK, 30, 30, false, 3, {0, 0}, NULL};
+    b.ev->on_blob(b.mm, &b.ki, &lp);
+    e = end(&b);
+    cr_expect(eq(str, (char *)e.encoding, "listpackex"));
+    cr_expect(eq(u64, e.bytes, 16 + 32 + 32 + 24 + 8));
+    rdbl_memmodel_free(b.mm);
+    /* redis-8.0 says it is not modelled beyond 7.4 */
+    b = mk("redis-8.0", RDBL_ALLOC_JEMALLOC_Q16, RDBL_MEM_LOADED);
+    string_key(&b, "k", "v");
+    cr_expect(end(&b).approximate);
+    cr_expect(ne(str, (char *)rdbl_memmodel_config(b.mm)->warning, ""));
+    rdbl_memmodel_free(b.mm);
+}
