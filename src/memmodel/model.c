@@ -95,6 +95,14 @@ static int on_aux(void *user, const rdbl_item *name, const rdbl_item *value)
     return 0;
 }
 
+/* A file without keys still gets its target resolved. */
+static int on_end(void *user, const rdbl_end_info *ei)
+{
+    (void)ei;
+    rdbl__mm_resolve(user);
+    return 0;
+}
+
 static int on_db(void *user, uint64_t db)
 {
     rdbl__mm_db_switch(user, db);
@@ -699,6 +707,7 @@ static const rdbl_events mm_events = {
     .on_aux = on_aux,
     .on_db = on_db,
     .on_resize_db = on_resize_db,
+    .on_end = on_end,
     .on_begin_key = on_begin_key,
     .on_end_key = on_end_key,
     .on_string = on_string,
