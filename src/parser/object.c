@@ -493,7 +493,7 @@ static inline bool bi_next(blob_iter *b, rdbl_item *it)
 }
 
 static rdbl_status validate_blob(rdbl__p *P, rdbl_blob_kind kind, const uint8_t *p, size_t n,
-                                 uint64_t blob_off, rdbl__blob_info *info)
+                                 uint64_t blob_off, bool in_file, rdbl__blob_info *info)
 {
     rdbl__berr e = {0};
     rdbl_status st;
@@ -518,7 +518,7 @@ static rdbl_status validate_blob(rdbl__p *P, rdbl_blob_kind kind, const uint8_t 
     }
     if (st == RDBL_OK)
         return RDBL_OK;
-    return rdbl__p_blob_fail(P, blob_off, what, &e);
+    return rdbl__p_blob_fail(P, blob_off, in_file, what, &e);
 }
 
 static rdbl_status score_of(rdbl__p *P, uint64_t at, const rdbl_item *it, double *out)
@@ -631,7 +631,7 @@ static rdbl_status read_blob(rdbl__p *P, rdbl_blob_kind kind, int group, bool tr
         rdbl__p_resolve(P, &x);
         uint64_t boff = x.inwin ? x.abs : at;
         rdbl__blob_info info = {0};
-        RDBL__TRY(validate_blob(P, kind, x.it.ptr, x.it.len, boff, &info));
+        RDBL__TRY(validate_blob(P, kind, x.it.ptr, x.it.len, boff, x.inwin, &info));
         if (info.count % (uint64_t)group != 0)
             return rdbl__p_fail(P, RDBL_CORRUPT, boff,
                                 "%s of a %s has %" PRIu64 " entries, not a multiple of %d",

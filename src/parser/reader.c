@@ -404,8 +404,10 @@ rdbl_status rdbl__p_stream_id_raw(rdbl__p *P, rdbl_stream_id *id)
     return RDBL_OK;
 }
 
-rdbl_status rdbl__p_blob_fail(rdbl__p *P, uint64_t blob_off, const char *what,
+rdbl_status rdbl__p_blob_fail(rdbl__p *P, uint64_t blob_off, bool in_file, const char *what,
                               const rdbl__berr *e)
 {
-    return rdbl__p_fail(P, RDBL_CORRUPT, blob_off + e->offset, "%s: %s", what, e->msg);
+    if (in_file)
+        return rdbl__p_fail(P, RDBL_CORRUPT, blob_off + e->offset, "%s: %s", what, e->msg);
+    return rdbl__p_fail(P, RDBL_CORRUPT, blob_off, "%s (decompressed): %s", what, e->msg);
 }

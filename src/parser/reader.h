@@ -163,7 +163,11 @@ rdbl_status rdbl__p_module_value(rdbl__p *P, bool tagged, rdbl_str *name, int *e
 rdbl_status rdbl__p_module_tagged(rdbl__p *P);
 /* Vendor types without element events: Array, Dragonfly sketches, KeyDB cron (vendor.c). */
 rdbl_status rdbl__p_vendor_value(rdbl__p *P);
-rdbl_status rdbl__p_blob_fail(rdbl__p *P, uint64_t blob_off, const char *what,
+/* A blob decoder's error. in_file: the blob's bytes are the file's (the
+ * error offset is blob_off + the offset inside the blob); false for a blob
+ * that was LZF-decompressed, whose inner offsets are not file positions: the
+ * error then points at the blob's string (the message keeps "at +N"). */
+rdbl_status rdbl__p_blob_fail(rdbl__p *P, uint64_t blob_off, bool in_file, const char *what,
                               const rdbl__berr *e);
 
 /* Item bookkeeping for key statistics. */

@@ -143,7 +143,7 @@ static rdbl_status read_nodes(rdbl__p *P, uint64_t *nodes_out)
         rdbl__blob_info info = {0};
         rdbl__berr e = {0};
         if (rdbl__lp_validate(x.it.ptr, x.it.len, &info, &e) != RDBL_OK)
-            return rdbl__p_blob_fail(P, boff, "stream node listpack", &e);
+            return rdbl__p_blob_fail(P, boff, x.inwin, "stream node listpack", &e);
         if (info.count == 0)
             return node_fail(P, boff, "empty node");
         if (walk)
