@@ -12,7 +12,8 @@
  *
  * Then the work the parser skips must not change what it reports:
  *   - with only on_end_key present (every other handler NULL), the key
- *     statistics are those of the full parse;
+ *     statistics are those of the full parse (for a damaged file, of the
+ *     keys the full parse completed: skipped bytes are not checked);
  *   - RDBL_PARSE_FAST gives the same keys, types, encodings and expiries
  *     (its element counts may be inexact, which elements_exact says), and
  *     with every handler present exactly the same events.
@@ -367,14 +368,17 @@ Test(chunking, key_stats_do_not_depend_on_handlers)
         parse_mem(&full, data, n, evlog_events(), 0);
         parse_mem(&keys, data, n, evlog_events_keys(), 0);
         char *a = evlog_grep(&full, "endkey"), *b = evlog_grep(&keys, "endkey");
-        cr_expect_str_eq(a, b, "%s: key statistics with every handler vs only on_end_key", f);
-        free(a);
-        free(b);
-        /* the status is the same too (not its message: a NULL handler may
-         * skip the bytes whose damage the full parse noticed first) */
-        a = evlog_grep(&full, "status");
-        b = evlog_grep(&keys, "status");
-        cr_expect(strncmp(a, b, 12) == 0, "%s: %s vs %s", f, a, b);
+        if (strstr(full.buf, "\nstatus OK\n")) {
+            cr_expect_str_eq(a, b, "%s: key statistics with every handler vs only on_end_key",
+                             f);
+            cr_expect(strstr(keys.buf, "\nstatus OK\n") != NULL, "%s", f);
+        } else {
+            /* A NULL handler lets the parser skip bytes (an LZF string
+             * nobody reads is not decompressed), so a damaged file may get
+             * further: the keys the full parse completed must agree. */
+            cr_expect(strncmp(a, b, strlen(a)) == 0,
+                      "%s: key statistics with every handler vs only on_end_key", f);
+        }
         free(a);
         free(b);
         evlog_free(&full);
