@@ -1,0 +1,109 @@
+/* rdblens: reports over an aggregate (agg.h).
+ *
+ *   rdbl_agg ──▶ text  (src/report/text.c)   terminals, 100 columns, human units
+ *            ├─▶ JSON  (src/report/json.c)   "rdblens.report/1", machine units, deterministic;
+ *            │                               read back and merged by `rdblens merge`
+ *            ├─▶ HTML  (src/report/html.c)   one self-contained page: treemap, tables, charts
+ *            └─▶ CSV   (src/report/csv.c)    the prefix table, RFC 4180
+ *
+ * Shared helpers (src/report/escape.c): the key escaping every output uses,
+ * and RFC 4180 CSV fields, for the CLI's per-key writers too.
+ *
+ * All writers take a FILE* they do not close, and return RDBL_OK, RDBL_IO
+ * (a write failed; err says so) or RDBL_NOMEM. */
+#ifndef RDBLENS_REPORT_H
+#define RDBLENS_REPORT_H
+
+#include <stdio.h>
+
+#include "rdblens/agg.h"
+#include "rdblens/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RDBL_REPORT_SCHEMA "rdblens.report/1"
+
+/* ---------------------------------------------------------------------------
+ * Key escaping, used for every key and prefix any report prints.
+ *
+ * Bytes that form printable UTF-8 are written as they are; a backslash is
+ * written "\\"; every other byte (controls 0x00-0x1f and 0x7f, the C1
+ * controls U+0080-U+009F, and any byte that is not part of a valid,
+ * shortest-form UTF-8 sequence of a scalar value) is written "\xNN" with two
+ * lowercase hex digits. The result is valid UTF-8 without control
+ * characters, and the mapping is reversible (rdbl_unescape_key).
+ *
+ * Writes at most cap bytes including a NUL (cap 0: nothing); a truncated
+ * result ends at a whole escape, never inside one.
+ * @return the length of the complete escaped text (without NUL), so a caller
+ *         can size a buffer with rdbl_escape_key(NULL, 0, p, len) + 1. */
+size_t rdbl_escape_key(char *out, size_t cap, const uint8_t *p, size_t len);
+
+/* Reverses rdbl_escape_key: "\\" and "\xNN" are decoded, other bytes copied.
+ * OUT: *out_len the decoded length. Decodes in place when out == s.
+ * @return RDBL_OK, RDBL_CORRUPT for another "\" sequence or a truncated one,
+ *         RDBL_USAGE when cap is too small. */
+rdbl_status rdbl_unescape_key(const char *s, size_t len, uint8_t *out, size_t cap,
+                              size_t *out_len);
+
+/* Writes one CSV field (RFC 4180): as is, unless it holds a comma, a double
+ * quote, CR or LF, or starts or ends with a space; then quoted, with double
+ * quotes doubled. @return 0, or -1 when the write failed. */
+int rdbl_csv_write_field(FILE *f, const char *s, size_t len);
+/* A key as a CSV field: rdbl_escape_key, then rdbl_csv_write_field. */
+int rdbl_csv_write_key(FILE *f, const uint8_t *p, size_t len);
+
+/* Human units: "512 B", "1.5 KiB", "12.3 MiB", "1.23 GiB" (3 significant
+ * digits, binary units). Writes at most cap bytes with a NUL. @return buf. */
+char *rdbl_fmt_bytes(char *buf, size_t cap, uint64_t bytes);
+/* "1,234,567". @return buf. */
+char *rdbl_fmt_count(char *buf, size_t cap, uint64_t n);
+/* A duration in ms: "45 s", "12 min", "3.5 h", "2.1 d"; negative: "-" first. */
+char *rdbl_fmt_duration_ms(char *buf, size_t cap, int64_t ms);
+/* Unix ms as "2024-05-01 12:00 UTC" (with seconds when sec is true). */
+char *rdbl_fmt_time_ms(char *buf, size_t cap, int64_t ms, bool sec);
+
+/* ---------------------------------------------------------------------------
+ * Reports */
+typedef struct rdbl_report_opts {
+    unsigned width;           /* text: columns [100], at least 80 */
+    size_t top;               /* text/HTML: rows per list [10 text, 100 HTML] */
+    unsigned json_indent;     /* JSON: spaces of indentation; 0 = compact (one line) */
+    const char *title;        /* HTML page title [the file name] */
+} rdbl_report_opts;
+
+rdbl_status rdbl_report_text(FILE *out, const rdbl_agg *a, const rdbl_report_opts *o,
+                             rdbl_error *err);
+rdbl_status rdbl_report_json(FILE *out, const rdbl_agg *a, const rdbl_report_opts *o,
+                             rdbl_error *err);
+rdbl_status rdbl_report_html(FILE *out, const rdbl_agg *a, const rdbl_report_opts *o,
+                             rdbl_error *err);
+/* One row per prefix tree node, parents before children:
+ * prefix,depth,keys,memory_bytes,rdb_bytes,elements,keys_with_ttl,memory_without_ttl_bytes */
+rdbl_status rdbl_report_csv_prefixes(FILE *out, const rdbl_agg *a, rdbl_error *err);
+
+/* The JSON report as a jansson object (new reference; NULL when out of memory). */
+struct json_t *rdbl_report_json_object(const rdbl_agg *a);
+
+/* Reads one JSON report (schema rdblens.report/1) and adds it into a: its
+ * counts, histograms, top lists and prefix tree are merged exactly, its files
+ * appended. path "-" is standard input.
+ * @return RDBL_OK; RDBL_IO; RDBL_CORRUPT (not JSON, another schema, a bad
+ *         member: err names it); RDBL_NOMEM. */
+rdbl_status rdbl_report_json_load(rdbl_agg *a, const char *path, rdbl_error *err);
+/* The same from memory. */
+rdbl_status rdbl_report_json_load_mem(rdbl_agg *a, const char *buf, size_t len,
+                                      rdbl_error *err);
+
+/* `rdblens merge`: reads n JSON reports and makes the aggregate of all of
+ * them (options: those of the first report unless opts is given).
+ * OUT: *out, owned by the caller (rdbl_agg_free). */
+rdbl_status rdbl_report_merge(rdbl_agg **out, const char *const *paths, size_t n,
+                              const rdbl_agg_opts *opts, rdbl_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

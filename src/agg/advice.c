@@ -1,0 +1,950 @@
+/* Advice: rules that name their evidence and estimate a saving.
+ *
+ * Per-key evidence (kept here, merged exactly):
+ *   compact-encoding    hashtable/skiplist/quicklist keys the memory model says would
+ *                       fit the compact encoding under a raised threshold: grouped by
+ *                       the config line, saving = mem_bytes - compact_mem_bytes
+ *   big-keys            mem_bytes >= big_key_bytes or elements >= big_key_elements
+ *   huge-collections    lists and sorted sets with >= huge_collection_elements
+ *   compressible        strings >= compress_min_bytes whose sample compresses to
+ *                       <= 75% with LZ4 or zlib; at most compress_budget_bytes of
+ *                       samples are compressed per aggregator, later keys are
+ *                       counted as "unsampled". saving = value_bytes x (1 - LZ4 ratio)
+ *   expired-keys        TTL at or before the reference time: saving = their memory
+ *   empty-keys          collections with no element (servers drop them on load)
+ *
+ * Derived when the list is built (from the other aggregators):
+ *   small-string-family prefix-tree nodes with a folded id segment ("user:*") whose
+ *                       children are small string keys ("user:*:name", "user:*:age"):
+ *                       one hash per entity would save the per-key overhead.
+ *                       Formula, per entity (e = entities = the largest field count,
+ *                       f = fields per entity = keys / e, lengths are averages):
+ *                         hash = 16 (robj) + 24 (dictEntry) + r8(entity_key + 4)
+ *                              + r8(7 + f x (field + 2 + value + 2))   (listpack)
+ *                       r8 = round up to 8. saving = current memory - e x hash.
+ *                       Only when f <= 128 and value <= 64 (default listpack limits).
+ *   no-ttl-cache        prefixes named like caches/sessions/temporary data (cache,
+ *                       session, tmp, token, otp, lock, nonce...) with >= cache_min_keys
+ *                       keys of which < 10% have a TTL
+ *   mass-expiry         minutes in which >= expiry_cluster_min_keys keys expire and at
+ *                       least 10x the average of the minutes with expiries
+ *
+ * Levels: info (worth knowing), warn (fix it), critical (risk to the server:
+ * keys 10x over the size limit or 200x over the element limit). */
+#include <ctype.h>
+#include <lz4.h>
+#include <math.h>
+#include <zlib.h>
+
+#include "agg/agg_internal.h"
+
+#define MAX_COMPACT_GROUPS 64
+#define SAMPLE_MAX (64 * 1024)
+
+typedef struct rule_acc {
+    uint64_t keys, mem, saving;
+    uint64_t max_mem, max_elements;
+    rdbl__kheap ex;
+} rule_acc;
+
+typedef struct compact_grp {
+    char config[96];
+    rule_acc a;
+} compact_grp;
+
+typedef struct compress_acc {
+    uint64_t eligible_keys, eligible_bytes;
+    uint64_t sampled_keys, sampled_bytes, lz4_bytes, zlib_bytes;
+    uint64_t good_keys, good_value_bytes, saving_lz4, saving_zlib;
+    uint64_t unsampled_keys, unsampled_bytes;
+    rule_acc a; /* keys/mem: the good keys; examples by LZ4 saving */
+} compress_acc;
+
+struct rdbl_advice_agg {
+    rdbl__aopts opts;
+    int64_t ref_ms;
+    compact_grp *compact;
+    size_t ncompact;
+    rule_acc big, huge, expired, empty;
+    compress_acc z;
+    uint64_t budget_used;
+    uint8_t *lz4buf, *zbuf;
+    size_t lz4cap, zcap;
+};
+
+static rdbl_status acc_init(rule_acc *a, size_t examples)
+{
+    memset(a, 0, sizeof *a);
+    return rdbl__kheap_init(&a->ex, examples);
+}
+
+static void acc_add(rule_acc *a, uint64_t mem, uint64_t saving, uint64_t elements)
+{
+    a->keys++;
+    a->mem = rdbl__sadd(a->mem, mem);
+    a->saving = rdbl__sadd(a->saving, saving);
+    if (mem > a->max_mem)
+        a->max_mem = mem;
+    if (elements > a->max_elements)
+        a->max_elements = elements;
+}
+
+static rdbl_status acc_merge(rule_acc *d, const rule_acc *s)
+{
+    d->keys = rdbl__sadd(d->keys, s->keys);
+    d->mem = rdbl__sadd(d->mem, s->mem);
+    d->saving = rdbl__sadd(d->saving, s->saving);
+    if (s->max_mem > d->max_mem)
+        d->max_mem = s->max_mem;
+    if (s->max_elements > d->max_elements)
+        d->max_elements = s->max_elements;
+    return rdbl__kheap_merge(&d->ex, &s->ex);
+}
+
+rdbl_status rdbl_advice_agg_new(rdbl_advice_agg **out, const rdbl_agg_opts *o)
+{
+    rdbl_advice_agg *a = calloc(1, sizeof *a);
+    if (!a)
+        return RDBL_NOMEM;
+    rdbl__aopts_norm(&a->opts, o);
+    size_t ex = a->opts.o.examples;
+    bool ok = acc_init(&a->big, ex) == RDBL_OK && acc_init(&a->huge, ex) == RDBL_OK &&
+              acc_init(&a->expired, ex) == RDBL_OK && acc_init(&a->empty, ex) == RDBL_OK &&
+              acc_init(&a->z.a, ex) == RDBL_OK;
+    if (!ok) {
+        rdbl_advice_agg_free(a);
+        return RDBL_NOMEM;
+    }
+    *out = a;
+    return RDBL_OK;
+}
+
+void rdbl_advice_agg_free(rdbl_advice_agg *a)
+{
+    if (!a)
+        return;
+    for (size_t i = 0; i < a->ncompact; i++)
+        rdbl__kheap_free(&a->compact[i].a.ex);
+    free(a->compact);
+    rdbl__kheap_free(&a->big.ex);
+    rdbl__kheap_free(&a->huge.ex);
+    rdbl__kheap_free(&a->expired.ex);
+    rdbl__kheap_free(&a->empty.ex);
+    rdbl__kheap_free(&a->z.a.ex);
+    free(a->lz4buf);
+    free(a->zbuf);
+    free(a);
+}
+
+void rdbl_advice_agg_set_now(rdbl_advice_agg *a, int64_t ref_ms)
+{
+    a->ref_ms = ref_ms;
+}
+
+/* The group of a config line, kept sorted by line; past the cap "(other)". */
+static compact_grp *compact_group(rdbl_advice_agg *a, const char *config)
+{
+    size_t at = 0;
+    while (at < a->ncompact) {
+        int c = strcmp(a->compact[at].config, config);
+        if (c == 0)
+            return &a->compact[at];
+        if (c > 0)
+            break;
+        at++;
+    }
+    if (a->ncompact >= MAX_COMPACT_GROUPS && strcmp(config, "(other)") != 0)
+        return compact_group(a, "(other)");
+    if (a->ncompact > MAX_COMPACT_GROUPS)
+        return NULL;
+    if (!a->compact) {
+        a->compact = calloc(MAX_COMPACT_GROUPS + 1, sizeof *a->compact);
+        if (!a->compact)
+            return NULL;
+    }
+    memmove(a->compact + at + 1, a->compact + at, (a->ncompact - at) * sizeof *a->compact);
+    compact_grp *g = &a->compact[at];
+    if (acc_init(&g->a, a->opts.o.examples) != RDBL_OK) {
+        memmove(a->compact + at, a->compact + at + 1, (a->ncompact - at) * sizeof *a->compact);
+        return NULL;
+    }
+    snprintf(g->config, sizeof g->config, "%s", config);
+    a->ncompact++;
+    return g;
+}
+
+static bool is_collection(rdbl_type t)
+{
+    return t == RDBL_TYPE_LIST || t == RDBL_TYPE_SET || t == RDBL_TYPE_ZSET ||
+           t == RDBL_TYPE_HASH;
+}
+
+static uint64_t permille(uint64_t part, uint64_t whole)
+{
+    return whole ? (part * 1000 + whole / 2) / whole : 1000;
+}
+
+/* value_bytes x (1 - ratio); 0 when it does not compress. */
+static uint64_t saving_of(uint64_t value_bytes, uint64_t pm)
+{
+    if (pm >= 1000)
+        return 0;
+    /* split to avoid overflow for huge values */
+    return value_bytes / 1000 * (1000 - pm) + value_bytes % 1000 * (1000 - pm) / 1000;
+}
+
+static rdbl_status compress_sample(rdbl_advice_agg *a, const rdbl_key_facts *f)
+{
+    compress_acc *z = &a->z;
+    size_t n = f->sample.len > SAMPLE_MAX ? SAMPLE_MAX : f->sample.len;
+    z->eligible_keys++;
+    z->eligible_bytes = rdbl__sadd(z->eligible_bytes, f->value_bytes);
+    if (n == 0 || a->budget_used + n > a->opts.o.compress_budget_bytes) {
+        z->unsampled_keys++;
+        z->unsampled_bytes = rdbl__sadd(z->unsampled_bytes, f->value_bytes);
+        return RDBL_OK;
+    }
+    if (!a->lz4buf) {
+        a->lz4cap = (size_t)LZ4_compressBound(SAMPLE_MAX);
+        a->zcap = compressBound(SAMPLE_MAX);
+        a->lz4buf = malloc(a->lz4cap);
+        a->zbuf = malloc(a->zcap);
+        if (!a->lz4buf || !a->zbuf)
+            return RDBL_NOMEM;
+    }
+    a->budget_used += n;
+    int l = LZ4_compress_default((const char *)f->sample.ptr, (char *)a->lz4buf, (int)n,
+                                 (int)a->lz4cap);
+    uLongf zl = (uLongf)a->zcap;
+    if (compress2(a->zbuf, &zl, f->sample.ptr, (uLong)n, Z_DEFAULT_COMPRESSION) != Z_OK)
+        zl = n;
+    size_t lz = l > 0 ? (size_t)l : n;
+    z->sampled_keys++;
+    z->sampled_bytes += n;
+    z->lz4_bytes += lz;
+    z->zlib_bytes += zl;
+    size_t best = lz < zl ? lz : (size_t)zl;
+    if (best * 4 > n * 3)
+        return RDBL_OK; /* compresses to more than 75%: not worth the CPU */
+    /* Scale the sample's ratio (in per mille, as the JSON keeps it) to the
+     * whole value. */
+    uint64_t pl = permille(lz, n), pz = permille(zl, n);
+    uint64_t sl = saving_of(f->value_bytes, pl);
+    uint64_t sz = saving_of(f->value_bytes, pz);
+    z->good_keys++;
+    z->good_value_bytes = rdbl__sadd(z->good_value_bytes, f->value_bytes);
+    z->saving_lz4 = rdbl__sadd(z->saving_lz4, sl);
+    z->saving_zlib = rdbl__sadd(z->saving_zlib, sz);
+    acc_add(&z->a, f->mem_bytes, sl, f->elements);
+    /* detail: the LZ4 ratio in per mille */
+    return rdbl__kheap_offer(&z->a.ex, f, sl, f->value_bytes, pl);
+}
+
+rdbl_status rdbl_advice_agg_add(rdbl_advice_agg *a, const rdbl_key_facts *f)
+{
+    rdbl_status st = RDBL_OK;
+    const rdbl_agg_opts *o = &a->opts.o;
+    if (f->compact_config && f->compact_mem_bytes && f->compact_mem_bytes < f->mem_bytes) {
+        compact_grp *g = compact_group(a, f->compact_config);
+        if (!g)
+            return RDBL_NOMEM;
+        uint64_t sav = f->mem_bytes - f->compact_mem_bytes;
+        acc_add(&g->a, f->mem_bytes, sav, f->elements);
+        if ((st = rdbl__kheap_offer(&g->a.ex, f, sav, f->mem_bytes, sav)))
+            return st;
+    }
+    if (f->mem_bytes >= o->big_key_bytes ||
+        (f->type != RDBL_TYPE_STRING && f->elements >= o->big_key_elements)) {
+        acc_add(&a->big, f->mem_bytes, 0, f->elements);
+        if ((st = rdbl__kheap_offer(&a->big.ex, f, f->mem_bytes, f->elements, 0)))
+            return st;
+    }
+    if ((f->type == RDBL_TYPE_LIST || f->type == RDBL_TYPE_ZSET) &&
+        f->elements >= o->huge_collection_elements) {
+        acc_add(&a->huge, f->mem_bytes, 0, f->elements);
+        if ((st = rdbl__kheap_offer(&a->huge.ex, f, f->elements, f->mem_bytes, 0)))
+            return st;
+    }
+    if (f->has_expire && f->expire_ms <= a->ref_ms) {
+        acc_add(&a->expired, f->mem_bytes, f->mem_bytes, f->elements);
+        if ((st = rdbl__kheap_offer(&a->expired.ex, f, f->mem_bytes, 0, 0)))
+            return st;
+    }
+    if (f->elements == 0 && is_collection(f->type)) {
+        acc_add(&a->empty, f->mem_bytes, f->mem_bytes, 0);
+        if ((st = rdbl__kheap_offer(&a->empty.ex, f, f->mem_bytes, 0, 0)))
+            return st;
+    }
+    if (f->type == RDBL_TYPE_STRING && f->value_bytes >= o->compress_min_bytes)
+        st = compress_sample(a, f);
+    return st;
+}
+
+rdbl_status rdbl_advice_agg_merge(rdbl_advice_agg *dst, const rdbl_advice_agg *src)
+{
+    rdbl_status st;
+    for (size_t i = 0; i < src->ncompact; i++) {
+        compact_grp *g = compact_group(dst, src->compact[i].config);
+        if (!g)
+            return RDBL_NOMEM;
+        if ((st = acc_merge(&g->a, &src->compact[i].a)))
+            return st;
+    }
+    if ((st = acc_merge(&dst->big, &src->big)) || (st = acc_merge(&dst->huge, &src->huge)) ||
+        (st = acc_merge(&dst->expired, &src->expired)) ||
+        (st = acc_merge(&dst->empty, &src->empty)) || (st = acc_merge(&dst->z.a, &src->z.a)))
+        return st;
+    compress_acc *d = &dst->z;
+    const compress_acc *s = &src->z;
+    d->eligible_keys += s->eligible_keys;
+    d->eligible_bytes = rdbl__sadd(d->eligible_bytes, s->eligible_bytes);
+    d->sampled_keys += s->sampled_keys;
+    d->sampled_bytes = rdbl__sadd(d->sampled_bytes, s->sampled_bytes);
+    d->lz4_bytes = rdbl__sadd(d->lz4_bytes, s->lz4_bytes);
+    d->zlib_bytes = rdbl__sadd(d->zlib_bytes, s->zlib_bytes);
+    d->good_keys += s->good_keys;
+    d->good_value_bytes = rdbl__sadd(d->good_value_bytes, s->good_value_bytes);
+    d->saving_lz4 = rdbl__sadd(d->saving_lz4, s->saving_lz4);
+    d->saving_zlib = rdbl__sadd(d->saving_zlib, s->saving_zlib);
+    d->unsampled_keys += s->unsampled_keys;
+    d->unsampled_bytes = rdbl__sadd(d->unsampled_bytes, s->unsampled_bytes);
+    return RDBL_OK;
+}
+
+/* ---- JSON state ------------------------------------------------------------------------ */
+
+static json_t *acc_to_json(const rule_acc *a, const char *detail)
+{
+    json_t *j = json_object();
+    if (!j)
+        return NULL;
+    if (rdbl__jset_u(j, "keys", a->keys) || rdbl__jset_u(j, "memory_bytes", a->mem) ||
+        rdbl__jset_u(j, "saving_bytes", a->saving) ||
+        rdbl__jset_u(j, "max_memory_bytes", a->max_mem) ||
+        rdbl__jset_u(j, "max_elements", a->max_elements) ||
+        rdbl__jset(j, "examples", rdbl__kheap_to_json(&a->ex, detail))) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+static rdbl_status acc_from_json(rule_acc *a, const json_t *j, rdbl__rescore_fn rescore,
+                                 const char *detail, const char *what, rdbl_error *err)
+{
+    if (!j)
+        return RDBL_OK;
+    if (!json_is_object(j))
+        return rdbl__fail(err, RDBL_CORRUPT, 0, what, "expected an object");
+    rule_acc s;
+    memset(&s, 0, sizeof s);
+    rdbl_status st;
+    if ((st = rdbl__jget_u64(j, "keys", &s.keys, err)) ||
+        (st = rdbl__jget_u64(j, "memory_bytes", &s.mem, err)) ||
+        (st = rdbl__jget_u64(j, "saving_bytes", &s.saving, err)) ||
+        (st = rdbl__jget_u64(j, "max_memory_bytes", &s.max_mem, err)) ||
+        (st = rdbl__jget_u64(j, "max_elements", &s.max_elements, err)))
+        return st;
+    a->keys = rdbl__sadd(a->keys, s.keys);
+    a->mem = rdbl__sadd(a->mem, s.mem);
+    a->saving = rdbl__sadd(a->saving, s.saving);
+    if (s.max_mem > a->max_mem)
+        a->max_mem = s.max_mem;
+    if (s.max_elements > a->max_elements)
+        a->max_elements = s.max_elements;
+    return rdbl__kheap_add_json(&a->ex, json_object_get(j, "examples"), rescore, detail, err);
+}
+
+static void rescore_saving(rdbl_key_entry *e)
+{
+    e->score = e->detail;
+    e->score2 = e->mem_bytes;
+}
+static void rescore_big(rdbl_key_entry *e)
+{
+    e->score = e->mem_bytes;
+    e->score2 = e->elements;
+    e->detail = 0;
+}
+static void rescore_huge(rdbl_key_entry *e)
+{
+    e->score = e->elements;
+    e->score2 = e->mem_bytes;
+    e->detail = 0;
+}
+static void rescore_mem(rdbl_key_entry *e)
+{
+    e->score = e->mem_bytes;
+    e->score2 = 0;
+    e->detail = 0;
+}
+static void rescore_compress(rdbl_key_entry *e)
+{
+    /* score is the saving measured when the key was sampled; the JSON keeps
+     * the ratio, so recompute it the same way (from value_bytes and ratio). */
+    e->score = saving_of(e->value_bytes, e->detail);
+    e->score2 = e->value_bytes;
+}
+
+json_t *rdbl_advice_agg_to_json(const rdbl_advice_agg *a)
+{
+    json_t *j = json_object();
+    json_t *cg = json_array();
+    json_t *z = json_object();
+    if (!j || !cg || !z) {
+        json_decref(j);
+        json_decref(cg);
+        json_decref(z);
+        return NULL;
+    }
+    int rc = 0;
+    rc |= rdbl__jset(j, "reference_ms", json_integer(a->ref_ms));
+    rc |= rdbl__jset(j, "compact", cg);
+    rc |= rdbl__jset(j, "big_keys", acc_to_json(&a->big, NULL));
+    rc |= rdbl__jset(j, "huge_collections", acc_to_json(&a->huge, NULL));
+    rc |= rdbl__jset(j, "expired", acc_to_json(&a->expired, NULL));
+    rc |= rdbl__jset(j, "empty", acc_to_json(&a->empty, NULL));
+    rc |= rdbl__jset(j, "compress", z);
+    for (size_t i = 0; i < a->ncompact && !rc; i++) {
+        json_t *g = acc_to_json(&a->compact[i].a, "saving_bytes");
+        if (!g || rdbl__jset(g, "config", json_string(a->compact[i].config)) ||
+            json_array_append_new(cg, g)) {
+            json_decref(g);
+            rc = -1;
+        }
+    }
+    if (!rc) {
+        const compress_acc *c = &a->z;
+        rc |= rdbl__jset_u(z, "eligible_keys", c->eligible_keys);
+        rc |= rdbl__jset_u(z, "eligible_value_bytes", c->eligible_bytes);
+        rc |= rdbl__jset_u(z, "sampled_keys", c->sampled_keys);
+        rc |= rdbl__jset_u(z, "sampled_bytes", c->sampled_bytes);
+        rc |= rdbl__jset_u(z, "lz4_bytes", c->lz4_bytes);
+        rc |= rdbl__jset_u(z, "zlib_bytes", c->zlib_bytes);
+        rc |= rdbl__jset_u(z, "good_keys", c->good_keys);
+        rc |= rdbl__jset_u(z, "good_value_bytes", c->good_value_bytes);
+        rc |= rdbl__jset_u(z, "saving_lz4_bytes", c->saving_lz4);
+        rc |= rdbl__jset_u(z, "saving_zlib_bytes", c->saving_zlib);
+        rc |= rdbl__jset_u(z, "unsampled_keys", c->unsampled_keys);
+        rc |= rdbl__jset_u(z, "unsampled_value_bytes", c->unsampled_bytes);
+        rc |= rdbl__jset(z, "good", acc_to_json(&c->a, "lz4_permille"));
+    }
+    if (rc) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+rdbl_status rdbl_advice_agg_add_json(rdbl_advice_agg *a, const json_t *j, rdbl_error *err)
+{
+    if (!json_is_object(j))
+        return rdbl__fail(err, RDBL_CORRUPT, 0, "advice_state", "expected an object");
+    rdbl_status st;
+    int64_t ref;
+    if ((st = rdbl__jget_i64(j, "reference_ms", &ref, 0, err)))
+        return st;
+    const json_t *cg = json_object_get(j, "compact");
+    if (cg && !json_is_array(cg))
+        return rdbl__fail(err, RDBL_CORRUPT, 0, "advice_state.compact", "expected an array");
+    for (size_t i = 0; i < json_array_size(cg); i++) {
+        const json_t *g = json_array_get(cg, i);
+        char config[96];
+        if ((st = rdbl__jget_str(g, "config", config, sizeof config, err)))
+            return st;
+        compact_grp *grp = compact_group(a, config);
+        if (!grp)
+            return RDBL_NOMEM;
+        if ((st = acc_from_json(&grp->a, g, rescore_saving, "saving_bytes",
+                                "advice_state.compact", err)))
+            return st;
+    }
+    if ((st = acc_from_json(&a->big, json_object_get(j, "big_keys"), rescore_big, NULL,
+                            "advice_state.big_keys", err)) ||
+        (st = acc_from_json(&a->huge, json_object_get(j, "huge_collections"), rescore_huge, NULL,
+                            "advice_state.huge_collections", err)) ||
+        (st = acc_from_json(&a->expired, json_object_get(j, "expired"), rescore_mem, NULL,
+                            "advice_state.expired", err)) ||
+        (st = acc_from_json(&a->empty, json_object_get(j, "empty"), rescore_mem, NULL,
+                            "advice_state.empty", err)))
+        return st;
+    const json_t *z = json_object_get(j, "compress");
+    if (z) {
+        compress_acc s;
+        memset(&s, 0, sizeof s);
+        if ((st = rdbl__jget_u64(z, "eligible_keys", &s.eligible_keys, err)) ||
+            (st = rdbl__jget_u64(z, "eligible_value_bytes", &s.eligible_bytes, err)) ||
+            (st = rdbl__jget_u64(z, "sampled_keys", &s.sampled_keys, err)) ||
+            (st = rdbl__jget_u64(z, "sampled_bytes", &s.sampled_bytes, err)) ||
+            (st = rdbl__jget_u64(z, "lz4_bytes", &s.lz4_bytes, err)) ||
+            (st = rdbl__jget_u64(z, "zlib_bytes", &s.zlib_bytes, err)) ||
+            (st = rdbl__jget_u64(z, "good_keys", &s.good_keys, err)) ||
+            (st = rdbl__jget_u64(z, "good_value_bytes", &s.good_value_bytes, err)) ||
+            (st = rdbl__jget_u64(z, "saving_lz4_bytes", &s.saving_lz4, err)) ||
+            (st = rdbl__jget_u64(z, "saving_zlib_bytes", &s.saving_zlib, err)) ||
+            (st = rdbl__jget_u64(z, "unsampled_keys", &s.unsampled_keys, err)) ||
+            (st = rdbl__jget_u64(z, "unsampled_value_bytes", &s.unsampled_bytes, err)))
+            return st;
+        compress_acc *d = &a->z;
+        d->eligible_keys = rdbl__sadd(d->eligible_keys, s.eligible_keys);
+        d->eligible_bytes = rdbl__sadd(d->eligible_bytes, s.eligible_bytes);
+        d->sampled_keys = rdbl__sadd(d->sampled_keys, s.sampled_keys);
+        d->sampled_bytes = rdbl__sadd(d->sampled_bytes, s.sampled_bytes);
+        d->lz4_bytes = rdbl__sadd(d->lz4_bytes, s.lz4_bytes);
+        d->zlib_bytes = rdbl__sadd(d->zlib_bytes, s.zlib_bytes);
+        d->good_keys = rdbl__sadd(d->good_keys, s.good_keys);
+        d->good_value_bytes = rdbl__sadd(d->good_value_bytes, s.good_value_bytes);
+        d->saving_lz4 = rdbl__sadd(d->saving_lz4, s.saving_lz4);
+        d->saving_zlib = rdbl__sadd(d->saving_zlib, s.saving_zlib);
+        d->unsampled_keys = rdbl__sadd(d->unsampled_keys, s.unsampled_keys);
+        d->unsampled_bytes = rdbl__sadd(d->unsampled_bytes, s.unsampled_bytes);
+        if ((st = acc_from_json(&d->a, json_object_get(z, "good"), rescore_compress,
+                                "lz4_permille", "advice_state.compress.good", err)))
+            return st;
+    }
+    return RDBL_OK;
+}
+
+/* ---- building the list ------------------------------------------------------------------ */
+
+typedef struct builder {
+    rdbl_advice_list *l;
+    size_t cap;
+    bool nomem;
+} builder;
+
+static rdbl_advice_item *item_new(builder *b, const char *rule, rdbl_advice_level level)
+{
+    if (b->nomem)
+        return NULL;
+    if (b->l->n == b->cap) {
+        size_t nc = b->cap ? b->cap * 2 : 16;
+        rdbl_advice_item *ni = realloc(b->l->items, nc * sizeof *ni);
+        if (!ni) {
+            b->nomem = true;
+            return NULL;
+        }
+        b->l->items = ni;
+        b->cap = nc;
+    }
+    rdbl_advice_item *it = &b->l->items[b->l->n++];
+    memset(it, 0, sizeof *it);
+    it->rule = rule;
+    it->level = level;
+    return it;
+}
+
+static void item_examples(rdbl_advice_item *it, const rdbl__kheap *h)
+{
+    it->nexamples = rdbl__kheap_sorted(h, it->examples, RDBL_ADVICE_EXAMPLES);
+}
+
+static char *fb(char *buf, size_t cap, uint64_t v)
+{
+    return rdbl_fmt_bytes(buf, cap, v);
+}
+static char *fc(char *buf, size_t cap, uint64_t v)
+{
+    return rdbl_fmt_count(buf, cap, v);
+}
+
+static void build_compact(builder *b, const rdbl_advice_agg *a)
+{
+    for (size_t i = 0; i < a->ncompact; i++) {
+        const compact_grp *g = &a->compact[i];
+        if (!g->a.keys || !g->a.saving)
+            continue;
+        rdbl_advice_item *it = item_new(b, "compact-encoding", RDBL_ADVICE_INFO);
+        if (!it)
+            return;
+        char k[32], m[32], s[32];
+        snprintf(it->config, sizeof it->config, "%s", g->config);
+        snprintf(it->title, sizeof it->title, "%s keys would fit a compact encoding with \"%s\"",
+                 fc(k, sizeof k, g->a.keys), g->config);
+        snprintf(it->detail, sizeof it->detail,
+                 "%s keys (%s) exceed an encoding threshold by a little; with \"%s\" they "
+                 "would be stored compactly and take about %s less. Compact encodings cost "
+                 "CPU on large collections: check latency after raising it.",
+                 k, fb(m, sizeof m, g->a.mem), g->config, fb(s, sizeof s, g->a.saving));
+        it->keys = g->a.keys;
+        it->affected_bytes = g->a.mem;
+        it->saving_bytes = g->a.saving;
+        item_examples(it, &g->a.ex);
+    }
+}
+
+static void build_key_rules(builder *b, const rdbl_advice_agg *a)
+{
+    const rdbl_agg_opts *o = &a->opts.o;
+    char k[32], m[32], x[32], y[32];
+    if (a->big.keys) {
+        bool crit = a->big.max_mem >= o->big_key_bytes * 10 ||
+                    a->big.max_elements >= o->big_key_elements * 200;
+        rdbl_advice_item *it =
+            item_new(b, "big-keys", crit ? RDBL_ADVICE_CRITICAL : RDBL_ADVICE_WARN);
+        if (!it)
+            return;
+        snprintf(it->title, sizeof it->title, "%s big keys (>= %s or >= %s elements)",
+                 fc(k, sizeof k, a->big.keys), fb(x, sizeof x, o->big_key_bytes),
+                 fc(y, sizeof y, o->big_key_elements));
+        char mm[32], me[32];
+        snprintf(it->detail, sizeof it->detail,
+                 "%s keys hold %s; the largest takes %s, the longest has %s elements. Big "
+                 "keys block the server on DEL/EXPIRE (use UNLINK), slow down replication "
+                 "and migration, and unbalance cluster slots: split them into smaller keys.",
+                 k, fb(m, sizeof m, a->big.mem), fb(mm, sizeof mm, a->big.max_mem),
+                 fc(me, sizeof me, a->big.max_elements));
+        it->keys = a->big.keys;
+        it->affected_bytes = a->big.mem;
+        item_examples(it, &a->big.ex);
+    }
+    if (a->huge.keys) {
+        rdbl_advice_item *it = item_new(b, "huge-collections", RDBL_ADVICE_WARN);
+        if (!it)
+            return;
+        snprintf(it->title, sizeof it->title,
+                 "%s lists/sorted sets with >= %s elements", fc(k, sizeof k, a->huge.keys),
+                 fc(x, sizeof x, o->huge_collection_elements));
+        snprintf(it->detail, sizeof it->detail,
+                 "The largest has %s elements (%s in these keys). Whole-range reads "
+                 "(LRANGE 0 -1, ZRANGE 0 -1) and deletes are O(N) and stall the server: "
+                 "trim them (LTRIM, ZREMRANGEBYRANK), page through them, or shard them.",
+                 fc(y, sizeof y, a->huge.max_elements), fb(m, sizeof m, a->huge.mem));
+        it->keys = a->huge.keys;
+        it->affected_bytes = a->huge.mem;
+        item_examples(it, &a->huge.ex);
+    }
+    if (a->expired.keys) {
+        rdbl_advice_item *it = item_new(b, "expired-keys", RDBL_ADVICE_INFO);
+        if (!it)
+            return;
+        snprintf(it->title, sizeof it->title, "%s keys had already expired at snapshot time",
+                 fc(k, sizeof k, a->expired.keys));
+        snprintf(it->detail, sizeof it->detail,
+                 "They hold %s. A server loading this file drops them (a primary at load, a "
+                 "replica when its primary expires them); in a running server they linger "
+                 "until accessed or sampled. Many of them means active expiry lags: see "
+                 "active-expire-effort / hz.",
+                 fb(m, sizeof m, a->expired.mem));
+        it->keys = a->expired.keys;
+        it->affected_bytes = a->expired.mem;
+        it->saving_bytes = a->expired.saving;
+        item_examples(it, &a->expired.ex);
+    }
+    if (a->empty.keys) {
+        rdbl_advice_item *it = item_new(b, "empty-keys", RDBL_ADVICE_INFO);
+        if (!it)
+            return;
+        snprintf(it->title, sizeof it->title, "%s empty collections",
+                 fc(k, sizeof k, a->empty.keys));
+        snprintf(it->detail, sizeof it->detail,
+                 "Collections with no element (%s) cannot exist in a running server: they "
+                 "come from a bug in whatever wrote the file, and servers drop them on load.",
+                 fb(m, sizeof m, a->empty.mem));
+        it->keys = a->empty.keys;
+        it->affected_bytes = a->empty.mem;
+        it->saving_bytes = a->empty.saving;
+        item_examples(it, &a->empty.ex);
+    }
+    const compress_acc *z = &a->z;
+    if (z->good_keys && z->saving_lz4) {
+        rdbl_advice_item *it = item_new(b, "compressible-strings", RDBL_ADVICE_INFO);
+        if (!it)
+            return;
+        char s1[32], s2[32], u[32], ub[32];
+        snprintf(it->title, sizeof it->title,
+                 "%s large string values compress well (LZ4 saves ~%s)",
+                 fc(k, sizeof k, z->good_keys), fb(s1, sizeof s1, z->saving_lz4));
+        int n = snprintf(it->detail, sizeof it->detail,
+                         "Of %s strings >= %s, %s compress to <= 75%% on a sample of their "
+                         "first 64 KiB. Compressing them in the client would save about %s "
+                         "with LZ4 (fast) or %s with zlib, measured over %s of samples "
+                         "(LZ4 %.0f%%, zlib %.0f%% of the sampled bytes).",
+                         fc(x, sizeof x, z->eligible_keys),
+                         fb(y, sizeof y, o->compress_min_bytes), k, s1,
+                         fb(s2, sizeof s2, z->saving_zlib), fb(m, sizeof m, z->sampled_bytes),
+                         z->sampled_bytes ? 100.0 * (double)z->lz4_bytes / (double)z->sampled_bytes
+                                          : 0.0,
+                         z->sampled_bytes ? 100.0 * (double)z->zlib_bytes / (double)z->sampled_bytes
+                                          : 0.0);
+        if (z->unsampled_keys && n > 0 && (size_t)n < sizeof it->detail)
+            snprintf(it->detail + n, sizeof it->detail - (size_t)n,
+                     " %s more eligible keys (%s) were not sampled: the sampling budget ran "
+                     "out.",
+                     fc(u, sizeof u, z->unsampled_keys), fb(ub, sizeof ub, z->unsampled_bytes));
+        it->keys = z->good_keys;
+        it->affected_bytes = z->a.mem;
+        it->saving_bytes = z->saving_lz4;
+        item_examples(it, &z->a.ex);
+    }
+}
+
+/* ---- derived rules: prefix families, cache-like prefixes ---------------------------------- */
+
+static bool label_has_star(rdbl_str l)
+{
+    return l.len && memchr(l.ptr, '*', l.len) != NULL;
+}
+
+static uint64_t r8(uint64_t v)
+{
+    return (v + 7) & ~(uint64_t)7;
+}
+
+static void family_at(builder *b, const rdbl__advice_ctx *c, uint32_t node, const uint32_t *kids,
+                      size_t nk)
+{
+    const rdbl_prefix_agg *p = c->prefix;
+    uint64_t k = 0, e = 0, mem = 0, vbytes = 0, kbytes = 0, fbytes = 0;
+    size_t fields = 0;
+    for (size_t i = 0; i < nk; i++) {
+        if (rdbl_prefix_agg_is_other(p, kids[i]))
+            continue;
+        rdbl_str l = rdbl_prefix_agg_label(p, kids[i]);
+        const rdbl_prefix_totals *t = rdbl_prefix_agg_totals(p, kids[i]);
+        if (!t->fam_keys || label_has_star(l))
+            continue;
+        fields++;
+        k += t->fam_keys;
+        if (t->fam_keys > e)
+            e = t->fam_keys;
+        mem += t->fam_mem_bytes;
+        vbytes += t->fam_value_bytes;
+        kbytes += t->fam_key_bytes;
+        fbytes += (uint64_t)l.len * t->fam_keys;
+    }
+    if (fields < 2 || k < c->o->family_min_keys || e == 0)
+        return;
+    double f = (double)k / (double)e;
+    double avg_key = (double)kbytes / (double)k, avg_field = (double)fbytes / (double)k,
+           avg_val = (double)vbytes / (double)k;
+    if (f > 128.0 || avg_val > 64.0)
+        return; /* would not stay a listpack under default thresholds */
+    double ek = avg_key - avg_field - 1.0;
+    if (ek < 1.0)
+        ek = 1.0;
+    uint64_t per_entity = 16 + 24 + r8((uint64_t)ceil(ek) + 4) +
+                          r8((uint64_t)ceil(7.0 + f * (avg_field + 2.0 + avg_val + 2.0)));
+    uint64_t hash_mem = per_entity * e;
+    if (hash_mem >= mem || (mem - hash_mem) * 10 < mem)
+        return; /* less than 10%: not worth a data-model change */
+    rdbl_advice_item *it = item_new(b, "small-string-family", RDBL_ADVICE_INFO);
+    if (!it)
+        return;
+    char name[256];
+    rdbl_prefix_agg_name(p, node, name, sizeof name);
+    snprintf(it->prefix, sizeof it->prefix, "%s", name);
+    char fl[200];
+    size_t o = 0;
+    fl[0] = 0;
+    size_t shown = 0;
+    for (size_t i = 0; i < nk && shown < 4; i++) {
+        rdbl_str l = rdbl_prefix_agg_label(p, kids[i]);
+        if (rdbl_prefix_agg_is_other(p, kids[i]) || !rdbl_prefix_agg_totals(p, kids[i])->fam_keys ||
+            label_has_star(l))
+            continue;
+        char esc[48];
+        rdbl_escape_key(esc, sizeof esc, l.ptr, l.len);
+        int n = snprintf(fl + o, sizeof fl - o, "%s%s", shown ? ", " : "", esc);
+        if (n < 0 || (size_t)n >= sizeof fl - o)
+            break;
+        o += (size_t)n;
+        shown++;
+    }
+    if (fields > shown && o + 8 < sizeof fl)
+        snprintf(fl + o, sizeof fl - o, ", ...");
+    char kk[32], ee[32], m[32], h[32];
+    snprintf(it->title, sizeof it->title, "Store the small strings under %.100s as one hash per entity",
+             name);
+    snprintf(it->detail, sizeof it->detail,
+             "%s small string keys under %s (%zu fields: %s; about %s entities, %.1f fields "
+             "each) take %s. As one small hash per entity (listpack) they would take about "
+             "%s (estimate: per entity 40 B key overhead + key name + a listpack of the "
+             "fields). Field TTLs need Redis 7.4+ (HEXPIRE).",
+             fc(kk, sizeof kk, k), name, fields, fl, fc(ee, sizeof ee, e), f,
+             fb(m, sizeof m, mem), fb(h, sizeof h, hash_mem));
+    it->keys = k;
+    it->affected_bytes = mem;
+    it->saving_bytes = mem - hash_mem;
+}
+
+static const char *const cache_words[] = {
+    "cache", "cached", "caches", "session", "sessions", "sess", "tmp", "temp", "token",
+    "tokens", "otp", "lock", "locks", "nonce", "csrf", "captcha", "ratelimit", "throttle",
+    "idempotency", "dedup", "jwt", "verify", "verification", "reset", "expiring", "ephemeral",
+};
+
+static bool cache_like(rdbl_str l)
+{
+    size_t i = 0;
+    while (i < l.len) {
+        while (i < l.len && !isalpha(l.ptr[i]))
+            i++;
+        size_t s = i;
+        while (i < l.len && isalpha(l.ptr[i]))
+            i++;
+        size_t n = i - s;
+        if (!n || n > 15)
+            continue;
+        char w[16];
+        for (size_t j = 0; j < n; j++)
+            w[j] = (char)tolower(l.ptr[s + j]);
+        w[n] = 0;
+        for (size_t j = 0; j < sizeof cache_words / sizeof cache_words[0]; j++)
+            if (strcmp(w, cache_words[j]) == 0)
+                return true;
+    }
+    return false;
+}
+
+static void cache_at(builder *b, const rdbl__advice_ctx *c, uint32_t node)
+{
+    const rdbl_prefix_totals *t = rdbl_prefix_agg_totals(c->prefix, node);
+    uint64_t no_ttl = t->keys - t->keys_with_ttl;
+    rdbl_advice_item *it = item_new(b, "no-ttl-cache", RDBL_ADVICE_WARN);
+    if (!it)
+        return;
+    char name[256], k[32], n[32], m[32];
+    rdbl_prefix_agg_name(c->prefix, node, name, sizeof name);
+    snprintf(it->prefix, sizeof it->prefix, "%s", name);
+    snprintf(it->title, sizeof it->title, "%s keys under \"%.100s\" look temporary but have no TTL",
+             fc(n, sizeof n, no_ttl), name);
+    snprintf(it->detail, sizeof it->detail,
+             "%s of the %s keys under \"%s\" (%s) never expire, yet the name suggests "
+             "cached, session or temporary data. Give them a TTL (SET ... EX, EXPIRE) or "
+             "rely on an eviction policy (maxmemory-policy allkeys-lru).",
+             n, fc(k, sizeof k, t->keys), name, fb(m, sizeof m, t->mem_no_ttl));
+    it->keys = no_ttl;
+    it->affected_bytes = t->mem_no_ttl;
+}
+
+/* Walks the tree once: families at nodes with a folded label, cache-like
+ * prefixes at the shallowest matching node (depth <= 3). */
+static void walk(builder *b, const rdbl__advice_ctx *c, uint32_t node, unsigned depth,
+                 bool cache_done)
+{
+    const rdbl_prefix_agg *p = c->prefix;
+    size_t nk = rdbl_prefix_agg_children(p, node, NULL, 0);
+    uint32_t small[64];
+    uint32_t *kids = small;
+    if (nk > 64) {
+        kids = malloc(nk * sizeof *kids);
+        if (!kids) {
+            b->nomem = true;
+            return;
+        }
+    }
+    if (nk)
+        rdbl_prefix_agg_children(p, node, kids, nk);
+    if (node != RDBL_PREFIX_ROOT && label_has_star(rdbl_prefix_agg_label(p, node)))
+        family_at(b, c, node, kids, nk);
+    for (size_t i = 0; i < nk && !b->nomem; i++) {
+        uint32_t k = kids[i];
+        if (rdbl_prefix_agg_is_other(p, k))
+            continue;
+        bool done = cache_done;
+        if (!done && depth < 3) {
+            const rdbl_prefix_totals *t = rdbl_prefix_agg_totals(p, k);
+            if (cache_like(rdbl_prefix_agg_label(p, k)) && t->keys >= c->o->cache_min_keys) {
+                done = true; /* report the shallowest match only */
+                if (t->keys_with_ttl * 10 < t->keys)
+                    cache_at(b, c, k);
+            }
+        }
+        walk(b, c, k, depth + 1, done);
+    }
+    if (kids != small)
+        free(kids);
+}
+
+static void build_clusters(builder *b, const rdbl__advice_ctx *c)
+{
+    rdbl_ttl_summary s;
+    rdbl_ttl_agg_summary(c->ttl, &s);
+    if (!s.minutes)
+        return;
+    uint64_t tracked = 0;
+    for (unsigned i = RDBL_TTL_LT_1M; i < RDBL_TTL__COUNT; i++)
+        tracked += s.buckets[i].keys;
+    tracked = tracked > s.untracked.keys ? tracked - s.untracked.keys : tracked;
+    double avg = (double)tracked / (double)s.minutes;
+    rdbl_ttl_minute top[5];
+    size_t n = rdbl_ttl_agg_top_minutes(c->ttl, top, 5);
+    uint64_t keys = 0, mem = 0, maxk = 0;
+    size_t hits = 0;
+    char list[320];
+    size_t o = 0;
+    list[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (top[i].keys < c->o->expiry_cluster_min_keys || (double)top[i].keys < 10.0 * avg)
+            continue;
+        hits++;
+        keys += top[i].keys;
+        mem += top[i].mem_bytes;
+        if (top[i].keys > maxk)
+            maxk = top[i].keys;
+        char t[40], k[32];
+        int w = snprintf(list + o, sizeof list - o, "%s%s: %s keys", hits > 1 ? "; " : "",
+                         rdbl_fmt_time_ms(t, sizeof t, top[i].minute * 60000, false),
+                         rdbl_fmt_count(k, sizeof k, top[i].keys));
+        if (w > 0 && (size_t)w < sizeof list - o)
+            o += (size_t)w;
+    }
+    if (!hits)
+        return;
+    rdbl_advice_item *it = item_new(b, "mass-expiry", RDBL_ADVICE_WARN);
+    if (!it)
+        return;
+    char k[32], m[32];
+    snprintf(it->title, sizeof it->title, "%s keys expire in the same minute%s",
+             fc(k, sizeof k, maxk), hits > 1 ? " (several minutes)" : "");
+    snprintf(it->detail, sizeof it->detail,
+             "Expiry clusters: %s (%s in all; the average minute with expiries has %.0f keys). "
+             "Many keys expiring at once cause latency spikes and a thundering herd of cache "
+             "misses: add random jitter to TTLs.",
+             list, fb(m, sizeof m, mem), avg);
+    it->keys = keys;
+    it->affected_bytes = mem;
+}
+
+static int item_cmp(const void *x, const void *y)
+{
+    const rdbl_advice_item *a = x, *b = y;
+    if (a->saving_bytes != b->saving_bytes)
+        return a->saving_bytes > b->saving_bytes ? -1 : 1;
+    if (a->level != b->level)
+        return a->level > b->level ? -1 : 1;
+    if (a->affected_bytes != b->affected_bytes)
+        return a->affected_bytes > b->affected_bytes ? -1 : 1;
+    int c = strcmp(a->rule, b->rule);
+    if (c)
+        return c;
+    return strcmp(a->title, b->title);
+}
+
+rdbl_status rdbl__advice_build(const rdbl__advice_ctx *c, rdbl_advice_list *out)
+{
+    out->items = NULL;
+    out->n = 0;
+    builder b = {out, 0, false};
+    build_compact(&b, c->state);
+    build_key_rules(&b, c->state);
+    if (c->prefix)
+        walk(&b, c, RDBL_PREFIX_ROOT, 0, false);
+    if (c->ttl)
+        build_clusters(&b, c);
+    if (b.nomem) {
+        rdbl_advice_list_free(out);
+        return RDBL_NOMEM;
+    }
+    if (out->n)
+        qsort(out->items, out->n, sizeof *out->items, item_cmp);
+    return RDBL_OK;
+}
+
+void rdbl_advice_list_free(rdbl_advice_list *l)
+{
+    free(l->items);
+    l->items = NULL;
+    l->n = 0;
+}

@@ -1,0 +1,142 @@
+/* Internals shared by the aggregators (src/agg/): normalized options, the
+ * bounded key-entry heap, hashing, JSON helpers. Not installed. */
+#ifndef RDBL_AGG_INTERNAL_H
+#define RDBL_AGG_INTERNAL_H
+
+#include <jansson.h>
+#include <stdlib.h>
+
+#include "internal.h"
+#include "rdblens/agg.h"
+#include "rdblens/report.h"
+
+/* Options with every default filled in and the delimiters copied. */
+typedef struct rdbl__aopts {
+    rdbl_agg_opts o;          /* o.delimiters points at delims */
+    char delims[16];
+} rdbl__aopts;
+
+/* Fills *out from in (NULL = defaults). */
+void rdbl__aopts_norm(rdbl__aopts *out, const rdbl_agg_opts *in);
+/* Writes the normalized options as a JSON object / reads them back (missing
+ * members keep their defaults). */
+json_t *rdbl__aopts_to_json(const rdbl_agg_opts *o);
+void rdbl__aopts_from_json(rdbl__aopts *out, const json_t *j);
+
+/* ---- bounded heap of key entries (src/agg/heap.c) -------------------------
+ * Keeps the cap best entries: score desc, score2 desc, then db, key bytes and
+ * every other field, so the kept set and its order never depend on the
+ * order of arrival. The root is the worst entry kept. */
+typedef struct rdbl__kheap {
+    rdbl_key_entry *e;
+    size_t n, cap;
+} rdbl__kheap;
+
+/* Recomputes score/score2/detail of an entry read back from JSON. */
+typedef void (*rdbl__rescore_fn)(rdbl_key_entry *e);
+
+rdbl_status rdbl__kheap_init(rdbl__kheap *h, size_t cap);
+void rdbl__kheap_free(rdbl__kheap *h);
+/* Offers the key of f with these scores; copies it only if it gets in. */
+rdbl_status rdbl__kheap_offer(rdbl__kheap *h, const rdbl_key_facts *f, uint64_t score,
+                              uint64_t score2, uint64_t detail);
+rdbl_status rdbl__kheap_offer_entry(rdbl__kheap *h, const rdbl_key_entry *e);
+rdbl_status rdbl__kheap_merge(rdbl__kheap *dst, const rdbl__kheap *src);
+/* Best first. @return the number written. */
+size_t rdbl__kheap_sorted(const rdbl__kheap *h, const rdbl_key_entry **out, size_t cap);
+/* Best-first JSON array of the entries; with_detail adds "detail". */
+json_t *rdbl__kheap_to_json(const rdbl__kheap *h, const char *detail_name);
+rdbl_status rdbl__kheap_add_json(rdbl__kheap *h, const json_t *arr, rdbl__rescore_fn rescore,
+                                 const char *detail_name, rdbl_error *err);
+/* -1 when a ranks before b. */
+int rdbl__entry_cmp(const rdbl_key_entry *a, const rdbl_key_entry *b);
+
+/* ---- hashing --------------------------------------------------------------- */
+static inline uint64_t rdbl__mix64(uint64_t x)
+{
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ULL;
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ULL;
+    x ^= x >> 32;
+    return x;
+}
+
+static inline uint64_t rdbl__hash_bytes(const uint8_t *p, size_t n, uint64_t seed)
+{
+    uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL);
+    while (n >= 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        h = (h ^ rdbl__mix64(v)) * 0x9e3779b97f4a7c15ULL;
+        p += 8;
+        n -= 8;
+    }
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    h = (h ^ rdbl__mix64(v ^ 0x5bd1e995ULL)) * 0x9e3779b97f4a7c15ULL;
+    return rdbl__mix64(h);
+}
+
+/* ---- JSON helpers ------------------------------------------------------------ */
+/* An integer member value; counts never exceed INT64_MAX in practice, and
+ * are clamped if they do. */
+static inline json_t *rdbl__ju(uint64_t v)
+{
+    return json_integer(v > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)v);
+}
+/* Sets obj[name] = v (stolen). @return 0, -1 when out of memory. */
+int rdbl__jset(json_t *obj, const char *name, json_t *v);
+static inline int rdbl__jset_u(json_t *obj, const char *name, uint64_t v)
+{
+    return rdbl__jset(obj, name, rdbl__ju(v));
+}
+/* An escaped-bytes JSON string. */
+json_t *rdbl__jkey(const uint8_t *p, size_t len);
+
+/* Readers: fail with RDBL_CORRUPT and err naming the member. A missing
+ * member reads as 0 / default unless the getter says otherwise. */
+rdbl_status rdbl__jget_u64(const json_t *obj, const char *name, uint64_t *out,
+                           rdbl_error *err);
+rdbl_status rdbl__jget_i64(const json_t *obj, const char *name, int64_t *out, int64_t dflt,
+                           rdbl_error *err);
+/* A string member, unescaped into a new malloc'd buffer (NUL added). */
+rdbl_status rdbl__jget_key(const json_t *obj, const char *name, uint8_t **out, size_t *len,
+                           rdbl_error *err);
+/* A plain string member copied into buf (truncated, NUL-terminated); "" if missing. */
+rdbl_status rdbl__jget_str(const json_t *obj, const char *name, char *buf, size_t cap,
+                           rdbl_error *err);
+/* counts: {"keys":..,"memory_bytes":..} */
+json_t *rdbl__count_to_json(const rdbl_count *c);
+rdbl_status rdbl__count_from_json(const json_t *j, rdbl_count *c, const char *what,
+                                  rdbl_error *err);
+
+bool rdbl__type_from_name(const char *s, rdbl_type *out);
+
+/* Saturating add: counters never wrap. */
+static inline uint64_t rdbl__sadd(uint64_t a, uint64_t b)
+{
+    uint64_t r = a + b;
+    return r < a ? UINT64_MAX : r;
+}
+
+/* The in-memory encoding of f, never NULL. */
+static inline const char *rdbl__mem_enc(const rdbl_key_facts *f)
+{
+    return f->mem_encoding ? f->mem_encoding : rdbl_encoding_name(f->encoding);
+}
+
+/* Adds the tree's derived advice (families, cache prefixes) and the TTL
+ * clusters to a list being built (src/agg/advice.c uses these). */
+typedef struct rdbl__advice_ctx {
+    const rdbl_agg_opts *o;
+    const rdbl_prefix_agg *prefix;
+    const rdbl_ttl_agg *ttl;
+    const rdbl_tables_agg *tables;
+    const rdbl_advice_agg *state;
+} rdbl__advice_ctx;
+
+rdbl_status rdbl__advice_build(const rdbl__advice_ctx *c, rdbl_advice_list *out);
+
+#endif

@@ -1,0 +1,977 @@
+/* Prefix tree and key patterns.
+ *
+ *   key "user:1234:cart"  ──split at delimiters──▶  "user" ":" "1234" ":" "cart"
+ *                         ──fold id segments────▶  "user" ":" "*"    ":" "cart"
+ *
+ *   root (all keys)
+ *    ├─ user                 every key whose first segment is "user"
+ *    │   ├─ *   (sep ':')    "user:<id>..."
+ *    │   │   ├─ cart         "user:<id>:cart"        <- the key ends here
+ *    │   │   └─ (other)      folded small subtrees (exact totals)
+ *    ...
+ *
+ * Storage: nodes live in one array (ids are uint32 indexes, 0 is the root),
+ * labels in one byte arena, and a single open-addressing table maps
+ * (parent, separator, label) to a node. Adding a key hashes each of its (at
+ * most max_depth) segments once and allocates nothing once the nodes exist.
+ *
+ * Bounded: when the live node count would pass the budget, compact() folds
+ * the smallest subtrees (by memory, then keys) into their parent's
+ * "(other)" child until half of the budget is free (a compaction costs a
+ * sort of the nodes, so it must not run often). Totals move, never
+ * vanish: every node still counts every key below it. A folded label that
+ * shows up again gets a new node, which then only counts keys seen after
+ * the fold: rdbl_prefix_agg_folds() says whether that ever happened. */
+#include "agg/agg_internal.h"
+
+enum { K_ROOT = 0, K_NORMAL = 1, K_OTHER = 2 };
+
+typedef struct pnode {
+    rdbl_prefix_totals t;
+    uint32_t parent;
+    uint32_t first_child;  /* child list (unordered), 0 = none */
+    uint32_t next_sibling; /* also the free-list link of dead slots */
+    uint32_t other;        /* this node's "(other)" child, 0 = none */
+    uint32_t label_off, label_len;
+    uint32_t hash;
+    uint8_t sep;   /* the delimiter before the label; 0 at depth 1 */
+    uint8_t depth;
+    uint8_t kind;
+    uint8_t alive;
+} pnode;
+
+struct rdbl_prefix_agg {
+    rdbl__aopts opts;
+    bool delim[256];
+    pnode *nodes;
+    uint32_t nslots, slot_cap; /* slots used (alive or dead) / allocated */
+    uint32_t alive;
+    uint32_t free_head;        /* dead slot list through next_sibling, 0 = none */
+    uint32_t *table;           /* node ids, 0 = empty */
+    uint32_t tmask;
+    uint32_t tused;
+    uint8_t *labels;
+    size_t lab_len, lab_cap, lab_dead;
+    uint64_t folds;
+};
+
+/* ---- segment folding ---------------------------------------------------------- */
+
+static bool is_hex(uint8_t c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+static bool is_digit(uint8_t c)
+{
+    return c >= '0' && c <= '9';
+}
+static bool is_alpha(uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Decides the label of one segment. Folded labels are written into buf
+ * (>= 40 bytes); otherwise *lab points into the segment itself. */
+static void fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **lab, size_t *lablen)
+{
+    *lab = s;
+    *lablen = n;
+    if (n == 0)
+        return;
+    size_t digits = 0, hex = 0, upper = 0, lower = 0, b64 = 0, alnum = 0, trans = 0;
+    int prev = 0; /* 1 letter, 2 digit */
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = s[i];
+        int cls = 0;
+        if (is_digit(c)) {
+            digits++;
+            cls = 2;
+        } else if (c >= 'a' && c <= 'z') {
+            lower++;
+            cls = 1;
+        } else if (c >= 'A' && c <= 'Z') {
+            upper++;
+            cls = 1;
+        }
+        if (is_hex(c))
+            hex++;
+        if (cls)
+            alnum++;
+        if (cls || c == '+' || c == '/' || c == '=' || c == '_' || c == '-')
+            b64++;
+        if (cls && prev && cls != prev)
+            trans++;
+        if (cls)
+            prev = cls;
+    }
+    bool star = false;
+    if (digits == n) {
+        star = true; /* decimal ids, Unix timestamps */
+    } else if (s[0] == '-' && digits == n - 1 && n > 1) {
+        star = true;
+    } else if (n == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' &&
+               hex == 32) {
+        star = true; /* UUID */
+    } else if (n >= 8 && hex == n && digits > 0) {
+        star = true; /* hex ids, hashes */
+    } else if (is_digit(s[0]) && digits >= 6 && digits * 10 >= n * 6) {
+        /* dates and times: 2024-01-31, 20240131T1200Z, 1700000000.123 */
+        star = true;
+        for (size_t i = 0; i < n && star; i++) {
+            uint8_t c = s[i];
+            star = is_digit(c) || c == '-' || c == '_' || c == '.' || c == 'T' || c == 'Z' ||
+                   c == '+';
+        }
+    }
+    if (!star && n >= 16 && b64 == n && digits > 0 && (upper + lower) > 0 &&
+        ((upper > 0 && lower > 0) || digits >= 4)) {
+        star = true; /* base64 / base64url tokens, session ids */
+    }
+    if (!star && n >= 8 && alnum == n && digits > 0 && trans >= 3)
+        star = true; /* random alphanumerics: aB3xQ9kL */
+    if (star) {
+        buf[0] = '*';
+        *lab = buf;
+        *lablen = 1;
+        return;
+    }
+    if (n >= 3 && s[0] == '{' && s[n - 1] == '}' && digits > 0) {
+        memcpy(buf, "{*}", 3); /* cluster hash tags: {tenant12} */
+        *lab = buf;
+        *lablen = 3;
+        return;
+    }
+    /* word followed by 3+ digits: order12345 -> order* */
+    size_t head = 0;
+    while (head < n && (is_alpha(s[head]) || s[head] == '_' || s[head] == '-'))
+        head++;
+    if (head >= 1 && head <= 32 && n - head >= 3 && digits == n - head) {
+        memcpy(buf, s, head);
+        buf[head] = '*';
+        *lab = buf;
+        *lablen = head + 1;
+    }
+}
+
+size_t rdbl_prefix_fold_segment(const uint8_t *seg, size_t len, uint8_t *out, size_t cap)
+{
+    uint8_t buf[40];
+    const uint8_t *lab;
+    size_t n;
+    fold(seg, len, buf, &lab, &n);
+    if (cap)
+        memcpy(out, lab, n < cap ? n : cap);
+    return n;
+}
+
+/* ---- nodes, table, arena --------------------------------------------------------- */
+
+static const uint8_t *label_of(const rdbl_prefix_agg *p, const pnode *nd)
+{
+    /* labels is allocated in rdbl_prefix_agg_new, so never NULL here */
+    return p->labels + nd->label_off;
+}
+
+static uint64_t seg_hash(uint32_t parent, uint8_t sep, const uint8_t *lab, size_t n)
+{
+    return rdbl__hash_bytes(lab, n, ((uint64_t)parent << 8 | sep) * 0xff51afd7ed558ccdULL);
+}
+
+static rdbl_status table_resize(rdbl_prefix_agg *p, uint32_t want)
+{
+    uint32_t size = 64;
+    while (size < want * 2u)
+        size <<= 1;
+    uint32_t *t = calloc(size, sizeof *t);
+    if (!t)
+        return RDBL_NOMEM;
+    free(p->table);
+    p->table = t;
+    p->tmask = size - 1;
+    p->tused = 0;
+    for (uint32_t i = 1; i < p->nslots; i++) {
+        const pnode *nd = &p->nodes[i];
+        if (!nd->alive || nd->kind != K_NORMAL)
+            continue;
+        uint32_t h = nd->hash & p->tmask;
+        while (t[h])
+            h = (h + 1) & p->tmask;
+        t[h] = i;
+        p->tused++;
+    }
+    return RDBL_OK;
+}
+
+static uint32_t lookup(const rdbl_prefix_agg *p, uint32_t parent, uint8_t sep,
+                       const uint8_t *lab, size_t n, uint32_t h)
+{
+    uint32_t i = h & p->tmask;
+    for (;;) {
+        uint32_t id = p->table[i];
+        if (!id)
+            return 0;
+        const pnode *nd = &p->nodes[id];
+        if (nd->hash == h && nd->parent == parent && nd->sep == sep && nd->label_len == n &&
+            (n == 0 || memcmp(label_of(p, nd), lab, n) == 0))
+            return id;
+        i = (i + 1) & p->tmask;
+    }
+}
+
+static rdbl_status arena_put(rdbl_prefix_agg *p, const uint8_t *lab, size_t n, uint32_t *off)
+{
+    if (n > UINT32_MAX || p->lab_len + n > UINT32_MAX)
+        return RDBL_NOMEM;
+    if (p->lab_len + n > p->lab_cap) {
+        size_t nc = p->lab_cap ? p->lab_cap : 4096;
+        while (nc < p->lab_len + n)
+            nc *= 2;
+        uint8_t *nl = realloc(p->labels, nc);
+        if (!nl)
+            return RDBL_NOMEM;
+        p->labels = nl;
+        p->lab_cap = nc;
+    }
+    if (n)
+        memcpy(p->labels + p->lab_len, lab, n);
+    *off = (uint32_t)p->lab_len;
+    p->lab_len += n;
+    return RDBL_OK;
+}
+
+/* A fresh slot (from the free list or appended). 0 when out of memory. */
+static uint32_t slot_new(rdbl_prefix_agg *p)
+{
+    uint32_t id;
+    if (p->free_head) {
+        id = p->free_head;
+        p->free_head = p->nodes[id].next_sibling;
+    } else {
+        if (p->nslots == p->slot_cap) {
+            if (p->slot_cap >= (1u << 31))
+                return 0;
+            uint32_t nc = p->slot_cap ? p->slot_cap * 2 : 256;
+            pnode *nn = realloc(p->nodes, (size_t)nc * sizeof *nn);
+            if (!nn)
+                return 0;
+            p->nodes = nn;
+            p->slot_cap = nc;
+        }
+        id = p->nslots++;
+    }
+    memset(&p->nodes[id], 0, sizeof p->nodes[id]);
+    return id;
+}
+
+static void link_child(rdbl_prefix_agg *p, uint32_t parent, uint32_t id)
+{
+    p->nodes[id].next_sibling = p->nodes[parent].first_child;
+    p->nodes[parent].first_child = id;
+}
+
+static uint32_t create(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, const uint8_t *lab,
+                       size_t n, uint32_t h)
+{
+    if ((p->tused + 1) * 4 > (p->tmask + 1) * 3 && table_resize(p, p->tused + 1) != RDBL_OK)
+        return 0;
+    uint32_t off;
+    if (arena_put(p, lab, n, &off) != RDBL_OK)
+        return 0;
+    uint32_t id = slot_new(p);
+    if (!id)
+        return 0;
+    pnode *nd = &p->nodes[id];
+    nd->parent = parent;
+    nd->label_off = off;
+    nd->label_len = (uint32_t)n;
+    nd->hash = h;
+    nd->sep = sep;
+    nd->depth = (uint8_t)(p->nodes[parent].depth + 1);
+    nd->kind = K_NORMAL;
+    nd->alive = 1;
+    link_child(p, parent, id);
+    uint32_t i = h & p->tmask;
+    while (p->table[i])
+        i = (i + 1) & p->tmask;
+    p->table[i] = id;
+    p->tused++;
+    p->alive++;
+    return id;
+}
+
+static uint32_t get_other(rdbl_prefix_agg *p, uint32_t parent)
+{
+    if (p->nodes[parent].other)
+        return p->nodes[parent].other;
+    uint32_t id = slot_new(p);
+    if (!id)
+        return 0;
+    pnode *nd = &p->nodes[id];
+    nd->parent = parent;
+    nd->depth = (uint8_t)(p->nodes[parent].depth + 1);
+    nd->kind = K_OTHER;
+    nd->alive = 1;
+    link_child(p, parent, id);
+    p->nodes[parent].other = id;
+    p->alive++;
+    return id;
+}
+
+static void totals_add(rdbl_prefix_totals *d, const rdbl_prefix_totals *s)
+{
+    d->keys = rdbl__sadd(d->keys, s->keys);
+    d->mem_bytes = rdbl__sadd(d->mem_bytes, s->mem_bytes);
+    d->rdb_bytes = rdbl__sadd(d->rdb_bytes, s->rdb_bytes);
+    d->elements = rdbl__sadd(d->elements, s->elements);
+    d->value_bytes = rdbl__sadd(d->value_bytes, s->value_bytes);
+    d->keys_with_ttl = rdbl__sadd(d->keys_with_ttl, s->keys_with_ttl);
+    d->mem_no_ttl = rdbl__sadd(d->mem_no_ttl, s->mem_no_ttl);
+    d->fam_keys = rdbl__sadd(d->fam_keys, s->fam_keys);
+    d->fam_mem_bytes = rdbl__sadd(d->fam_mem_bytes, s->fam_mem_bytes);
+    d->fam_value_bytes = rdbl__sadd(d->fam_value_bytes, s->fam_value_bytes);
+    d->fam_key_bytes = rdbl__sadd(d->fam_key_bytes, s->fam_key_bytes);
+}
+
+/* ---- compaction ------------------------------------------------------------------ */
+
+static void kill_subtree(rdbl_prefix_agg *p, uint32_t id, uint32_t *stack)
+{
+    size_t sp = 0;
+    stack[sp++] = id;
+    while (sp) {
+        uint32_t x = stack[--sp];
+        pnode *nd = &p->nodes[x];
+        if (!nd->alive)
+            continue; /* died earlier in this compaction, with its subtree */
+        nd->alive = 0;
+        p->alive--;
+        p->lab_dead += nd->label_len;
+        for (uint32_t c = nd->first_child; c; c = p->nodes[c].next_sibling)
+            stack[sp++] = c;
+    }
+}
+
+/* Relinks the child lists and the free list from the alive flags, rebuilds
+ * the table, and compacts the label arena when it is mostly dead bytes. */
+static rdbl_status rebuild(rdbl_prefix_agg *p)
+{
+    if (p->lab_dead > p->lab_len / 2) {
+        uint8_t *nl = malloc(p->lab_cap);
+        if (nl) {
+            size_t o = 0;
+            for (uint32_t i = 1; i < p->nslots; i++) {
+                pnode *nd = &p->nodes[i];
+                if (!nd->alive || nd->kind != K_NORMAL)
+                    continue;
+                if (nd->label_len)
+                    memcpy(nl + o, p->labels + nd->label_off, nd->label_len);
+                nd->label_off = (uint32_t)o;
+                o += nd->label_len;
+            }
+            free(p->labels);
+            p->labels = nl;
+            p->lab_len = o;
+            p->lab_dead = 0;
+        }
+    }
+    p->free_head = 0;
+    for (uint32_t i = 0; i < p->nslots; i++) {
+        p->nodes[i].first_child = 0;
+        if (!p->nodes[i].alive) {
+            p->nodes[i].next_sibling = p->free_head;
+            p->free_head = i;
+        }
+    }
+    for (uint32_t i = 1; i < p->nslots; i++) {
+        pnode *nd = &p->nodes[i];
+        if (!nd->alive)
+            continue;
+        link_child(p, nd->parent, i);
+    }
+    for (uint32_t i = 0; i < p->nslots; i++) {
+        pnode *nd = &p->nodes[i];
+        if (nd->alive && nd->other && !p->nodes[nd->other].alive)
+            nd->other = 0; /* NEVER: an (other) dies only with its parent */
+    }
+    return table_resize(p, p->alive);
+}
+
+typedef struct cand {
+    uint64_t mem;
+    uint32_t id;
+    uint8_t depth;
+} cand;
+
+/* Orders candidates by memory ascending, then depth ascending (on ties the
+ * shallower node first: folding a chain at its top frees the whole chain,
+ * folding an only child first would just put an "(other)" in its place),
+ * then id. Stable LSD passes: depth by counting, then memory by bytes, so a
+ * compaction costs O(nodes), not a comparison sort (it runs once per
+ * budget/2 new nodes, often when keys have no shared prefix). */
+static bool sort_cands(cand *c, size_t n)
+{
+    cand *tmp = malloc(n * sizeof *tmp);
+    if (!tmp)
+        return false;
+    size_t cnt[256];
+    /* depth (at most 17 values; ids are already ascending) */
+    memset(cnt, 0, sizeof cnt);
+    for (size_t i = 0; i < n; i++)
+        cnt[c[i].depth]++;
+    for (size_t i = 0, sum = 0; i < 256; i++) {
+        size_t x = cnt[i];
+        cnt[i] = sum;
+        sum += x;
+    }
+    for (size_t i = 0; i < n; i++)
+        tmp[cnt[c[i].depth]++] = c[i];
+    memcpy(c, tmp, n * sizeof *c);
+    uint64_t all = 0;
+    for (size_t i = 0; i < n; i++)
+        all |= c[i].mem;
+    for (unsigned shift = 0; shift < 64 && (all >> shift); shift += 8) {
+        memset(cnt, 0, sizeof cnt);
+        for (size_t i = 0; i < n; i++)
+            cnt[(c[i].mem >> shift) & 255]++;
+        for (size_t i = 0, sum = 0; i < 256; i++) {
+            size_t x = cnt[i];
+            cnt[i] = sum;
+            sum += x;
+        }
+        for (size_t i = 0; i < n; i++)
+            tmp[cnt[(c[i].mem >> shift) & 255]++] = c[i];
+        memcpy(c, tmp, n * sizeof *c);
+    }
+    free(tmp);
+    return true;
+}
+
+static rdbl_status compact(rdbl_prefix_agg *p, uint32_t target)
+{
+    size_t n = 0;
+    cand *c = malloc((size_t)p->nslots * sizeof *c);
+    uint32_t *stack = malloc((size_t)p->nslots * sizeof *stack);
+    if (!c || !stack) {
+        free(c);
+        free(stack);
+        return RDBL_NOMEM;
+    }
+    for (uint32_t i = 1; i < p->nslots; i++) {
+        const pnode *nd = &p->nodes[i];
+        if (nd->alive && nd->kind == K_NORMAL)
+            c[n++] = (cand){nd->t.mem_bytes, i, nd->depth};
+    }
+    if (!sort_cands(c, n)) {
+        free(c);
+        free(stack);
+        return RDBL_NOMEM;
+    }
+    for (size_t i = 0; i < n && p->alive > target; i++) {
+        uint32_t id = c[i].id;
+        if (!p->nodes[id].alive)
+            continue;
+        uint32_t par = p->nodes[id].parent;
+        uint32_t o = get_other(p, par);
+        if (!o) {
+            free(c);
+            free(stack);
+            return RDBL_NOMEM;
+        }
+        totals_add(&p->nodes[o].t, &p->nodes[id].t);
+        kill_subtree(p, id, stack);
+    }
+    free(c);
+    free(stack);
+    p->folds++;
+    return rebuild(p);
+}
+
+static uint32_t compact_target(const rdbl_prefix_agg *p)
+{
+    size_t b = p->opts.o.node_budget;
+    size_t room = p->opts.o.max_depth + 2;
+    size_t t = b / 2;
+    if (b > room && t > b - room)
+        t = b - room;
+    return (uint32_t)(t < 2 ? 2 : t);
+}
+
+/* ---- public ------------------------------------------------------------------------ */
+
+rdbl_status rdbl_prefix_agg_new(rdbl_prefix_agg **out, const rdbl_agg_opts *o)
+{
+    rdbl_prefix_agg *p = calloc(1, sizeof *p);
+    if (!p)
+        return RDBL_NOMEM;
+    rdbl__aopts_norm(&p->opts, o);
+    for (const char *d = p->opts.delims; *d; d++)
+        p->delim[(uint8_t)*d] = true;
+    uint32_t root = slot_new(p);
+    p->lab_cap = 4096;
+    p->labels = malloc(p->lab_cap);
+    if (root != 0 || !p->labels || table_resize(p, 64) != RDBL_OK) {
+        rdbl_prefix_agg_free(p);
+        return RDBL_NOMEM;
+    }
+    p->nodes[0].kind = K_ROOT;
+    p->nodes[0].alive = 1;
+    p->alive = 1;
+    *out = p;
+    return RDBL_OK;
+}
+
+void rdbl_prefix_agg_free(rdbl_prefix_agg *p)
+{
+    if (!p)
+        return;
+    free(p->nodes);
+    free(p->table);
+    free(p->labels);
+    free(p);
+}
+
+static uint32_t child_for(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, const uint8_t *lab,
+                          size_t n, bool budgeted)
+{
+    uint32_t h = (uint32_t)seg_hash(parent, sep, lab, n);
+    uint32_t id = lookup(p, parent, sep, lab, n, h);
+    if (id)
+        return id;
+    if (!budgeted || p->alive < p->opts.o.node_budget) {
+        id = create(p, parent, sep, lab, n, h);
+        if (id)
+            return id;
+    }
+    return get_other(p, parent);
+}
+
+rdbl_status rdbl_prefix_agg_add(rdbl_prefix_agg *p, const rdbl_key_facts *f)
+{
+    const unsigned maxd = p->opts.o.max_depth;
+    if (p->alive + maxd + 1 > p->opts.o.node_budget && p->alive > compact_target(p)) {
+        rdbl_status st = compact(p, compact_target(p));
+        if (st != RDBL_OK)
+            return st;
+    }
+    uint32_t path[18];
+    unsigned d = 0;
+    path[0] = 0;
+    const uint8_t *k = f->key.ptr;
+    size_t len = f->key.len, pos = 0;
+    uint8_t sep = 0;
+    bool terminal = false;
+    uint8_t buf[40];
+    while (d < maxd) {
+        size_t start = pos;
+        while (pos < len && !p->delim[k[pos]])
+            pos++;
+        const uint8_t *lab;
+        size_t n;
+        if (p->opts.o.no_fold) {
+            lab = k + start;
+            n = pos - start;
+        } else {
+            fold(k + start, pos - start, buf, &lab, &n);
+        }
+        uint32_t id = child_for(p, path[d], sep, lab, n, true);
+        if (!id)
+            return RDBL_NOMEM;
+        path[++d] = id;
+        if (pos == len) {
+            terminal = true;
+            break;
+        }
+        if (p->nodes[id].kind == K_OTHER)
+            break;
+        sep = k[pos++];
+    }
+    rdbl_prefix_totals t;
+    memset(&t, 0, sizeof t);
+    t.keys = 1;
+    t.mem_bytes = f->mem_bytes;
+    t.rdb_bytes = f->rdb_bytes;
+    t.elements = f->elements;
+    t.value_bytes = f->value_bytes;
+    t.keys_with_ttl = f->has_expire;
+    t.mem_no_ttl = f->has_expire ? 0 : f->mem_bytes;
+    for (unsigned i = 0; i <= d; i++)
+        totals_add(&p->nodes[path[i]].t, &t);
+    if (terminal && d > 0 && f->type == RDBL_TYPE_STRING && !f->has_expire &&
+        f->value_bytes <= 64) {
+        rdbl_prefix_totals *x = &p->nodes[path[d]].t;
+        x->fam_keys++;
+        x->fam_mem_bytes = rdbl__sadd(x->fam_mem_bytes, f->mem_bytes);
+        x->fam_value_bytes = rdbl__sadd(x->fam_value_bytes, f->value_bytes);
+        x->fam_key_bytes = rdbl__sadd(x->fam_key_bytes, f->key.len);
+    }
+    return RDBL_OK;
+}
+
+rdbl_status rdbl_prefix_agg_merge(rdbl_prefix_agg *dst, const rdbl_prefix_agg *src)
+{
+    uint32_t *map = malloc((size_t)src->nslots * sizeof *map);
+    uint32_t *queue = malloc((size_t)src->nslots * sizeof *queue);
+    if (!map || !queue) {
+        free(map);
+        free(queue);
+        return RDBL_NOMEM;
+    }
+    size_t qh = 0, qt = 0;
+    map[0] = 0;
+    totals_add(&dst->nodes[0].t, &src->nodes[0].t);
+    queue[qt++] = 0;
+    rdbl_status st = RDBL_OK;
+    while (qh < qt) {
+        uint32_t s = queue[qh++];
+        for (uint32_t c = src->nodes[s].first_child; c; c = src->nodes[c].next_sibling) {
+            const pnode *sn = &src->nodes[c];
+            uint32_t d;
+            if (sn->kind == K_OTHER)
+                d = get_other(dst, map[s]);
+            else
+                d = child_for(dst, map[s], sn->sep, label_of(src, sn), sn->label_len, false);
+            if (!d) {
+                st = RDBL_NOMEM;
+                goto out;
+            }
+            totals_add(&dst->nodes[d].t, &sn->t);
+            map[c] = d;
+            if (dst->nodes[d].kind == K_OTHER) {
+                /* src's subtree is already inside sn's totals */
+                continue;
+            }
+            queue[qt++] = c;
+        }
+    }
+    dst->folds += src->folds;
+    if (dst->alive > dst->opts.o.node_budget)
+        st = compact(dst, compact_target(dst));
+out:
+    free(map);
+    free(queue);
+    return st;
+}
+
+/* ---- reading -------------------------------------------------------------------------- */
+
+const rdbl_prefix_totals *rdbl_prefix_agg_totals(const rdbl_prefix_agg *p, uint32_t node)
+{
+    return &p->nodes[node < p->nslots ? node : 0].t;
+}
+
+static int child_cmp_with(const rdbl_prefix_agg *p, uint32_t a, uint32_t b)
+{
+    const pnode *x = &p->nodes[a], *y = &p->nodes[b];
+    if (x->kind != y->kind)
+        return x->kind == K_OTHER ? 1 : -1;
+    if (x->t.mem_bytes != y->t.mem_bytes)
+        return x->t.mem_bytes > y->t.mem_bytes ? -1 : 1;
+    if (x->t.keys != y->t.keys)
+        return x->t.keys > y->t.keys ? -1 : 1;
+    size_t m = x->label_len < y->label_len ? x->label_len : y->label_len;
+    int c = m ? memcmp(label_of(p, x), label_of(p, y), m) : 0;
+    if (c)
+        return c < 0 ? -1 : 1;
+    if (x->label_len != y->label_len)
+        return x->label_len < y->label_len ? -1 : 1;
+    return x->sep < y->sep ? -1 : x->sep > y->sep;
+}
+
+/* Insertion sort: child lists are short in the common case, and this keeps
+ * the sort free of global state (reports may run in several threads). */
+static void sort_children(const rdbl_prefix_agg *p, uint32_t *v, size_t n)
+{
+    if (n > 32) {
+        /* Shell-sort gaps first for long lists, then a final insertion pass. */
+        static const size_t gaps[] = {701, 301, 132, 57, 23, 10, 4};
+        for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
+            size_t gap = gaps[g];
+            for (size_t i = gap; i < n; i++) {
+                uint32_t x = v[i];
+                size_t j = i;
+                while (j >= gap && child_cmp_with(p, v[j - gap], x) > 0) {
+                    v[j] = v[j - gap];
+                    j -= gap;
+                }
+                v[j] = x;
+            }
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint32_t x = v[i];
+        size_t j = i;
+        while (j > 0 && child_cmp_with(p, v[j - 1], x) > 0) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = x;
+    }
+}
+
+size_t rdbl_prefix_agg_children(const rdbl_prefix_agg *p, uint32_t node, uint32_t *out,
+                                size_t cap)
+{
+    if (node >= p->nslots || !p->nodes[node].alive)
+        return 0;
+    size_t n = 0;
+    for (uint32_t c = p->nodes[node].first_child; c; c = p->nodes[c].next_sibling)
+        n++;
+    if (n == 0 || cap == 0)
+        return n;
+    uint32_t *v = out;
+    if (cap < n) {
+        v = malloc(n * sizeof *v);
+        if (!v)
+            return 0;
+    }
+    size_t i = 0;
+    for (uint32_t c = p->nodes[node].first_child; c; c = p->nodes[c].next_sibling)
+        v[i++] = c;
+    sort_children(p, v, n);
+    if (v != out) {
+        memcpy(out, v, cap * sizeof *out);
+        free(v);
+    }
+    return n;
+}
+
+size_t rdbl_prefix_agg_name(const rdbl_prefix_agg *p, uint32_t node, char *buf, size_t cap)
+{
+    uint32_t chain[18];
+    unsigned n = 0;
+    if (node >= p->nslots)
+        node = 0;
+    for (uint32_t x = node; x != 0 && n < 18; x = p->nodes[x].parent)
+        chain[n++] = x;
+    size_t total = 0, o = 0;
+    if (cap)
+        buf[0] = 0;
+    while (n--) {
+        const pnode *nd = &p->nodes[chain[n]];
+        char tmp[8];
+        if (nd->sep) {
+            uint8_t s = nd->sep;
+            size_t k = rdbl_escape_key(tmp, sizeof tmp, &s, 1);
+            if (o + k < cap) {
+                memcpy(buf + o, tmp, k);
+                o += k;
+                buf[o] = 0;
+            }
+            total += k;
+        }
+        if (nd->kind == K_OTHER) {
+            if (o + 7 < cap) {
+                memcpy(buf + o, "(other)", 7);
+                o += 7;
+                buf[o] = 0;
+            }
+            total += 7;
+        } else {
+            size_t k = rdbl_escape_key(o < cap ? buf + o : NULL, o < cap ? cap - o : 0,
+                                       label_of(p, nd), nd->label_len);
+            if (o < cap)
+                o += strlen(buf + o);
+            total += k;
+        }
+    }
+    return total;
+}
+
+rdbl_str rdbl_prefix_agg_label(const rdbl_prefix_agg *p, uint32_t node)
+{
+    rdbl_str s = {NULL, 0};
+    if (node < p->nslots && p->nodes[node].kind == K_NORMAL) {
+        s.ptr = label_of(p, &p->nodes[node]);
+        s.len = p->nodes[node].label_len;
+    } else if (node < p->nslots && p->nodes[node].kind == K_OTHER) {
+        s.ptr = (const uint8_t *)"(other)";
+        s.len = 7;
+    }
+    return s;
+}
+
+bool rdbl_prefix_agg_is_other(const rdbl_prefix_agg *p, uint32_t node)
+{
+    return node < p->nslots && p->nodes[node].kind == K_OTHER;
+}
+
+unsigned rdbl_prefix_agg_depth(const rdbl_prefix_agg *p, uint32_t node)
+{
+    return node < p->nslots ? p->nodes[node].depth : 0;
+}
+
+size_t rdbl_prefix_agg_node_count(const rdbl_prefix_agg *p)
+{
+    return p->alive;
+}
+
+uint64_t rdbl_prefix_agg_folds(const rdbl_prefix_agg *p)
+{
+    return p->folds;
+}
+
+/* ---- JSON ------------------------------------------------------------------------------- */
+
+static json_t *node_to_json(const rdbl_prefix_agg *p, uint32_t id, char *namebuf, size_t namecap)
+{
+    const pnode *nd = &p->nodes[id];
+    json_t *j = json_object();
+    if (!j)
+        return NULL;
+    int rc = 0;
+    rdbl_prefix_agg_name(p, id, namebuf, namecap);
+    rc |= rdbl__jset(j, "prefix", json_string(namebuf));
+    if (nd->kind == K_OTHER) {
+        rc |= rdbl__jset(j, "label", json_string("(other)"));
+        rc |= rdbl__jset(j, "other", json_true());
+    } else {
+        rc |= rdbl__jset(j, "label", rdbl__jkey(label_of(p, nd), nd->label_len));
+    }
+    rc |= rdbl__jset(j, "sep", rdbl__jkey(&nd->sep, nd->sep ? 1 : 0));
+    rc |= rdbl__jset_u(j, "depth", nd->depth);
+    rc |= rdbl__jset_u(j, "keys", nd->t.keys);
+    rc |= rdbl__jset_u(j, "memory_bytes", nd->t.mem_bytes);
+    rc |= rdbl__jset_u(j, "rdb_bytes", nd->t.rdb_bytes);
+    rc |= rdbl__jset_u(j, "elements", nd->t.elements);
+    rc |= rdbl__jset_u(j, "value_bytes", nd->t.value_bytes);
+    rc |= rdbl__jset_u(j, "keys_with_ttl", nd->t.keys_with_ttl);
+    rc |= rdbl__jset_u(j, "memory_without_ttl_bytes", nd->t.mem_no_ttl);
+    if (nd->t.fam_keys) {
+        json_t *s = json_object();
+        rc |= rdbl__jset(j, "small_strings", s);
+        if (s) {
+            rc |= rdbl__jset_u(s, "keys", nd->t.fam_keys);
+            rc |= rdbl__jset_u(s, "memory_bytes", nd->t.fam_mem_bytes);
+            rc |= rdbl__jset_u(s, "value_bytes", nd->t.fam_value_bytes);
+            rc |= rdbl__jset_u(s, "key_bytes", nd->t.fam_key_bytes);
+        }
+    }
+    if (rc) {
+        json_decref(j);
+        return NULL;
+    }
+    size_t n = rdbl_prefix_agg_children(p, id, NULL, 0);
+    if (n) {
+        uint32_t *v = malloc(n * sizeof *v);
+        json_t *arr = json_array();
+        if (!v || !arr || rdbl__jset(j, "children", arr)) {
+            free(v);
+            json_decref(j);
+            return NULL;
+        }
+        rdbl_prefix_agg_children(p, id, v, n);
+        for (size_t i = 0; i < n; i++) {
+            json_t *c = node_to_json(p, v[i], namebuf, namecap);
+            if (!c || json_array_append_new(arr, c)) {
+                free(v);
+                json_decref(j);
+                return NULL;
+            }
+        }
+        free(v);
+    }
+    return j;
+}
+
+json_t *rdbl_prefix_agg_to_json(const rdbl_prefix_agg *p)
+{
+    char *namebuf = malloc(65536);
+    if (!namebuf)
+        return NULL;
+    json_t *j = node_to_json(p, 0, namebuf, 65536);
+    free(namebuf);
+    if (j && (rdbl__jset_u(j, "nodes", p->alive) || rdbl__jset_u(j, "folds", p->folds))) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+static rdbl_status totals_from_json(const json_t *j, rdbl_prefix_totals *t, rdbl_error *err)
+{
+    rdbl_status st;
+    memset(t, 0, sizeof *t);
+    if ((st = rdbl__jget_u64(j, "keys", &t->keys, err)) ||
+        (st = rdbl__jget_u64(j, "memory_bytes", &t->mem_bytes, err)) ||
+        (st = rdbl__jget_u64(j, "rdb_bytes", &t->rdb_bytes, err)) ||
+        (st = rdbl__jget_u64(j, "elements", &t->elements, err)) ||
+        (st = rdbl__jget_u64(j, "value_bytes", &t->value_bytes, err)) ||
+        (st = rdbl__jget_u64(j, "keys_with_ttl", &t->keys_with_ttl, err)) ||
+        (st = rdbl__jget_u64(j, "memory_without_ttl_bytes", &t->mem_no_ttl, err)))
+        return st;
+    const json_t *s = json_object_get(j, "small_strings");
+    if (s) {
+        if ((st = rdbl__jget_u64(s, "keys", &t->fam_keys, err)) ||
+            (st = rdbl__jget_u64(s, "memory_bytes", &t->fam_mem_bytes, err)) ||
+            (st = rdbl__jget_u64(s, "value_bytes", &t->fam_value_bytes, err)) ||
+            (st = rdbl__jget_u64(s, "key_bytes", &t->fam_key_bytes, err)))
+            return st;
+    }
+    return RDBL_OK;
+}
+
+static rdbl_status node_from_json(rdbl_prefix_agg *p, uint32_t parent, const json_t *j,
+                                  unsigned depth, rdbl_error *err)
+{
+    rdbl_status st;
+    const json_t *kids = json_object_get(j, "children");
+    if (!kids)
+        return RDBL_OK;
+    if (!json_is_array(kids) || depth >= 17)
+        return rdbl__fail(err, RDBL_CORRUPT, 0, "prefixes", "bad \"children\"");
+    for (size_t i = 0; i < json_array_size(kids); i++) {
+        const json_t *c = json_array_get(kids, i);
+        if (!json_is_object(c))
+            return rdbl__fail(err, RDBL_CORRUPT, 0, "prefixes", "child is not an object");
+        rdbl_prefix_totals t;
+        if ((st = totals_from_json(c, &t, err)))
+            return st;
+        uint32_t id;
+        if (json_is_true(json_object_get(c, "other"))) {
+            id = get_other(p, parent);
+        } else {
+            uint8_t *lab = NULL, *sep = NULL;
+            size_t n = 0, sn = 0;
+            if ((st = rdbl__jget_key(c, "label", &lab, &n, err)))
+                return st;
+            if ((st = rdbl__jget_key(c, "sep", &sep, &sn, err))) {
+                free(lab);
+                return st;
+            }
+            if (sn > 1 || (parent == 0) != (sn == 0)) {
+                free(lab);
+                free(sep);
+                return rdbl__fail(err, RDBL_CORRUPT, 0, "prefixes", "bad \"sep\"");
+            }
+            id = child_for(p, parent, sn ? sep[0] : 0, lab, n, false);
+            free(lab);
+            free(sep);
+        }
+        if (!id)
+            return rdbl__fail(err, RDBL_NOMEM, 0, "prefixes", "out of memory");
+        totals_add(&p->nodes[id].t, &t);
+        if (p->nodes[id].kind == K_NORMAL && (st = node_from_json(p, id, c, depth + 1, err)))
+            return st;
+    }
+    return RDBL_OK;
+}
+
+rdbl_status rdbl_prefix_agg_add_json(rdbl_prefix_agg *p, const json_t *j, rdbl_error *err)
+{
+    if (!json_is_object(j))
+        return rdbl__fail(err, RDBL_CORRUPT, 0, "prefixes", "expected an object");
+    rdbl_prefix_totals t;
+    rdbl_status st = totals_from_json(j, &t, err);
+    if (st != RDBL_OK)
+        return st;
+    totals_add(&p->nodes[0].t, &t);
+    uint64_t folds = 0;
+    if ((st = rdbl__jget_u64(j, "folds", &folds, err)))
+        return st;
+    p->folds += folds;
+    if ((st = node_from_json(p, 0, j, 0, err)))
+        return st;
+    if (p->alive > p->opts.o.node_budget)
+        return compact(p, compact_target(p));
+    return RDBL_OK;
+}

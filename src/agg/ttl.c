@@ -1,0 +1,432 @@
+/* TTL histogram and expiry clustering.
+ *
+ *   buckets      keys and memory by TTL relative to the reference time (the
+ *                snapshot's ctime, or --now): none, expired, < 1 min, < 10 min,
+ *                < 1 h, < 6 h, < 1 d, < 7 d, < 30 d, >= 30 d. Sums to the summary.
+ *   minutes      an exact map Unix minute -> (keys, memory) of future expiries,
+ *                capped at expiry_minutes_cap distinct minutes; expiries in
+ *                minutes first seen past the cap are counted as "untracked".
+ *                The minutes with the most keys are mass-expiry candidates.
+ *   hash fields  keys whose hash fields carry TTLs (Redis 7.4+), their field
+ *                count, bucketed by the earliest field expiry.
+ *
+ * Merging adds buckets and minute counts (exact while the union of minutes
+ * fits the cap). Buckets of different files are each relative to their own
+ * reference time; "reference_ms" keeps the first one. */
+#include "agg/agg_internal.h"
+
+typedef struct mslot {
+    int64_t minute;
+    uint64_t keys, mem;
+    bool used;
+} mslot;
+
+struct rdbl_ttl_agg {
+    rdbl__aopts opts;
+    int64_t ref_ms;
+    bool ref_set;
+    rdbl_count buckets[RDBL_TTL__COUNT];
+    mslot *map;
+    size_t mcap; /* slots, power of two */
+    size_t mcount;
+    rdbl_count untracked;
+    uint64_t field_keys, fields, field_mem;
+    rdbl_count field_buckets[RDBL_TTL__COUNT];
+};
+
+static const char *const bucket_ids[] = {
+#define RDBL__B(name, id, text, lim) id,
+    RDBL_TTL_BUCKET_LIST(RDBL__B)
+#undef RDBL__B
+};
+static const char *const bucket_labels[] = {
+#define RDBL__B(name, id, text, lim) text,
+    RDBL_TTL_BUCKET_LIST(RDBL__B)
+#undef RDBL__B
+};
+static const int64_t bucket_limits[] = {
+#define RDBL__B(name, id, text, lim) lim,
+    RDBL_TTL_BUCKET_LIST(RDBL__B)
+#undef RDBL__B
+};
+
+const char *rdbl_ttl_bucket_id(rdbl_ttl_bucket b)
+{
+    return (unsigned)b < RDBL_TTL__COUNT ? bucket_ids[b] : "unknown";
+}
+
+const char *rdbl_ttl_bucket_label(rdbl_ttl_bucket b)
+{
+    return (unsigned)b < RDBL_TTL__COUNT ? bucket_labels[b] : "unknown";
+}
+
+rdbl_ttl_bucket rdbl_ttl_bucket_of(int64_t ttl_ms)
+{
+    if (ttl_ms <= 0)
+        return RDBL_TTL_EXPIRED;
+    for (unsigned b = RDBL_TTL_LT_1M; b < RDBL_TTL_GE_30D; b++)
+        if (ttl_ms < bucket_limits[b])
+            return (rdbl_ttl_bucket)b;
+    return RDBL_TTL_GE_30D;
+}
+
+/* expire - ref without overflow (file values are untrusted). */
+static int64_t diff_sat(int64_t a, int64_t b)
+{
+    int64_t d;
+    if (__builtin_sub_overflow(a, b, &d))
+        return a < b ? INT64_MIN : INT64_MAX;
+    return d;
+}
+
+static int64_t minute_of(int64_t ms)
+{
+    int64_t m = ms / 60000;
+    if (ms % 60000 < 0)
+        m--;
+    return m;
+}
+
+rdbl_status rdbl_ttl_agg_new(rdbl_ttl_agg **out, const rdbl_agg_opts *o)
+{
+    rdbl_ttl_agg *t = calloc(1, sizeof *t);
+    if (!t)
+        return RDBL_NOMEM;
+    rdbl__aopts_norm(&t->opts, o);
+    *out = t;
+    return RDBL_OK;
+}
+
+void rdbl_ttl_agg_free(rdbl_ttl_agg *t)
+{
+    if (!t)
+        return;
+    free(t->map);
+    free(t);
+}
+
+void rdbl_ttl_agg_set_now(rdbl_ttl_agg *t, int64_t ref_ms)
+{
+    t->ref_ms = ref_ms;
+    t->ref_set = true;
+}
+
+static mslot *map_find(mslot *map, size_t cap, int64_t minute)
+{
+    size_t i = (size_t)rdbl__mix64((uint64_t)minute) & (cap - 1);
+    while (map[i].used && map[i].minute != minute)
+        i = (i + 1) & (cap - 1);
+    return &map[i];
+}
+
+static rdbl_status map_grow(rdbl_ttl_agg *t)
+{
+    size_t nc = t->mcap ? t->mcap * 2 : 1024;
+    mslot *nm = calloc(nc, sizeof *nm);
+    if (!nm)
+        return RDBL_NOMEM;
+    for (size_t i = 0; i < t->mcap; i++)
+        if (t->map[i].used)
+            *map_find(nm, nc, t->map[i].minute) = t->map[i];
+    free(t->map);
+    t->map = nm;
+    t->mcap = nc;
+    return RDBL_OK;
+}
+
+static rdbl_status minute_add(rdbl_ttl_agg *t, int64_t minute, uint64_t keys, uint64_t mem)
+{
+    if (t->mcap) {
+        mslot *s = map_find(t->map, t->mcap, minute);
+        if (s->used) {
+            s->keys = rdbl__sadd(s->keys, keys);
+            s->mem = rdbl__sadd(s->mem, mem);
+            return RDBL_OK;
+        }
+    }
+    if (t->mcount >= t->opts.o.expiry_minutes_cap) {
+        t->untracked.keys = rdbl__sadd(t->untracked.keys, keys);
+        t->untracked.mem_bytes = rdbl__sadd(t->untracked.mem_bytes, mem);
+        return RDBL_OK;
+    }
+    if ((t->mcount + 1) * 2 > t->mcap) {
+        rdbl_status st = map_grow(t);
+        if (st != RDBL_OK)
+            return st;
+    }
+    mslot *s = map_find(t->map, t->mcap, minute);
+    s->used = true;
+    s->minute = minute;
+    s->keys = keys;
+    s->mem = mem;
+    t->mcount++;
+    return RDBL_OK;
+}
+
+static void count_add(rdbl_count *c, uint64_t keys, uint64_t mem)
+{
+    c->keys = rdbl__sadd(c->keys, keys);
+    c->mem_bytes = rdbl__sadd(c->mem_bytes, mem);
+}
+
+rdbl_status rdbl_ttl_agg_add(rdbl_ttl_agg *t, const rdbl_key_facts *f)
+{
+    if (!f->has_expire) {
+        count_add(&t->buckets[RDBL_TTL_NONE], 1, f->mem_bytes);
+    } else {
+        int64_t ttl = diff_sat(f->expire_ms, t->ref_ms);
+        count_add(&t->buckets[rdbl_ttl_bucket_of(ttl)], 1, f->mem_bytes);
+        if (ttl > 0) {
+            rdbl_status st = minute_add(t, minute_of(f->expire_ms), 1, f->mem_bytes);
+            if (st != RDBL_OK)
+                return st;
+        }
+    }
+    if (f->fields_with_ttl) {
+        t->field_keys++;
+        t->fields = rdbl__sadd(t->fields, f->fields_with_ttl);
+        t->field_mem = rdbl__sadd(t->field_mem, f->mem_bytes);
+        if (f->min_field_expire_ms >= 0) {
+            int64_t ttl = diff_sat(f->min_field_expire_ms, t->ref_ms);
+            count_add(&t->field_buckets[rdbl_ttl_bucket_of(ttl)], 1, f->mem_bytes);
+        }
+    }
+    return RDBL_OK;
+}
+
+rdbl_status rdbl_ttl_agg_merge(rdbl_ttl_agg *dst, const rdbl_ttl_agg *src)
+{
+    if (!dst->ref_set && src->ref_set)
+        rdbl_ttl_agg_set_now(dst, src->ref_ms);
+    for (unsigned b = 0; b < RDBL_TTL__COUNT; b++) {
+        count_add(&dst->buckets[b], src->buckets[b].keys, src->buckets[b].mem_bytes);
+        count_add(&dst->field_buckets[b], src->field_buckets[b].keys,
+                  src->field_buckets[b].mem_bytes);
+    }
+    count_add(&dst->untracked, src->untracked.keys, src->untracked.mem_bytes);
+    dst->field_keys = rdbl__sadd(dst->field_keys, src->field_keys);
+    dst->fields = rdbl__sadd(dst->fields, src->fields);
+    dst->field_mem = rdbl__sadd(dst->field_mem, src->field_mem);
+    /* Walk src's minutes in minute order, so which ones pass the cap does not
+     * depend on hash order. */
+    rdbl_ttl_minute *v = NULL;
+    size_t n = 0;
+    if (src->mcount) {
+        v = malloc(src->mcount * sizeof *v);
+        if (!v)
+            return RDBL_NOMEM;
+        for (size_t i = 0; i < src->mcap; i++)
+            if (src->map[i].used)
+                v[n++] = (rdbl_ttl_minute){src->map[i].minute, src->map[i].keys, src->map[i].mem};
+    }
+    rdbl_status st = RDBL_OK;
+    for (size_t i = 0; i < n && st == RDBL_OK; i++)
+        st = minute_add(dst, v[i].minute, v[i].keys, v[i].mem_bytes);
+    free(v);
+    return st;
+}
+
+void rdbl_ttl_agg_summary(const rdbl_ttl_agg *t, rdbl_ttl_summary *out)
+{
+    memset(out, 0, sizeof *out);
+    out->ref_ms = t->ref_ms;
+    memcpy(out->buckets, t->buckets, sizeof out->buckets);
+    out->minutes = t->mcount;
+    out->minutes_cap = t->opts.o.expiry_minutes_cap;
+    out->untracked = t->untracked;
+    out->field_keys = t->field_keys;
+    out->fields = t->fields;
+    out->field_mem_bytes = t->field_mem;
+    memcpy(out->field_buckets, t->field_buckets, sizeof out->field_buckets);
+}
+
+static int minute_by_keys(const void *a, const void *b)
+{
+    const rdbl_ttl_minute *x = a, *y = b;
+    if (x->keys != y->keys)
+        return x->keys > y->keys ? -1 : 1;
+    return x->minute < y->minute ? -1 : x->minute > y->minute;
+}
+
+static int minute_by_time(const void *a, const void *b)
+{
+    const rdbl_ttl_minute *x = a, *y = b;
+    return x->minute < y->minute ? -1 : x->minute > y->minute;
+}
+
+/* All minutes, sorted by cmp. Caller frees. */
+static rdbl_ttl_minute *minutes_sorted(const rdbl_ttl_agg *t, int (*cmp)(const void *, const void *))
+{
+    rdbl_ttl_minute *v = malloc((t->mcount ? t->mcount : 1) * sizeof *v);
+    if (!v)
+        return NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < t->mcap; i++)
+        if (t->map[i].used)
+            v[n++] = (rdbl_ttl_minute){t->map[i].minute, t->map[i].keys, t->map[i].mem};
+    qsort(v, n, sizeof *v, cmp);
+    return v;
+}
+
+size_t rdbl_ttl_agg_top_minutes(const rdbl_ttl_agg *t, rdbl_ttl_minute *out, size_t cap)
+{
+    if (!t->mcount || !cap)
+        return 0;
+    rdbl_ttl_minute *v = minutes_sorted(t, minute_by_keys);
+    if (!v)
+        return 0;
+    size_t n = t->mcount < cap ? t->mcount : cap;
+    memcpy(out, v, n * sizeof *out);
+    free(v);
+    return n;
+}
+
+static json_t *buckets_to_json(const rdbl_count *b)
+{
+    json_t *arr = json_array();
+    if (!arr)
+        return NULL;
+    for (unsigned i = 0; i < RDBL_TTL__COUNT; i++) {
+        json_t *o = rdbl__count_to_json(&b[i]);
+        if (!o || rdbl__jset(o, "bucket", json_string(bucket_ids[i])) ||
+            rdbl__jset(o, "label", json_string(bucket_labels[i])) ||
+            json_array_append_new(arr, o)) {
+            json_decref(o);
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+json_t *rdbl_ttl_agg_to_json(const rdbl_ttl_agg *t)
+{
+    json_t *j = json_object();
+    json_t *em = json_object();
+    json_t *mins = json_array();
+    json_t *top = json_array();
+    json_t *hf = json_object();
+    rdbl_ttl_minute *v = minutes_sorted(t, minute_by_time);
+    int rc = (!j || !em || !mins || !top || !hf || !v) ? -1 : 0;
+    if (rc) {
+        json_decref(em);
+        json_decref(mins);
+        json_decref(top);
+        json_decref(hf);
+        goto out;
+    }
+    rc |= rdbl__jset(j, "reference_ms", json_integer(t->ref_ms));
+    rc |= rdbl__jset(j, "buckets", buckets_to_json(t->buckets));
+    rc |= rdbl__jset(j, "top_minutes", top);
+    rc |= rdbl__jset(j, "expiry_minutes", em);
+    rc |= rdbl__jset(j, "hash_fields", hf);
+    if (rc) {
+        json_decref(mins);
+        goto out;
+    }
+    rc |= rdbl__jset_u(em, "cap", t->opts.o.expiry_minutes_cap);
+    rc |= rdbl__jset_u(em, "tracked", t->mcount);
+    rc |= rdbl__jset(em, "untracked", rdbl__count_to_json(&t->untracked));
+    rc |= rdbl__jset(em, "minutes", mins); /* [[unix_minute, keys, memory_bytes], ...] */
+    for (size_t i = 0; i < t->mcount && !rc; i++) {
+        json_t *row = json_pack("[III]", (json_int_t)v[i].minute, (json_int_t)v[i].keys,
+                                (json_int_t)v[i].mem_bytes);
+        rc |= (!row || json_array_append_new(mins, row)) ? -1 : 0;
+    }
+    qsort(v, t->mcount, sizeof *v, minute_by_keys);
+    for (size_t i = 0; i < t->mcount && i < 10 && !rc; i++) {
+        json_t *o = json_object();
+        if (!o || rdbl__jset(o, "minute_start_ms", json_integer(v[i].minute * 60000)) ||
+            rdbl__jset_u(o, "keys", v[i].keys) || rdbl__jset_u(o, "memory_bytes", v[i].mem_bytes) ||
+            json_array_append_new(top, o))
+            rc = -1;
+    }
+    rc |= rdbl__jset_u(hf, "keys", t->field_keys);
+    rc |= rdbl__jset_u(hf, "fields", t->fields);
+    rc |= rdbl__jset_u(hf, "memory_bytes", t->field_mem);
+    rc |= rdbl__jset(hf, "buckets", buckets_to_json(t->field_buckets));
+out:
+    free(v);
+    if (rc) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+static rdbl_status buckets_from_json(const json_t *arr, rdbl_count *b, rdbl_error *err)
+{
+    if (!arr)
+        return RDBL_OK;
+    if (!json_is_array(arr))
+        return rdbl__fail(err, RDBL_CORRUPT, 0, "ttl.buckets", "expected an array");
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        const json_t *o = json_array_get(arr, i);
+        char id[32];
+        rdbl_count c;
+        rdbl_status st = rdbl__jget_str(o, "bucket", id, sizeof id, err);
+        if (st == RDBL_OK)
+            st = rdbl__count_from_json(o, &c, "ttl.buckets", err);
+        if (st != RDBL_OK)
+            return st;
+        unsigned k = 0;
+        while (k < RDBL_TTL__COUNT && strcmp(bucket_ids[k], id) != 0)
+            k++;
+        if (k == RDBL_TTL__COUNT)
+            return rdbl__fail(err, RDBL_CORRUPT, 0, "ttl.buckets", "unknown bucket \"%s\"", id);
+        count_add(&b[k], c.keys, c.mem_bytes);
+    }
+    return RDBL_OK;
+}
+
+rdbl_status rdbl_ttl_agg_add_json(rdbl_ttl_agg *t, const json_t *j, rdbl_error *err)
+{
+    if (!json_is_object(j))
+        return rdbl__fail(err, RDBL_CORRUPT, 0, "ttl", "expected an object");
+    rdbl_status st;
+    int64_t ref;
+    if ((st = rdbl__jget_i64(j, "reference_ms", &ref, 0, err)))
+        return st;
+    if (!t->ref_set)
+        rdbl_ttl_agg_set_now(t, ref);
+    if ((st = buckets_from_json(json_object_get(j, "buckets"), t->buckets, err)))
+        return st;
+    const json_t *em = json_object_get(j, "expiry_minutes");
+    if (em) {
+        rdbl_count u;
+        const json_t *uj = json_object_get(em, "untracked");
+        if (uj) {
+            if ((st = rdbl__count_from_json(uj, &u, "ttl.expiry_minutes.untracked", err)))
+                return st;
+            count_add(&t->untracked, u.keys, u.mem_bytes);
+        }
+        const json_t *mins = json_object_get(em, "minutes");
+        if (mins && !json_is_array(mins))
+            return rdbl__fail(err, RDBL_CORRUPT, 0, "ttl.expiry_minutes", "expected an array");
+        for (size_t i = 0; i < json_array_size(mins); i++) {
+            const json_t *row = json_array_get(mins, i);
+            const json_t *a = json_array_get(row, 0), *b = json_array_get(row, 1),
+                         *c = json_array_get(row, 2);
+            if (!json_is_array(row) || !json_is_integer(a) || !json_is_integer(b) ||
+                !json_is_integer(c) || json_integer_value(b) < 0 || json_integer_value(c) < 0)
+                return rdbl__fail(err, RDBL_CORRUPT, 0, "ttl.expiry_minutes",
+                                  "expected [minute, keys, memory_bytes]");
+            if ((st = minute_add(t, json_integer_value(a), (uint64_t)json_integer_value(b),
+                                 (uint64_t)json_integer_value(c))))
+                return st;
+        }
+    }
+    const json_t *hf = json_object_get(j, "hash_fields");
+    if (hf) {
+        uint64_t k, f, m;
+        if ((st = rdbl__jget_u64(hf, "keys", &k, err)) ||
+            (st = rdbl__jget_u64(hf, "fields", &f, err)) ||
+            (st = rdbl__jget_u64(hf, "memory_bytes", &m, err)) ||
+            (st = buckets_from_json(json_object_get(hf, "buckets"), t->field_buckets, err)))
+            return st;
+        t->field_keys = rdbl__sadd(t->field_keys, k);
+        t->fields = rdbl__sadd(t->fields, f);
+        t->field_mem = rdbl__sadd(t->field_mem, m);
+    }
+    return RDBL_OK;
+}

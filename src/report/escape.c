@@ -1,0 +1,280 @@
+/* Key escaping and CSV fields, shared by every output format and by the
+ * CLI's per-key writers.
+ *
+ * Escaped form (reversible, always valid UTF-8, no control characters):
+ *
+ *   byte(s) in the key                         written as
+ *   ----------------------------------------   ----------
+ *   '\\' (0x5c)                                \\
+ *   printable ASCII 0x20-0x7e                  itself
+ *   a valid shortest-form UTF-8 sequence of a  itself
+ *     scalar value >= U+00A0
+ *   anything else: 0x00-0x1f, 0x7f, the C1     \xNN per byte (lowercase hex)
+ *     controls U+0080-U+009F, stray or
+ *     overlong bytes, surrogates, > U+10FFFF
+ *
+ * CSV follows RFC 4180: a field is quoted when it holds ',', '"', CR or LF
+ * (and when it starts or ends with a space, which spreadsheets trim), and
+ * quotes inside are doubled. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+#include "rdblens/report.h"
+
+/* Length of the printable UTF-8 sequence at p (1-4), or 0 when the byte at p
+ * must be escaped. */
+static size_t utf8_printable(const uint8_t *p, size_t n)
+{
+    uint8_t c = p[0];
+    if (c >= 0x20 && c < 0x7f)
+        return c == '\\' ? 0 : 1;
+    if (c < 0xc2 || c > 0xf4)
+        return 0; /* controls, DEL, continuation bytes, overlong leads, > U+10FFFF */
+    size_t need = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+    if (need > n)
+        return 0;
+    for (size_t i = 1; i < need; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    uint32_t cp;
+    if (need == 2) {
+        cp = (uint32_t)(c & 0x1f) << 6 | (p[1] & 0x3f);
+        if (cp < 0xa0)
+            return 0; /* C1 controls */
+    } else if (need == 3) {
+        cp = (uint32_t)(c & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+        if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))
+            return 0; /* overlong, surrogate */
+    } else {
+        cp = (uint32_t)(c & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12 |
+             (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+        if (cp < 0x10000 || cp > 0x10ffff)
+            return 0;
+    }
+    return need;
+}
+
+size_t rdbl_escape_key(char *out, size_t cap, const uint8_t *p, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t total = 0; /* escaped length so far */
+    size_t o = 0;     /* bytes written */
+    bool full = (cap == 0);
+    size_t i = 0;
+    while (i < len) {
+        char tmp[4];
+        const char *src;
+        size_t n, adv;
+        size_t u = utf8_printable(p + i, len - i);
+        if (u) {
+            src = (const char *)p + i;
+            n = u;
+            adv = u;
+        } else if (p[i] == '\\') {
+            tmp[0] = '\\';
+            tmp[1] = '\\';
+            src = tmp;
+            n = 2;
+            adv = 1;
+        } else {
+            tmp[0] = '\\';
+            tmp[1] = 'x';
+            tmp[2] = hex[p[i] >> 4];
+            tmp[3] = hex[p[i] & 15];
+            src = tmp;
+            n = 4;
+            adv = 1;
+        }
+        if (!full) {
+            if (n < cap - o) { /* keep one byte for the NUL */
+                memcpy(out + o, src, n);
+                o += n;
+            } else {
+                full = true;
+            }
+        }
+        total += n;
+        i += adv;
+    }
+    if (cap)
+        out[o] = '\0';
+    return total;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+rdbl_status rdbl_unescape_key(const char *s, size_t len, uint8_t *out, size_t cap,
+                              size_t *out_len)
+{
+    size_t o = 0;
+    size_t i = 0;
+    /* Decoding never writes past the read position, so in-place works. */
+    while (i < len) {
+        uint8_t b;
+        if (s[i] != '\\') {
+            b = (uint8_t)s[i];
+            i++;
+        } else {
+            if (len - i < 2)
+                return RDBL_CORRUPT;
+            if (s[i + 1] == '\\') {
+                b = '\\';
+                i += 2;
+            } else if (s[i + 1] == 'x') {
+                if (len - i < 4)
+                    return RDBL_CORRUPT;
+                int h = hexval(s[i + 2]), l = hexval(s[i + 3]);
+                if (h < 0 || l < 0)
+                    return RDBL_CORRUPT;
+                b = (uint8_t)(h << 4 | l);
+                i += 4;
+            } else {
+                return RDBL_CORRUPT;
+            }
+        }
+        if (o >= cap)
+            return RDBL_USAGE;
+        out[o++] = b;
+    }
+    if (out_len)
+        *out_len = o;
+    return RDBL_OK;
+}
+
+int rdbl_csv_write_field(FILE *f, const char *s, size_t len)
+{
+    bool quote = len > 0 && (s[0] == ' ' || s[len - 1] == ' ');
+    for (size_t i = 0; i < len && !quote; i++)
+        if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
+            quote = true;
+    if (!quote)
+        return len && fwrite(s, 1, len, f) != len ? -1 : 0;
+    if (fputc('"', f) == EOF)
+        return -1;
+    size_t start = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"') {
+            /* write through the quote, then write it once more */
+            if (fwrite(s + start, 1, i + 1 - start, f) != i + 1 - start)
+                return -1;
+            start = i;
+        }
+    }
+    if (len > start && fwrite(s + start, 1, len - start, f) != len - start)
+        return -1;
+    return fputc('"', f) == EOF ? -1 : 0;
+}
+
+int rdbl_csv_write_key(FILE *f, const uint8_t *p, size_t len)
+{
+    char small[512];
+    size_t need = rdbl_escape_key(NULL, 0, p, len);
+    char *buf = small;
+    if (need + 1 > sizeof small) {
+        buf = malloc(need + 1);
+        if (!buf)
+            return -1;
+    }
+    rdbl_escape_key(buf, need + 1, p, len);
+    int rc = rdbl_csv_write_field(f, buf, need);
+    if (buf != small)
+        free(buf);
+    return rc;
+}
+
+/* ---- human units ---------------------------------------------------------- */
+
+char *rdbl_fmt_bytes(char *buf, size_t cap, uint64_t bytes)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    if (bytes < 1024) {
+        snprintf(buf, cap, "%" PRIu64 " B", bytes);
+        return buf;
+    }
+    double v = (double)bytes;
+    unsigned u = 0;
+    while (v >= 1024.0 && u < 6) {
+        v /= 1024.0;
+        u++;
+    }
+    /* 3 significant digits; 1023.5 KiB would print as "1024 KiB": keep it. */
+    if (v < 9.995)
+        snprintf(buf, cap, "%.2f %s", v, units[u]);
+    else if (v < 99.95)
+        snprintf(buf, cap, "%.1f %s", v, units[u]);
+    else
+        snprintf(buf, cap, "%.0f %s", v, units[u]);
+    return buf;
+}
+
+char *rdbl_fmt_count(char *buf, size_t cap, uint64_t n)
+{
+    char digits[32];
+    int nd = snprintf(digits, sizeof digits, "%" PRIu64, n);
+    char tmp[40];
+    size_t o = 0;
+    for (int i = 0; i < nd; i++) {
+        if (i > 0 && (nd - i) % 3 == 0)
+            tmp[o++] = ',';
+        tmp[o++] = digits[i];
+    }
+    tmp[o] = '\0';
+    snprintf(buf, cap, "%s", tmp);
+    return buf;
+}
+
+char *rdbl_fmt_duration_ms(char *buf, size_t cap, int64_t ms)
+{
+    const char *sign = "";
+    uint64_t a;
+    if (ms < 0) {
+        sign = "-";
+        a = 0 - (uint64_t)ms;
+    } else {
+        a = (uint64_t)ms;
+    }
+    double s = (double)a / 1000.0;
+    if (s < 1.0)
+        snprintf(buf, cap, "%s%" PRIu64 " ms", sign, a);
+    else if (s < 60.0)
+        snprintf(buf, cap, "%s%.0f s", sign, s);
+    else if (s < 3600.0)
+        snprintf(buf, cap, "%s%.0f min", sign, s / 60.0);
+    else if (s < 86400.0)
+        snprintf(buf, cap, "%s%.1f h", sign, s / 3600.0);
+    else if (s < 86400.0 * 365)
+        snprintf(buf, cap, "%s%.1f d", sign, s / 86400.0);
+    else
+        snprintf(buf, cap, "%s%.1f y", sign, s / (86400.0 * 365.25));
+    return buf;
+}
+
+char *rdbl_fmt_time_ms(char *buf, size_t cap, int64_t ms, bool sec)
+{
+    time_t t = (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
+    struct tm tm;
+    if (!gmtime_r(&t, &tm)) {
+        snprintf(buf, cap, "?");
+        return buf;
+    }
+    if (sec)
+        snprintf(buf, cap, "%04d-%02d-%02d %02d:%02d:%02d UTC", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    else
+        snprintf(buf, cap, "%04d-%02d-%02d %02d:%02d UTC", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min);
+    return buf;
+}

@@ -1,0 +1,211 @@
+/* The aggregate set (src/agg/agg.c) on generated facts: every breakdown adds
+ * up to the summary; merge(A) + merge(B) through JSON and in memory gives
+ * byte-identical JSON to A and B fed together; output is deterministic. */
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen_facts.h"
+
+#define N 30000
+
+static rdbl_agg *fed(uint64_t seed, uint64_t from, uint64_t to, int parity)
+{
+    rdbl_agg *a;
+    cr_assert(eq(int, rdbl_agg_new(&a, NULL), RDBL_OK));
+    rdbl_agg_set_now(a, GEN_NOW_MS);
+    gen_state g;
+    for (uint64_t i = from; i < to; i++) {
+        if (parity >= 0 && (int)(i % 2) != parity)
+            continue;
+        rdbl_key_facts f;
+        gen_fact(&g, seed, i, &f);
+        cr_assert(eq(int, rdbl_agg_add(a, &f), RDBL_OK));
+    }
+    return a;
+}
+
+static char *dump(const rdbl_agg *a)
+{
+    json_t *j = rdbl_agg_to_json(a);
+    cr_assert(j != NULL);
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    return s;
+}
+
+Test(agg, breakdowns_add_up)
+{
+    rdbl_agg *a = fed(1, 0, N, -1);
+    rdbl_str n = {(const uint8_t *)"lib", 3}, e = {(const uint8_t *)"LUA", 3};
+    cr_assert(eq(int, rdbl_agg_add_function(a, n, e, 99), RDBL_OK));
+    const rdbl_summary *s = rdbl_tables_agg_summary(rdbl_agg_tables(a));
+    cr_assert(eq(u64, s->all.keys, N));
+    uint64_t mem = s->all.mem_bytes;
+    /* TTL buckets */
+    rdbl_ttl_summary ts;
+    rdbl_ttl_agg_summary(rdbl_agg_ttl(a), &ts);
+    uint64_t k = 0, m = 0;
+    for (unsigned b = 0; b < RDBL_TTL__COUNT; b++) {
+        k += ts.buckets[b].keys;
+        m += ts.buckets[b].mem_bytes;
+    }
+    cr_assert(eq(u64, k, N));
+    cr_assert(eq(u64, m, mem));
+    cr_assert(eq(u64, ts.buckets[RDBL_TTL_NONE].keys, N - s->all.keys_with_ttl));
+    cr_assert(eq(u64, ts.buckets[RDBL_TTL_EXPIRED].keys, s->expired_keys));
+    /* top-level prefixes */
+    const rdbl_prefix_agg *p = rdbl_agg_prefix(a);
+    uint32_t kids[64];
+    size_t nk = rdbl_prefix_agg_children(p, RDBL_PREFIX_ROOT, kids, 64);
+    cr_assert(le(sz, nk, 64));
+    k = m = 0;
+    for (size_t i = 0; i < nk; i++) {
+        k += rdbl_prefix_agg_totals(p, kids[i])->keys;
+        m += rdbl_prefix_agg_totals(p, kids[i])->mem_bytes;
+    }
+    cr_assert(eq(u64, k, N));
+    cr_assert(eq(u64, m, mem));
+    /* idle buckets */
+    const rdbl_access_summary *ac = rdbl_access_agg_summary(rdbl_agg_access(a));
+    k = m = 0;
+    for (unsigned b = 0; b < RDBL_IDLE__COUNT; b++) {
+        k += ac->idle[b].keys;
+        m += ac->idle[b].mem_bytes;
+    }
+    cr_assert(eq(u64, k, N));
+    cr_assert(eq(u64, m, mem));
+    /* types, dbs */
+    const rdbl_table_row *r;
+    size_t nr = rdbl_tables_agg_rows(rdbl_agg_tables(a), RDBL_TABLE_TYPE, &r);
+    m = 0;
+    for (size_t i = 0; i < nr; i++)
+        m += r[i].s.mem_bytes;
+    cr_assert(eq(u64, m, mem));
+    nr = rdbl_tables_agg_rows(rdbl_agg_tables(a), RDBL_TABLE_DB, &r);
+    cr_assert(eq(sz, nr, 2));
+    cr_assert(eq(u64, r[0].s.mem_bytes + r[1].s.mem_bytes, mem));
+    /* distributions */
+    for (unsigned d = 0; d < RDBL_DIST__COUNT; d++) {
+        m = 0;
+        for (unsigned t = 0; t < RDBL_TYPE__COUNT; t++) {
+            const rdbl_count *c = rdbl_tables_agg_dist(rdbl_agg_tables(a), (rdbl_type)t,
+                                                       (rdbl_dist_kind)d);
+            for (unsigned b = 0; b < RDBL_LOG2_BUCKETS; b++)
+                m += c[b].mem_bytes;
+        }
+        cr_assert(eq(u64, m, mem));
+    }
+    rdbl_agg_free(a);
+}
+
+Test(agg, merge_equals_feeding_together, .timeout = 120)
+{
+    rdbl_snapshot sa, sb;
+    gen_snapshot(&sa, "shard-a.rdb");
+    gen_snapshot(&sb, "shard-b.rdb");
+    rdbl_agg *all = fed(2, 0, N, -1);
+    cr_assert(eq(int, rdbl_agg_add_snapshot(all, &sa), RDBL_OK));
+    cr_assert(eq(int, rdbl_agg_add_snapshot(all, &sb), RDBL_OK));
+    rdbl_agg *a = fed(2, 0, N, 0), *b = fed(2, 0, N, 1);
+    cr_assert(eq(int, rdbl_agg_add_snapshot(a, &sa), RDBL_OK));
+    cr_assert(eq(int, rdbl_agg_add_snapshot(b, &sb), RDBL_OK));
+    rdbl_str n = {(const uint8_t *)"lib", 3}, e = {(const uint8_t *)"LUA", 3};
+    rdbl_agg_add_function(all, n, e, 99);
+    rdbl_agg_add_function(all, n, e, 99);
+    rdbl_agg_add_function(a, n, e, 99);
+    rdbl_agg_add_function(b, n, e, 99);
+    char *s_all = dump(all);
+
+    /* through JSON text, as `rdblens merge` does */
+    char *s_a = dump(a), *s_b = dump(b);
+    rdbl_agg *m;
+    cr_assert(eq(int, rdbl_agg_new(&m, NULL), RDBL_OK));
+    rdbl_error err = {0};
+    json_t *ja = json_loads(s_a, 0, NULL), *jb = json_loads(s_b, 0, NULL);
+    cr_assert(eq(int, rdbl_agg_add_json(m, ja, &err), RDBL_OK), "%s: %s", err.where, err.msg);
+    cr_assert(eq(int, rdbl_agg_add_json(m, jb, &err), RDBL_OK), "%s: %s", err.where, err.msg);
+    json_decref(ja);
+    json_decref(jb);
+    char *s_m = dump(m);
+    cr_assert(eq(sz, strlen(s_m), strlen(s_all)));
+    cr_assert(eq(int, strcmp(s_m, s_all), 0), "merged JSON differs");
+
+    /* in memory */
+    cr_assert(eq(int, rdbl_agg_merge(a, b), RDBL_OK));
+    char *s_am = dump(a);
+    cr_assert(eq(int, strcmp(s_am, s_all), 0), "in-memory merge differs");
+
+    /* determinism: the same input again */
+    rdbl_agg *again = fed(2, 0, N, -1);
+    rdbl_agg_add_snapshot(again, &sa);
+    rdbl_agg_add_snapshot(again, &sb);
+    rdbl_agg_add_function(again, n, e, 99);
+    rdbl_agg_add_function(again, n, e, 99);
+    char *s_again = dump(again);
+    cr_assert(eq(int, strcmp(s_again, s_all), 0));
+
+    /* and the advice list derived from both is the same */
+    rdbl_advice_list l1, l2;
+    cr_assert(eq(int, rdbl_agg_advice(all, &l1), RDBL_OK));
+    cr_assert(eq(int, rdbl_agg_advice(m, &l2), RDBL_OK));
+    cr_assert(eq(sz, l1.n, l2.n));
+    cr_assert(gt(sz, l1.n, 3));
+    for (size_t i = 0; i < l1.n; i++) {
+        cr_assert(eq(str, (char *)l1.items[i].title, (char *)l2.items[i].title));
+        cr_assert(eq(u64, l1.items[i].saving_bytes, l2.items[i].saving_bytes));
+    }
+    rdbl_advice_list_free(&l1);
+    rdbl_advice_list_free(&l2);
+    free(s_all);
+    free(s_a);
+    free(s_b);
+    free(s_m);
+    free(s_am);
+    free(s_again);
+    rdbl_agg_free(all);
+    rdbl_agg_free(a);
+    rdbl_agg_free(b);
+    rdbl_agg_free(m);
+    rdbl_agg_free(again);
+}
+
+Test(agg, snapshots_round_trip)
+{
+    rdbl_agg *a, *b;
+    cr_assert(eq(int, rdbl_agg_new(&a, NULL), RDBL_OK));
+    cr_assert(eq(int, rdbl_agg_new(&b, NULL), RDBL_OK));
+    rdbl_snapshot s;
+    gen_snapshot(&s, "dir/dump\x01.rdb");
+    s.status = RDBL_CORRUPT;
+    s.error_offset = 1234;
+    snprintf(s.error, sizeof s.error, "CORRUPT in key \"k\": bad listpack");
+    s.has_now = true;
+    s.now_ms = 42;
+    s.checksum = RDBL_CHECKSUM_MISMATCH;
+    s.compression = RDBL_COMP_ZSTD;
+    cr_assert(eq(int, rdbl_agg_add_snapshot(a, &s), RDBL_OK));
+    json_t *j = rdbl_agg_to_json(a);
+    rdbl_error err = {0};
+    cr_assert(eq(int, rdbl_agg_add_json(b, j, &err), RDBL_OK), "%s", err.msg);
+    json_decref(j);
+    const rdbl_snapshot *r;
+    cr_assert(eq(sz, rdbl_agg_snapshots(b, &r), 1));
+    cr_assert(eq(str, (char *)r->file, "dir/dump\x01.rdb"));
+    cr_assert(eq(int, r->status, RDBL_CORRUPT));
+    cr_assert(eq(u64, r->error_offset, 1234));
+    cr_assert(eq(str, (char *)r->error, (char *)s.error));
+    cr_assert(eq(int, r->checksum, RDBL_CHECKSUM_MISMATCH));
+    cr_assert(eq(int, r->compression, RDBL_COMP_ZSTD));
+    cr_assert(r->has_now && r->now_ms == 42);
+    cr_assert(eq(u64, r->used_mem, s.used_mem));
+    cr_assert(eq(sz, r->ntotals, 1));
+    cr_assert(eq(str, (char *)r->totals[0].name, "allocated_estimate_bytes"));
+    cr_assert(eq(str, (char *)r->allocator, "jemalloc-q8"));
+    cr_assert(eq(int, r->ctime_source, RDBL_CTIME_AUX));
+    cr_assert(eq(i64, rdbl_snapshot_ref_ms(r), 42));
+    rdbl_agg_free(a);
+    rdbl_agg_free(b);
+}

@@ -1,0 +1,301 @@
+/* Prefix tree and patterns (src/agg/prefix.c): segment folding, hand-computed
+ * node totals, delimiters and depth, the node budget with exact "(other)"
+ * totals, merge and JSON round trip. */
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen_facts.h"
+#include "rdblens/agg.h"
+
+static void fold_is(const char *seg, const char *want)
+{
+    uint8_t out[128];
+    size_t n = rdbl_prefix_fold_segment((const uint8_t *)seg, strlen(seg), out, sizeof out);
+    cr_assert(n < sizeof out);
+    out[n] = 0;
+    cr_assert(eq(str, (char *)out, (char *)want), "fold(\"%s\")", seg);
+}
+
+Test(prefix, fold_segments)
+{
+    fold_is("1234", "*");
+    fold_is("0", "*");
+    fold_is("-42", "*");
+    fold_is("1700000000", "*");
+    fold_is("deadbeef01", "*");
+    fold_is("0123456789abcdef0123456789abcdef", "*");
+    fold_is("123e4567-e89b-12d3-a456-426614174000", "*");
+    fold_is("2024-01-31", "*");
+    fold_is("20240131T120000Z", "*");
+    fold_is("1700000000.123", "*");
+    fold_is("{tenant12}", "{*}");
+    fold_is("order12345", "order*");
+    fold_is("item_042", "item_*");
+    fold_is("aB3xQ9kLm2", "*");
+    fold_is("c2Vzc2lvbjpYWVo1Njc4OQ", "*");
+    /* words stay */
+    fold_is("user", "user");
+    fold_is("cart", "cart");
+    fold_is("", "");
+    fold_is("v2", "v2");
+    fold_is("http2", "http2");
+    fold_is("cafebabe", "cafebabe"); /* hex letters only: could be a word */
+    fold_is("user_preferences_2", "user_preferences_2");
+    fold_is("{tenant}", "{tenant}");
+    fold_is("utf8", "utf8");
+}
+
+static rdbl_key_facts fact(const char *key, uint64_t mem, bool ttl)
+{
+    rdbl_key_facts f;
+    rdbl_key_facts_init(&f);
+    f.key.ptr = (const uint8_t *)key;
+    f.key.len = strlen(key);
+    f.type = RDBL_TYPE_STRING;
+    f.mem_bytes = mem;
+    f.rdb_bytes = mem / 2;
+    f.elements = 1;
+    f.value_bytes = 10;
+    f.has_expire = ttl;
+    f.expire_ms = ttl ? GEN_NOW_MS + 1000 : 0;
+    return f;
+}
+
+/* The node with this full (escaped) prefix, searching breadth-first. */
+static uint32_t find(const rdbl_prefix_agg *p, const char *name)
+{
+    uint32_t queue[4096];
+    size_t qh = 0, qt = 0;
+    queue[qt++] = RDBL_PREFIX_ROOT;
+    while (qh < qt) {
+        uint32_t id = queue[qh++];
+        char buf[512];
+        rdbl_prefix_agg_name(p, id, buf, sizeof buf);
+        if (id != RDBL_PREFIX_ROOT && strcmp(buf, name) == 0)
+            return id;
+        uint32_t kids[512];
+        size_t n = rdbl_prefix_agg_children(p, id, kids, 512);
+        for (size_t i = 0; i < n && i < 512 && qt < 4096; i++)
+            queue[qt++] = kids[i];
+    }
+    return UINT32_MAX;
+}
+
+static const rdbl_prefix_totals *node(const rdbl_prefix_agg *p, const char *name)
+{
+    uint32_t id = find(p, name);
+    cr_assert(id != UINT32_MAX, "no node \"%s\"", name);
+    return rdbl_prefix_agg_totals(p, id);
+}
+
+/* Every node: its totals = the sum over its children + the keys that end at
+ * it; so a node's keys are >= the children's sum, and the root's children
+ * add up exactly to the root (every key has a first segment). */
+static void check_sums(const rdbl_prefix_agg *p, uint32_t id)
+{
+    uint32_t kids[2048];
+    size_t n = rdbl_prefix_agg_children(p, id, kids, 2048);
+    cr_assert(n <= 2048);
+    uint64_t k = 0, m = 0, t = 0;
+    for (size_t i = 0; i < n; i++) {
+        const rdbl_prefix_totals *c = rdbl_prefix_agg_totals(p, kids[i]);
+        k += c->keys;
+        m += c->mem_bytes;
+        t += c->keys_with_ttl;
+        check_sums(p, kids[i]);
+    }
+    const rdbl_prefix_totals *me = rdbl_prefix_agg_totals(p, id);
+    if (id == RDBL_PREFIX_ROOT) {
+        cr_assert(eq(u64, k, me->keys));
+        cr_assert(eq(u64, m, me->mem_bytes));
+        cr_assert(eq(u64, t, me->keys_with_ttl));
+    } else {
+        cr_assert(le(u64, k, me->keys));
+        cr_assert(le(u64, m, me->mem_bytes));
+    }
+}
+
+Test(prefix, hand_computed_tree)
+{
+    rdbl_prefix_agg *p;
+    cr_assert(eq(int, rdbl_prefix_agg_new(&p, NULL), RDBL_OK));
+    const char *keys[] = {"user:1234:cart", "user:98:cart", "user:98:name", "user",
+                          "session:abc",   "order12345",   "order77777",   "user:x"};
+    uint64_t mem[] = {100, 200, 30, 7, 50, 11, 13, 1};
+    bool ttl[] = {false, true, false, false, true, false, false, false};
+    for (size_t i = 0; i < 8; i++) {
+        rdbl_key_facts f = fact(keys[i], mem[i], ttl[i]);
+        cr_assert(eq(int, rdbl_prefix_agg_add(p, &f), RDBL_OK));
+    }
+    const rdbl_prefix_totals *root = rdbl_prefix_agg_totals(p, RDBL_PREFIX_ROOT);
+    cr_assert(eq(u64, root->keys, 8));
+    cr_assert(eq(u64, root->mem_bytes, 412));
+    const rdbl_prefix_totals *u = node(p, "user");
+    cr_assert(eq(u64, u->keys, 5));
+    cr_assert(eq(u64, u->mem_bytes, 338));
+    cr_assert(eq(u64, u->keys_with_ttl, 1));
+    cr_assert(eq(u64, u->mem_no_ttl, 138));
+    const rdbl_prefix_totals *us = node(p, "user:*");
+    cr_assert(eq(u64, us->keys, 3));
+    cr_assert(eq(u64, us->mem_bytes, 330));
+    const rdbl_prefix_totals *cart = node(p, "user:*:cart");
+    cr_assert(eq(u64, cart->keys, 2));
+    cr_assert(eq(u64, cart->mem_bytes, 300));
+    cr_assert(eq(u64, cart->rdb_bytes, 150));
+    /* small strings ending here, without TTL: only user:1234:cart */
+    cr_assert(eq(u64, cart->fam_keys, 1));
+    cr_assert(eq(u64, node(p, "user:*:name")->keys, 1));
+    cr_assert(eq(u64, node(p, "user:x")->keys, 1));
+    cr_assert(eq(u64, node(p, "order*")->keys, 2));
+    cr_assert(eq(u64, node(p, "order*")->mem_bytes, 24));
+    cr_assert(eq(u64, node(p, "session")->keys, 1));
+    cr_assert(eq(u64, node(p, "session:abc")->keys, 1));
+    /* children of the root: user, session, order* (largest memory first) */
+    uint32_t kids[8];
+    size_t n = rdbl_prefix_agg_children(p, RDBL_PREFIX_ROOT, kids, 8);
+    cr_assert(eq(sz, n, 3));
+    char name[64];
+    rdbl_prefix_agg_name(p, kids[0], name, sizeof name);
+    cr_assert(eq(str, name, "user"));
+    rdbl_prefix_agg_name(p, kids[1], name, sizeof name);
+    cr_assert(eq(str, name, "session"));
+    rdbl_prefix_agg_name(p, kids[2], name, sizeof name);
+    cr_assert(eq(str, name, "order*"));
+    cr_assert(eq(u64, rdbl_prefix_agg_folds(p), 0));
+    check_sums(p, RDBL_PREFIX_ROOT);
+    rdbl_prefix_agg_free(p);
+}
+
+Test(prefix, delimiters_depth_and_no_fold)
+{
+    rdbl_agg_opts o;
+    memset(&o, 0, sizeof o);
+    o.delimiters = ":/|.";
+    o.max_depth = 2;
+    o.no_fold = true;
+    rdbl_prefix_agg *p;
+    cr_assert(eq(int, rdbl_prefix_agg_new(&p, &o), RDBL_OK));
+    const char *keys[] = {"a/b/c/d", "a|b.x", "a:1:2:3:4", "a/b/zz"};
+    for (size_t i = 0; i < 4; i++) {
+        rdbl_key_facts f = fact(keys[i], 10, false);
+        cr_assert(eq(int, rdbl_prefix_agg_add(p, &f), RDBL_OK));
+    }
+    cr_assert(eq(u64, node(p, "a")->keys, 4));
+    cr_assert(eq(u64, node(p, "a/b")->keys, 2)); /* depth 2: deeper segments are not split */
+    cr_assert(eq(u64, node(p, "a|b")->keys, 1)); /* another delimiter, another node */
+    cr_assert(eq(u64, node(p, "a:1")->keys, 1)); /* no folding */
+    cr_assert(eq(u32, find(p, "a/b/c"), UINT32_MAX));
+    /* nothing ends at "a/b" (both keys go deeper than the depth limit) */
+    cr_assert(eq(u64, node(p, "a/b")->fam_keys, 0));
+    rdbl_prefix_agg_free(p);
+}
+
+Test(prefix, binary_keys_escaped)
+{
+    rdbl_prefix_agg *p;
+    cr_assert(eq(int, rdbl_prefix_agg_new(&p, NULL), RDBL_OK));
+    rdbl_key_facts f = fact("x", 5, false);
+    const uint8_t k[] = {'b', 0x00, '\\', 0xff, ':', 'w'};
+    f.key.ptr = k;
+    f.key.len = sizeof k;
+    cr_assert(eq(int, rdbl_prefix_agg_add(p, &f), RDBL_OK));
+    cr_assert(eq(u64, node(p, "b\\x00\\\\\\xff:w")->keys, 1));
+    rdbl_prefix_agg_free(p);
+}
+
+Test(prefix, budget_folds_into_other_exactly)
+{
+    rdbl_agg_opts o;
+    memset(&o, 0, sizeof o);
+    o.node_budget = 64;
+    rdbl_prefix_agg *p;
+    cr_assert(eq(int, rdbl_prefix_agg_new(&p, &o), RDBL_OK));
+    uint64_t total = 0;
+    char key[64];
+    for (unsigned i = 0; i < 3000; i++) {
+        /* 300 distinct word prefixes, each with sub-prefixes */
+        snprintf(key, sizeof key, "w%c%c%c:sub%c:leaf", 'a' + i % 26, 'a' + (i / 26) % 12,
+                 'a' + i % 7, 'a' + i % 5);
+        rdbl_key_facts f = fact(key, 1 + i % 97, i % 3 == 0);
+        total += f.mem_bytes;
+        cr_assert(eq(int, rdbl_prefix_agg_add(p, &f), RDBL_OK));
+        cr_assert(le(sz, rdbl_prefix_agg_node_count(p), 64));
+    }
+    cr_assert(gt(u64, rdbl_prefix_agg_folds(p), 0));
+    const rdbl_prefix_totals *root = rdbl_prefix_agg_totals(p, RDBL_PREFIX_ROOT);
+    cr_assert(eq(u64, root->keys, 3000));
+    cr_assert(eq(u64, root->mem_bytes, total));
+    cr_assert(gt(u64, node(p, "(other)")->keys, 0));
+    check_sums(p, RDBL_PREFIX_ROOT);
+    rdbl_prefix_agg_free(p);
+}
+
+static char *dump(const rdbl_prefix_agg *p)
+{
+    json_t *j = rdbl_prefix_agg_to_json(p);
+    cr_assert(j != NULL);
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    return s;
+}
+
+Test(prefix, merge_and_json_equal_feeding_together)
+{
+    rdbl_prefix_agg *all, *a, *b, *m;
+    cr_assert(eq(int, rdbl_prefix_agg_new(&all, NULL), RDBL_OK));
+    cr_assert(eq(int, rdbl_prefix_agg_new(&a, NULL), RDBL_OK));
+    cr_assert(eq(int, rdbl_prefix_agg_new(&b, NULL), RDBL_OK));
+    cr_assert(eq(int, rdbl_prefix_agg_new(&m, NULL), RDBL_OK));
+    gen_state g;
+    for (uint64_t i = 0; i < 20000; i++) {
+        rdbl_key_facts f;
+        gen_fact(&g, 7, i, &f);
+        cr_assert(eq(int, rdbl_prefix_agg_add(all, &f), RDBL_OK));
+        cr_assert(eq(int, rdbl_prefix_agg_add(i % 3 ? a : b, &f), RDBL_OK));
+    }
+    cr_assert(eq(u64, rdbl_prefix_agg_folds(all), 0));
+    /* through JSON: m = json(a) + json(b) */
+    json_t *ja = rdbl_prefix_agg_to_json(a), *jb = rdbl_prefix_agg_to_json(b);
+    rdbl_error err = {0};
+    cr_assert(eq(int, rdbl_prefix_agg_add_json(m, ja, &err), RDBL_OK), "%s", err.msg);
+    cr_assert(eq(int, rdbl_prefix_agg_add_json(m, jb, &err), RDBL_OK), "%s", err.msg);
+    json_decref(ja);
+    json_decref(jb);
+    char *s_all = dump(all), *s_m = dump(m);
+    cr_assert(eq(str, s_all, s_m));
+    /* in memory: b += a */
+    cr_assert(eq(int, rdbl_prefix_agg_merge(b, a), RDBL_OK));
+    char *s_b = dump(b);
+    cr_assert(eq(str, s_all, s_b));
+    check_sums(all, RDBL_PREFIX_ROOT);
+    /* the pattern the generator makes */
+    cr_assert(gt(u64, node(all, "user:*:name")->keys, 1000));
+    cr_assert(gt(u64, node(all, "queue:{*}:jobs")->keys, 100));
+    free(s_all);
+    free(s_m);
+    free(s_b);
+    rdbl_prefix_agg_free(all);
+    rdbl_prefix_agg_free(a);
+    rdbl_prefix_agg_free(b);
+    rdbl_prefix_agg_free(m);
+}
+
+Test(prefix, json_rejects_bad_input)
+{
+    rdbl_prefix_agg *p;
+    cr_assert(eq(int, rdbl_prefix_agg_new(&p, NULL), RDBL_OK));
+    rdbl_error err = {0};
+    json_t *j = json_loads("{\"keys\": -1}", 0, NULL);
+    cr_assert(eq(int, rdbl_prefix_agg_add_json(p, j, &err), RDBL_CORRUPT));
+    json_decref(j);
+    memset(&err, 0, sizeof err);
+    j = json_loads("{\"keys\":1,\"children\":[{\"label\":\"a\\\\q\",\"sep\":\"\",\"keys\":1}]}",
+                   0, NULL);
+    cr_assert(j != NULL);
+    cr_assert(eq(int, rdbl_prefix_agg_add_json(p, j, &err), RDBL_CORRUPT));
+    json_decref(j);
+    rdbl_prefix_agg_free(p);
+}

@@ -1,0 +1,151 @@
+/* Text report (src/report/text.c): no line wider than the terminal (display
+ * columns: UTF-8 aware, wide characters count 2), even with long, binary and
+ * CJK keys; the lines that matter come first. */
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_fixture.h"
+
+static unsigned cols_of(const char *s, size_t n)
+{
+    unsigned w = 0;
+    const uint8_t *p = (const uint8_t *)s;
+    for (size_t i = 0; i < n;) {
+        uint32_t c;
+        size_t k;
+        if (p[i] < 0x80) {
+            c = p[i];
+            k = 1;
+        } else if ((p[i] & 0xe0) == 0xc0) {
+            c = (uint32_t)(p[i] & 0x1f) << 6 | (p[i + 1] & 0x3f);
+            k = 2;
+        } else if ((p[i] & 0xf0) == 0xe0) {
+            c = (uint32_t)(p[i] & 0x0f) << 12 | (uint32_t)(p[i + 1] & 0x3f) << 6 | (p[i + 2] & 0x3f);
+            k = 3;
+        } else {
+            c = (uint32_t)(p[i] & 0x07) << 18 | (uint32_t)(p[i + 1] & 0x3f) << 12 |
+                (uint32_t)(p[i + 2] & 0x3f) << 6 | (p[i + 3] & 0x3f);
+            k = 4;
+        }
+        cr_assert(c >= 0x20 && c != 0x7f, "control character U+%04x in the text report", c);
+        bool wide = (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) ||
+                    (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
+                    (c >= 0xff00 && c <= 0xff60) || (c >= 0x1f300 && c <= 0x1f64f) ||
+                    (c >= 0x20000 && c <= 0x3fffd);
+        w += wide ? 2 : 1;
+        i += k;
+    }
+    return w;
+}
+
+static void check_width(const char *s, unsigned width)
+{
+    const char *line = s;
+    unsigned max = 0;
+    size_t lines = 0;
+    while (*line) {
+        const char *nl = strchr(line, '\n');
+        cr_assert(nl != NULL, "last line without newline");
+        unsigned w = cols_of(line, (size_t)(nl - line));
+        cr_assert(le(u32, w, width), "line %zu is %u columns: %.*s", lines + 1, w,
+                  (int)(nl - line), line);
+        if (w > max)
+            max = w;
+        line = nl + 1;
+        lines++;
+    }
+    cr_assert(gt(sz, lines, 50));
+    cr_assert(ge(u32, max, width - 2)); /* tables use the width they have */
+}
+
+static rdbl_agg *nasty(void)
+{
+    rdbl_agg *a = fixture(31, 0, 5000, 1, "/a/rather/long/path/to/the/backups/of/cluster-node-17/dump.rdb");
+    const char *keys[] = {
+        "\xe7\x94\xa8\xe6\x88\xb7:\xe8\xb4\xad\xe7\x89\xa9\xe8\xbd\xa6:\xe5\x95\x86\xe5\x93\x81"
+        "\xe5\x88\x97\xe8\xa1\xa8\xe8\xbf\x99\xe6\x98\xaf\xe4\xb8\x80\xe4\xb8\xaa\xe5\xbe\x88\xe9"
+        "\x95\xbf\xe7\x9a\x84\xe9\x94\xae\xe5\x90\x8d\xe5\xad\x97\xe7\x94\xa8\xe6\x88\xb7\xe8\xb4"
+        "\xad\xe7\x89\xa9\xe8\xbd\xa6\xe5\x95\x86\xe5\x93\x81\xe5\x88\x97\xe8\xa1\xa8",
+        "bin\x01\x02\x03\xff\xfe:\x1b[31mred\x1b[0m:\r\n",
+        "emoji:\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
+        "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f"
+        "\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
+        "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80",
+    };
+    for (size_t i = 0; i < 3; i++) {
+        rdbl_key_facts f;
+        rdbl_key_facts_init(&f);
+        f.key.ptr = (const uint8_t *)keys[i];
+        f.key.len = strlen(keys[i]);
+        f.type = RDBL_TYPE_HASH;
+        f.mem_encoding = "hashtable";
+        f.elements = 123456789;
+        f.mem_bytes = (5ULL << 30) + i;
+        f.has_expire = true;
+        f.expire_ms = GEN_NOW_MS + 86400000LL * 400;
+        rdbl_agg_add(a, &f);
+    }
+    char longkey[3000];
+    memset(longkey, 'x', sizeof longkey);
+    rdbl_key_facts f;
+    rdbl_key_facts_init(&f);
+    f.key.ptr = (const uint8_t *)longkey;
+    f.key.len = sizeof longkey;
+    f.mem_bytes = 6ULL << 30;
+    rdbl_agg_add(a, &f);
+    const char *lib = "a_function_library_with_a_long_name_that_goes_on_and_on_and_on_and_on";
+    rdbl_str fn = {(const uint8_t *)lib, strlen(lib)};
+    rdbl_str en = {(const uint8_t *)"LUA", 3};
+    rdbl_agg_add_function(a, fn, en, 1 << 20);
+    return a;
+}
+
+Test(text, width_100)
+{
+    rdbl_agg *a = nasty();
+    char *s = render(rdbl_report_text, a, NULL, NULL);
+    check_width(s, 100);
+    /* the key facts lead */
+    const char *kf = strstr(s, "KEY FACTS");
+    cr_assert(kf != NULL);
+    cr_assert(lt(sz, (size_t)(kf - s), 1000));
+    cr_assert(not(eq(ptr, strstr(s, "Estimated memory"), NULL)));
+    cr_assert(not(eq(ptr, strstr(s, "Server used-mem at save"), NULL)));
+    cr_assert(not(eq(ptr, strstr(s, "TOP PREFIXES"), NULL)));
+    cr_assert(not(eq(ptr, strstr(s, "ADVICE"), NULL)));
+    cr_assert(lt(sz, (size_t)(strstr(s, "TOP KEYS by memory") - s), (size_t)(strstr(s, "DATABASES") - s)));
+    /* binary keys are escaped, never raw */
+    cr_assert(eq(ptr, strchr(s, '\x1b'), NULL));
+    cr_assert(eq(ptr, strchr(s, '\r'), NULL));
+    free(s);
+    rdbl_agg_free(a);
+}
+
+Test(text, width_80_and_wide)
+{
+    rdbl_agg *a = nasty();
+    rdbl_report_opts o = {0};
+    o.width = 80;
+    char *s = render(rdbl_report_text, a, &o, NULL);
+    check_width(s, 80);
+    free(s);
+    o.width = 160;
+    o.top = 30;
+    s = render(rdbl_report_text, a, &o, NULL);
+    check_width(s, 160);
+    free(s);
+    rdbl_agg_free(a);
+}
+
+Test(text, empty_aggregate)
+{
+    rdbl_agg *a;
+    cr_assert(eq(int, rdbl_agg_new(&a, NULL), RDBL_OK));
+    char *s = render(rdbl_report_text, a, NULL, NULL);
+    cr_assert(strstr(s, "rdblens ") == s);
+    cr_assert(not(eq(ptr, strstr(s, "Nothing to report"), NULL)));
+    free(s);
+    rdbl_agg_free(a);
+}
