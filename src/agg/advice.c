@@ -32,6 +32,7 @@
  * Levels: info (worth knowing), warn (fix it), critical (risk to the server:
  * keys 10x over the size limit or 200x over the element limit). */
 #include <ctype.h>
+#include <inttypes.h>
 #include <lz4.h>
 #include <math.h>
 #include <zlib.h>
@@ -548,28 +549,125 @@ static char *fc(char *buf, size_t cap, uint64_t v)
     return rdbl_fmt_count(buf, cap, v);
 }
 
+static const char *pl(uint64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+/* Splits "hash-max-listpack-value 128" into name length and value. */
+static size_t config_name_len(const char *line, uint64_t *value)
+{
+    const char *sp = strrchr(line, ' ');
+    *value = 0;
+    if (!sp)
+        return strlen(line);
+    char *end;
+    unsigned long long v = strtoull(sp + 1, &end, 10);
+    if (*end)
+        return strlen(line);
+    *value = v;
+    return (size_t)(sp - line);
+}
+
+static int cmp_entry_ptr(const void *x, const void *y)
+{
+    return rdbl__entry_cmp(*(const rdbl_key_entry *const *)x, *(const rdbl_key_entry *const *)y);
+}
+
+/* One item per setting: the groups of one config name ("zset-max-listpack-
+ * entries 256", "... 1024") make a ladder. A key that needs a threshold V
+ * also converts under any higher one, so the savings accumulate up the
+ * ladder; the item proposes the top of it and lists the steps. Groups are
+ * kept sorted by line, so equal names are adjacent. */
 static void build_compact(builder *b, const rdbl_advice_agg *a)
 {
-    for (size_t i = 0; i < a->ncompact; i++) {
-        const compact_grp *g = &a->compact[i];
-        if (!g->a.keys || !g->a.saving)
-            continue;
-        rdbl_advice_item *it = item_new(b, "compact-encoding", RDBL_ADVICE_INFO);
-        if (!it)
-            return;
-        char k[32], m[32], s[32];
-        snprintf(it->config, sizeof it->config, "%s", g->config);
-        snprintf(it->title, sizeof it->title, "%s keys would fit a compact encoding with \"%s\"",
-                 fc(k, sizeof k, g->a.keys), g->config);
-        snprintf(it->detail, sizeof it->detail,
-                 "%s keys (%s) exceed an encoding threshold by a little; with \"%s\" they "
-                 "would be stored compactly and take about %s less. Compact encodings cost "
-                 "CPU on large collections: check latency after raising it.",
-                 k, fb(m, sizeof m, g->a.mem), g->config, fb(s, sizeof s, g->a.saving));
-        it->keys = g->a.keys;
-        it->affected_bytes = g->a.mem;
-        it->saving_bytes = g->a.saving;
-        item_examples(it, &g->a.ex);
+    size_t i = 0;
+    while (i < a->ncompact) {
+        uint64_t v;
+        size_t nl = config_name_len(a->compact[i].config, &v);
+        size_t j = i + 1;
+        while (j < a->ncompact) {
+            uint64_t w;
+            if (config_name_len(a->compact[j].config, &w) != nl ||
+                strncmp(a->compact[j].config, a->compact[i].config, nl) != 0)
+                break;
+            j++;
+        }
+        /* groups i..j-1: order by numeric value */
+        size_t idx[MAX_COMPACT_GROUPS + 1];
+        size_t n = 0;
+        for (size_t k = i; k < j; k++)
+            if (a->compact[k].a.keys && a->compact[k].a.saving)
+                idx[n++] = k;
+        for (size_t x = 1; x < n; x++)
+            for (size_t y = x; y > 0; y--) {
+                uint64_t p, q;
+                config_name_len(a->compact[idx[y - 1]].config, &p);
+                config_name_len(a->compact[idx[y]].config, &q);
+                if (p <= q)
+                    break;
+                size_t t = idx[y];
+                idx[y] = idx[y - 1];
+                idx[y - 1] = t;
+            }
+        if (n) {
+            rdbl_advice_item *it = item_new(b, "compact-encoding", RDBL_ADVICE_INFO);
+            if (!it)
+                return;
+            uint64_t keys = 0, mem = 0, saving = 0;
+            const rdbl_key_entry *ex[(MAX_COMPACT_GROUPS + 1) * RDBL_ADVICE_EXAMPLES];
+            size_t nex = 0;
+            char steps[400];
+            size_t so = 0;
+            steps[0] = 0;
+            for (size_t k = 0; k < n; k++) {
+                const compact_grp *g = &a->compact[idx[k]];
+                keys += g->a.keys;
+                mem += g->a.mem;
+                saving += g->a.saving;
+                nex += rdbl__kheap_sorted(&g->a.ex, ex + nex, RDBL_ADVICE_EXAMPLES);
+                uint64_t val;
+                config_name_len(g->config, &val);
+                char kk[32], ss[32];
+                int w = snprintf(steps + so, sizeof steps - so, "%s%" PRIu64 ": %s %s, %s",
+                                 k ? "; " : "", val, fc(kk, sizeof kk, keys),
+                                 pl(keys, "key", "keys"), fb(ss, sizeof ss, saving));
+                if (w > 0 && (size_t)w < sizeof steps - so)
+                    so += (size_t)w;
+            }
+            const compact_grp *top = &a->compact[idx[n - 1]];
+            snprintf(it->config, sizeof it->config, "%s", top->config);
+            char k[32], m[32], sv[32];
+            if (n == 1) {
+                snprintf(it->title, sizeof it->title,
+                         "%s %s would fit a compact encoding with \"%s\"",
+                         fc(k, sizeof k, keys), pl(keys, "key", "keys"), top->config);
+                snprintf(it->detail, sizeof it->detail,
+                         "%s %s (%s) exceed an encoding threshold by a little; with \"%s\" "
+                         "they would be stored compactly and take about %s less. Compact "
+                         "encodings cost CPU on large collections: check latency after "
+                         "raising it.",
+                         k, pl(keys, "key", "keys"), fb(m, sizeof m, mem), top->config,
+                         fb(sv, sizeof sv, saving));
+            } else {
+                snprintf(it->title, sizeof it->title,
+                         "%s keys would fit a compact encoding with a higher %.*s",
+                         fc(k, sizeof k, keys), (int)nl, top->config);
+                snprintf(it->detail, sizeof it->detail,
+                         "%s keys (%s) exceed %.*s. Keys converted and memory saved, by "
+                         "threshold (cumulative): %s. Compact encodings are scanned linearly: "
+                         "thresholds in the thousands cost CPU on every access, so prefer the "
+                         "lowest step that captures most of the saving.",
+                         k, fb(m, sizeof m, mem), (int)nl, top->config, steps);
+            }
+            it->keys = keys;
+            it->affected_bytes = mem;
+            it->saving_bytes = saving;
+            qsort(ex, nex, sizeof *ex, cmp_entry_ptr);
+            it->nexamples = nex < RDBL_ADVICE_EXAMPLES ? nex : RDBL_ADVICE_EXAMPLES;
+            memcpy(it->examples, ex, it->nexamples * sizeof *ex);
+        }
+        i = j;
     }
 }
 
@@ -584,15 +682,16 @@ static void build_key_rules(builder *b, const rdbl_advice_agg *a)
             item_new(b, "big-keys", crit ? RDBL_ADVICE_CRITICAL : RDBL_ADVICE_WARN);
         if (!it)
             return;
-        snprintf(it->title, sizeof it->title, "%s big keys (>= %s or >= %s elements)",
-                 fc(k, sizeof k, a->big.keys), fb(x, sizeof x, o->big_key_bytes),
+        snprintf(it->title, sizeof it->title, "%s big %s (>= %s or >= %s elements)",
+                 fc(k, sizeof k, a->big.keys), pl(a->big.keys, "key", "keys"),
+                 fb(x, sizeof x, o->big_key_bytes),
                  fc(y, sizeof y, o->big_key_elements));
         char mm[32], me[32];
         snprintf(it->detail, sizeof it->detail,
-                 "%s keys hold %s; the largest takes %s, the longest has %s elements. Big "
+                 "%s %s %s; the largest takes %s, the longest has %s elements. Big "
                  "keys block the server on DEL/EXPIRE (use UNLINK), slow down replication "
                  "and migration, and unbalance cluster slots: split them into smaller keys.",
-                 k, fb(m, sizeof m, a->big.mem), fb(mm, sizeof mm, a->big.max_mem),
+                 k, pl(a->big.keys, "key holds", "keys hold"), fb(m, sizeof m, a->big.mem), fb(mm, sizeof mm, a->big.max_mem),
                  fc(me, sizeof me, a->big.max_elements));
         it->keys = a->big.keys;
         it->affected_bytes = a->big.mem;
@@ -603,7 +702,8 @@ static void build_key_rules(builder *b, const rdbl_advice_agg *a)
         if (!it)
             return;
         snprintf(it->title, sizeof it->title,
-                 "%s lists/sorted sets with >= %s elements", fc(k, sizeof k, a->huge.keys),
+                 "%s %s with >= %s elements", fc(k, sizeof k, a->huge.keys),
+                 pl(a->huge.keys, "list/sorted set", "lists/sorted sets"),
                  fc(x, sizeof x, o->huge_collection_elements));
         snprintf(it->detail, sizeof it->detail,
                  "The largest has %s elements (%s in these keys). Whole-range reads "
@@ -618,8 +718,8 @@ static void build_key_rules(builder *b, const rdbl_advice_agg *a)
         rdbl_advice_item *it = item_new(b, "expired-keys", RDBL_ADVICE_INFO);
         if (!it)
             return;
-        snprintf(it->title, sizeof it->title, "%s keys had already expired at snapshot time",
-                 fc(k, sizeof k, a->expired.keys));
+        snprintf(it->title, sizeof it->title, "%s %s already expired at snapshot time",
+                 fc(k, sizeof k, a->expired.keys), pl(a->expired.keys, "key had", "keys had"));
         snprintf(it->detail, sizeof it->detail,
                  "They hold %s. A server loading this file drops them (a primary at load, a "
                  "replica when its primary expires them); in a running server they linger "
@@ -635,8 +735,8 @@ static void build_key_rules(builder *b, const rdbl_advice_agg *a)
         rdbl_advice_item *it = item_new(b, "empty-keys", RDBL_ADVICE_INFO);
         if (!it)
             return;
-        snprintf(it->title, sizeof it->title, "%s empty collections",
-                 fc(k, sizeof k, a->empty.keys));
+        snprintf(it->title, sizeof it->title, "%s empty %s", fc(k, sizeof k, a->empty.keys),
+                 pl(a->empty.keys, "collection", "collections"));
         snprintf(it->detail, sizeof it->detail,
                  "Collections with no element (%s) cannot exist in a running server: they "
                  "come from a bug in whatever wrote the file, and servers drop them on load.",
@@ -653,8 +753,9 @@ static void build_key_rules(builder *b, const rdbl_advice_agg *a)
             return;
         char s1[32], s2[32], u[32], ub[32];
         snprintf(it->title, sizeof it->title,
-                 "%s large string values compress well (LZ4 saves ~%s)",
-                 fc(k, sizeof k, z->good_keys), fb(s1, sizeof s1, z->saving_lz4));
+                 "%s large string %s well (LZ4 saves ~%s)", fc(k, sizeof k, z->good_keys),
+                 pl(z->good_keys, "value compresses", "values compress"),
+                 fb(s1, sizeof s1, z->saving_lz4));
         int n = snprintf(it->detail, sizeof it->detail,
                          "Of %s strings >= %s, %s compress to <= 75%% on a sample of their "
                          "first 64 KiB. Compressing them in the client would save about %s "
@@ -807,8 +908,9 @@ static void cache_at(builder *b, const rdbl__advice_ctx *c, uint32_t node)
     char name[256], k[32], n[32], m[32];
     rdbl_prefix_agg_name(c->prefix, node, name, sizeof name);
     snprintf(it->prefix, sizeof it->prefix, "%s", name);
-    snprintf(it->title, sizeof it->title, "%s keys under \"%.100s\" look temporary but have no TTL",
-             fc(n, sizeof n, no_ttl), name);
+    snprintf(it->title, sizeof it->title, "%s %s under \"%.100s\" look%s temporary but %s no TTL",
+             fc(n, sizeof n, no_ttl), pl(no_ttl, "key", "keys"), name, no_ttl == 1 ? "s" : "",
+             no_ttl == 1 ? "has" : "have");
     snprintf(it->detail, sizeof it->detail,
              "%s of the %s keys under \"%s\" (%s) never expire, yet the name suggests "
              "cached, session or temporary data. Give them a TTL (SET ... EX, EXPIRE) or "

@@ -347,10 +347,10 @@ static void header(tw *t, const rdbl_agg *a)
         char sz[48] = "";
         if (s[i].file_size)
             snprintf(sz, sizeof sz, ", %s on disk", B(b1, s[i].file_size));
-        line(t, "File      %s  (%s RDB %d%s%s, %s, %s)", s[i].file,
+        line(t, "File      %s%s%s RDB %d%s%s, %s, %s%s", n > 1 ? s[i].file : "", n > 1 ? "  (" : "",
              s[i].magic[0] ? s[i].magic : "?", s[i].rdb_version,
              s[i].future_version ? " (newer than known)" : "", sz, comp_text(s[i].compression),
-             checksum_text(s[i].checksum));
+             checksum_text(s[i].checksum), n > 1 ? ")" : "");
         const char *src = s[i].ctime_source == RDBL_CTIME_AUX     ? "ctime recorded in the file"
                           : s[i].ctime_source == RDBL_CTIME_MTIME ? "file modification time"
                                                                   : "unknown";
@@ -411,7 +411,18 @@ static void key_facts(tw *t, const rdbl_agg *a, const rdbl_advice_list *adv)
             for (size_t k = 0; k < s[f].ntotals; k++)
                 if (strcmp(s[f].totals[k].name, s[0].totals[i].name) == 0)
                     tot += s[f].totals[k].bytes;
-        line(t, "  %-26s %s  (reconciled total)", s[0].totals[i].name, B(b1, tot));
+        /* "used_memory_dataset_estimate_bytes" -> "used_memory_dataset (est.)" */
+        char label[64], shown[64];
+        snprintf(label, sizeof label, "%s", s[0].totals[i].name);
+        size_t ln = strlen(label);
+        if (ln > 6 && strcmp(label + ln - 6, "_bytes") == 0)
+            label[ln -= 6] = 0;
+        bool est = ln > 9 && strcmp(label + ln - 9, "_estimate") == 0;
+        if (est)
+            label[ln - 9] = 0;
+        fit(shown, sizeof shown, label, 26);
+        line(t, "  %-26s %s  (%s)", shown, B(b1, tot),
+             est ? "model estimate of the server's INFO figure" : "reconciled total");
     }
     line(t, "  %-26s %s of serialized values", "RDB payload", B(b1, sum->all.rdb_bytes));
 
