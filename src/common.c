@@ -153,80 +153,84 @@ size_t rdbl_item_text(const rdbl_item *it, char *buf, size_t cap)
     return it->len;
 }
 
-/* Length of a valid UTF-8 sequence at p (1-4), or 0 if the bytes there are
- * not valid UTF-8 (overlongs, surrogates and values past U+10FFFF rejected). */
-static size_t utf8_seq(const uint8_t *p, size_t n)
+/* Length of the printable UTF-8 sequence at p (1-4), or 0 when the byte at p
+ * must be escaped. */
+static size_t utf8_printable(const uint8_t *p, size_t n)
 {
     uint8_t c = p[0];
-    if (c < 0x80)
-        return 1;
-    size_t len;
-    uint32_t cp;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        cp = c & 0x07;
-    } else {
+    if (c >= 0x20 && c < 0x7f)
+        return c == '\\' ? 0 : 1;
+    if (c < 0xc2 || c > 0xf4)
+        return 0; /* controls, DEL, continuation bytes, overlong leads, > U+10FFFF */
+    size_t need = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+    if (need > n)
         return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
+    for (size_t i = 1; i < need; i++)
         if ((p[i] & 0xc0) != 0x80)
             return 0;
-        cp = cp << 6 | (p[i] & 0x3f);
+    uint32_t cp;
+    if (need == 2) {
+        cp = (uint32_t)(c & 0x1f) << 6 | (p[1] & 0x3f);
+        if (cp < 0xa0)
+            return 0; /* C1 controls */
+    } else if (need == 3) {
+        cp = (uint32_t)(c & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+        if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))
+            return 0; /* overlong, surrogate */
+    } else {
+        cp = (uint32_t)(c & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12 |
+             (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+        if (cp < 0x10000 || cp > 0x10ffff)
+            return 0;
     }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
+    return need;
 }
 
-size_t rdbl_escape_bytes(char *out, size_t cap, const uint8_t *p, size_t n)
+size_t rdbl_escape_bytes(char *out, size_t cap, const uint8_t *p, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t o = 0;
-#define PUT(ch)                \
-    do {                       \
-        if (o + 1 < cap)       \
-            out[o] = (char)(ch); \
-        o++;                   \
-    } while (0)
-    for (size_t i = 0; i < n;) {
-        uint8_t c = p[i];
-        if (c == '\\') {
-            PUT('\\');
-            PUT('\\');
-            i++;
-            continue;
+    size_t total = 0; /* escaped length so far */
+    size_t o = 0;     /* bytes written */
+    bool full = (cap == 0);
+    size_t i = 0;
+    while (i < len) {
+        char tmp[4];
+        const char *src;
+        size_t n, adv;
+        size_t u = utf8_printable(p + i, len - i);
+        if (u) {
+            src = (const char *)p + i;
+            n = u;
+            adv = u;
+        } else if (p[i] == '\\') {
+            tmp[0] = '\\';
+            tmp[1] = '\\';
+            src = tmp;
+            n = 2;
+            adv = 1;
+        } else {
+            tmp[0] = '\\';
+            tmp[1] = 'x';
+            tmp[2] = hex[p[i] >> 4];
+            tmp[3] = hex[p[i] & 15];
+            src = tmp;
+            n = 4;
+            adv = 1;
         }
-        if (c >= 0x20 && c < 0x7f) {
-            PUT(c);
-            i++;
-            continue;
+        if (!full) {
+            if (n < cap - o) { /* keep one byte for the NUL */
+                memcpy(out + o, src, n);
+                o += n;
+            } else {
+                full = true;
+            }
         }
-        size_t s = (c >= 0x80) ? utf8_seq(p + i, n - i) : 0;
-        if (s) {
-            for (size_t k = 0; k < s; k++)
-                PUT(p[i + k]);
-            i += s;
-            continue;
-        }
-        PUT('\\');
-        PUT('x');
-        PUT(hex[c >> 4]);
-        PUT(hex[c & 15]);
-        i++;
+        total += n;
+        i += adv;
     }
-#undef PUT
     if (cap)
-        out[o < cap ? o : cap - 1] = '\0';
-    return o;
+        out[o] = '\0';
+    return total;
 }
 
 char *rdbl_escape_alloc(const uint8_t *p, size_t n)

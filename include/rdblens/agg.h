@@ -204,7 +204,7 @@ const rdbl_prefix_totals *rdbl_prefix_agg_totals(const rdbl_prefix_agg *p, uint3
  * bytes, "(other)" last). Writes at most cap ids. @return the child count. */
 size_t rdbl_prefix_agg_children(const rdbl_prefix_agg *p, uint32_t node, uint32_t *out,
                                 size_t cap);
-/* The node's full prefix ("user:*:cart"), bytes escaped as rdbl_escape_key
+/* The node's full prefix ("user:*:cart"), bytes escaped as rdbl_escape_bytes
  * does, NUL-terminated and truncated to fit. @return the untruncated length. */
 size_t rdbl_prefix_agg_name(const rdbl_prefix_agg *p, uint32_t node, char *buf, size_t cap);
 /* The node's own label, raw bytes (borrowed until the next add/merge). */

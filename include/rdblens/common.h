@@ -75,12 +75,17 @@ typedef struct rdbl_item {
  * cap bytes. */
 size_t rdbl_item_text(const rdbl_item *it, char *buf, size_t cap);
 
-/* Escapes bytes as rdblens prints them everywhere (keys in CSV, values in
- * JSON): valid printable UTF-8 passes through; a backslash becomes "\\";
- * every other byte (control characters, DEL, bytes that are not valid UTF-8)
- * becomes the four characters \xNN (lowercase hex). The result is
- * reversible. Writes at most cap bytes including a NUL (out may be NULL when
- * cap is 0) and returns the full escaped length (without the NUL). */
+/* Escapes bytes as rdblens prints them everywhere (keys in reports and CSV,
+ * values in JSON). Bytes that form printable UTF-8 are written as they are;
+ * a backslash is written "\\"; every other byte (controls 0x00-0x1f and 0x7f,
+ * the C1 controls U+0080-U+009F, and any byte that is not part of a valid,
+ * shortest-form UTF-8 sequence of a scalar value) is written "\xNN" with two
+ * lowercase hex digits. The result is valid UTF-8 without control characters,
+ * and the mapping is reversible (rdbl_unescape_key, report.h).
+ * Writes at most cap bytes including a NUL (cap 0: nothing, out may be NULL);
+ * a truncated result ends at a whole escape, never inside one.
+ * @return the length of the complete escaped text (without NUL), so a caller
+ *         can size a buffer with rdbl_escape_bytes(NULL, 0, p, len) + 1. */
 size_t rdbl_escape_bytes(char *out, size_t cap, const uint8_t *p, size_t n);
 /* The same into a malloc'd NUL-terminated string (free() it); NULL on OOM. */
 char *rdbl_escape_alloc(const uint8_t *p, size_t n);

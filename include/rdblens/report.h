@@ -26,22 +26,9 @@ extern "C" {
 #define RDBL_REPORT_SCHEMA "rdblens.report/1"
 
 /* ---------------------------------------------------------------------------
- * Key escaping, used for every key and prefix any report prints.
- *
- * Bytes that form printable UTF-8 are written as they are; a backslash is
- * written "\\"; every other byte (controls 0x00-0x1f and 0x7f, the C1
- * controls U+0080-U+009F, and any byte that is not part of a valid,
- * shortest-form UTF-8 sequence of a scalar value) is written "\xNN" with two
- * lowercase hex digits. The result is valid UTF-8 without control
- * characters, and the mapping is reversible (rdbl_unescape_key).
- *
- * Writes at most cap bytes including a NUL (cap 0: nothing); a truncated
- * result ends at a whole escape, never inside one.
- * @return the length of the complete escaped text (without NUL), so a caller
- *         can size a buffer with rdbl_escape_key(NULL, 0, p, len) + 1. */
-size_t rdbl_escape_key(char *out, size_t cap, const uint8_t *p, size_t len);
-
-/* Reverses rdbl_escape_key: "\\" and "\xNN" are decoded, other bytes copied.
+ * Key escaping: rdbl_escape_bytes() (common.h) is the one rule every output
+ * uses; its inverse is here. */
+/* Reverses rdbl_escape_bytes: "\\" and "\xNN" are decoded, other bytes copied.
  * OUT: *out_len the decoded length. Decodes in place when out == s.
  * @return RDBL_OK, RDBL_CORRUPT for another "\" sequence or a truncated one,
  *         RDBL_USAGE when cap is too small. */
@@ -52,7 +39,7 @@ rdbl_status rdbl_unescape_key(const char *s, size_t len, uint8_t *out, size_t ca
  * quote, CR or LF, or starts or ends with a space; then quoted, with double
  * quotes doubled. @return 0, or -1 when the write failed. */
 int rdbl_csv_write_field(FILE *f, const char *s, size_t len);
-/* A key as a CSV field: rdbl_escape_key, then rdbl_csv_write_field. */
+/* A key as a CSV field: rdbl_escape_bytes, then rdbl_csv_write_field. */
 int rdbl_csv_write_key(FILE *f, const uint8_t *p, size_t len);
 
 /* Human units: "512 B", "1.5 KiB", "12.3 MiB", "1.23 GiB" (3 significant

@@ -845,7 +845,7 @@ static void family_at(builder *b, const rdbl__advice_ctx *c, uint32_t node, cons
             label_has_star(l))
             continue;
         char esc[48];
-        rdbl_escape_key(esc, sizeof esc, l.ptr, l.len);
+        rdbl_escape_bytes(esc, sizeof esc, l.ptr, l.len);
         int n = snprintf(fl + o, sizeof fl - o, "%s%s", shown ? ", " : "", esc);
         if (n < 0 || (size_t)n >= sizeof fl - o)
             break;

@@ -158,14 +158,14 @@ int rdbl__jset(json_t *obj, const char *name, json_t *v)
 json_t *rdbl__jkey(const uint8_t *p, size_t len)
 {
     char small[256];
-    size_t need = rdbl_escape_key(NULL, 0, p, len);
+    size_t need = rdbl_escape_bytes(NULL, 0, p, len);
     char *buf = small;
     if (need + 1 > sizeof small) {
         buf = malloc(need + 1);
         if (!buf)
             return NULL;
     }
-    rdbl_escape_key(buf, need + 1, p, len);
+    rdbl_escape_bytes(buf, need + 1, p, len);
     json_t *s = json_stringn(buf, need);
     if (buf != small)
         free(buf);

@@ -751,7 +751,7 @@ size_t rdbl_prefix_agg_name(const rdbl_prefix_agg *p, uint32_t node, char *buf, 
         char tmp[8];
         if (nd->sep) {
             uint8_t s = nd->sep;
-            size_t k = rdbl_escape_key(tmp, sizeof tmp, &s, 1);
+            size_t k = rdbl_escape_bytes(tmp, sizeof tmp, &s, 1);
             if (o + k < cap) {
                 memcpy(buf + o, tmp, k);
                 o += k;
@@ -767,7 +767,7 @@ size_t rdbl_prefix_agg_name(const rdbl_prefix_agg *p, uint32_t node, char *buf, 
             }
             total += 7;
         } else {
-            size_t k = rdbl_escape_key(o < cap ? buf + o : NULL, o < cap ? cap - o : 0,
+            size_t k = rdbl_escape_bytes(o < cap ? buf + o : NULL, o < cap ? cap - o : 0,
                                        label_of(p, nd), nd->label_len);
             if (o < cap)
                 o += strlen(buf + o);

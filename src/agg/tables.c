@@ -293,8 +293,8 @@ rdbl_status rdbl_tables_agg_add_function(rdbl_tables_agg *t, rdbl_str name, rdbl
                                          uint64_t code_bytes)
 {
     char n[128], e[32];
-    rdbl_escape_key(n, sizeof n, name.ptr, name.len);
-    rdbl_escape_key(e, sizeof e, engine.ptr, engine.len);
+    rdbl_escape_bytes(n, sizeof n, name.ptr, name.len);
+    rdbl_escape_bytes(e, sizeof e, engine.ptr, engine.len);
     return func_add(t, n, e, code_bytes, 1);
 }
 
@@ -329,7 +329,7 @@ rdbl_status rdbl_tables_agg_add_module_aux(rdbl_tables_agg *t, rdbl_str module,
                                            uint64_t payload_bytes)
 {
     char n[16];
-    rdbl_escape_key(n, sizeof n, module.ptr, module.len);
+    rdbl_escape_bytes(n, sizeof n, module.ptr, module.len);
     rdbl_module_row *m = module_row(t, n);
     if (!m)
         return RDBL_NOMEM;
@@ -342,7 +342,7 @@ rdbl_status rdbl_tables_agg_add_module_aux(rdbl_tables_agg *t, rdbl_str module,
 static rdbl_status module_key(rdbl_tables_agg *t, const rdbl_key_facts *f)
 {
     char n[16];
-    rdbl_escape_key(n, sizeof n, f->module.ptr, f->module.len);
+    rdbl_escape_bytes(n, sizeof n, f->module.ptr, f->module.len);
     rdbl_module_row *m = module_row(t, n[0] ? n : rdbl_type_name(f->type));
     if (!m)
         return RDBL_NOMEM;

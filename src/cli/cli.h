@@ -101,7 +101,8 @@ int cli_parse_agg_option(const char *cmd, int c, const char *arg, rdbl_agg_opts 
 
 /* Analyses files (up to jobs at a time) into one aggregate, merged in
  * argument order. Prints each file's error; *worst gets the exit code of the
- * worst outcome. @return 0, or -1 when nothing could be produced. */
+ * worst outcome. @return 0, or -1 when no file could be read (*out is then
+ * NULL) or memory ran out. */
 int cli_analyze_files(const char *cmd, char **paths, size_t n, unsigned jobs,
                       const rdbl_analysis_opts *ao, const rdbl_agg_opts *gopts, bool quiet,
                       rdbl_agg **out, int *worst);

@@ -163,8 +163,13 @@ int cmd_check(int argc, char **argv)
     int worst = CLI_OK;
     /* one file at a time: the per-key rules run in the parsing thread */
     if (cli_analyze_files("check", argv + optind, (size_t)(argc - optind), 1, &ao, &g, quiet,
-                          &agg, &worst) != 0 ||
-        rdbl_check_finish(chk, agg) != RDBL_OK) {
+                          &agg, &worst) != 0) {
+        rdbl_agg_free(agg);
+        rdbl_check_free(chk);
+        free(globs);
+        return cli_worse(worst, CLI_UNREADABLE);
+    }
+    if (rdbl_check_finish(chk, agg) != RDBL_OK) {
         rdbl_agg_free(agg);
         rdbl_check_free(chk);
         free(globs);

@@ -148,11 +148,8 @@ int cli_analyze_files(const char *cmd, char **paths, size_t n, unsigned jobs,
         j->agg = NULL;
     }
     free(js);
-    if (!all && rc == 0) {
-        /* nothing readable: still produce an empty aggregate for the output */
-        if (rdbl_agg_new(&all, gopts) != RDBL_OK)
-            rc = -1;
-    }
+    if (!all)
+        rc = -1; /* no file could be read at all: there is nothing to report */
     *out = all;
     return rc;
 }
@@ -287,7 +284,8 @@ int cmd_report(int argc, char **argv)
                           quiet, &agg, &worst) != 0) {
         if (out != stdout)
             fclose(out);
-        return CLI_UNREADABLE;
+        rdbl_agg_free(agg);
+        return cli_worse(worst, CLI_UNREADABLE);
     }
     rdbl_report_opts ro = {0};
     ro.top = fmt == TEXT ? text_top : (top_given ? g.top_n : 0);

@@ -1,6 +1,6 @@
 /* CSV report: the prefix tree as a table, one row per node, parents before
  * their children (children by memory, descending). RFC 4180 fields through
- * rdbl_csv_write_field; prefixes escaped as rdbl_escape_key does.
+ * rdbl_csv_write_field; prefixes escaped as rdbl_escape_bytes does.
  *
  *   prefix,depth,keys,memory_bytes,rdb_bytes,elements,keys_with_ttl,memory_without_ttl_bytes
  *

@@ -25,86 +25,6 @@
 #include "internal.h"
 #include "rdblens/report.h"
 
-/* Length of the printable UTF-8 sequence at p (1-4), or 0 when the byte at p
- * must be escaped. */
-static size_t utf8_printable(const uint8_t *p, size_t n)
-{
-    uint8_t c = p[0];
-    if (c >= 0x20 && c < 0x7f)
-        return c == '\\' ? 0 : 1;
-    if (c < 0xc2 || c > 0xf4)
-        return 0; /* controls, DEL, continuation bytes, overlong leads, > U+10FFFF */
-    size_t need = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-    if (need > n)
-        return 0;
-    for (size_t i = 1; i < need; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    uint32_t cp;
-    if (need == 2) {
-        cp = (uint32_t)(c & 0x1f) << 6 | (p[1] & 0x3f);
-        if (cp < 0xa0)
-            return 0; /* C1 controls */
-    } else if (need == 3) {
-        cp = (uint32_t)(c & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
-        if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))
-            return 0; /* overlong, surrogate */
-    } else {
-        cp = (uint32_t)(c & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12 |
-             (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
-        if (cp < 0x10000 || cp > 0x10ffff)
-            return 0;
-    }
-    return need;
-}
-
-size_t rdbl_escape_key(char *out, size_t cap, const uint8_t *p, size_t len)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t total = 0; /* escaped length so far */
-    size_t o = 0;     /* bytes written */
-    bool full = (cap == 0);
-    size_t i = 0;
-    while (i < len) {
-        char tmp[4];
-        const char *src;
-        size_t n, adv;
-        size_t u = utf8_printable(p + i, len - i);
-        if (u) {
-            src = (const char *)p + i;
-            n = u;
-            adv = u;
-        } else if (p[i] == '\\') {
-            tmp[0] = '\\';
-            tmp[1] = '\\';
-            src = tmp;
-            n = 2;
-            adv = 1;
-        } else {
-            tmp[0] = '\\';
-            tmp[1] = 'x';
-            tmp[2] = hex[p[i] >> 4];
-            tmp[3] = hex[p[i] & 15];
-            src = tmp;
-            n = 4;
-            adv = 1;
-        }
-        if (!full) {
-            if (n < cap - o) { /* keep one byte for the NUL */
-                memcpy(out + o, src, n);
-                o += n;
-            } else {
-                full = true;
-            }
-        }
-        total += n;
-        i += adv;
-    }
-    if (cap)
-        out[o] = '\0';
-    return total;
-}
-
 static int hexval(char c)
 {
     if (c >= '0' && c <= '9')
@@ -181,14 +101,14 @@ int rdbl_csv_write_field(FILE *f, const char *s, size_t len)
 int rdbl_csv_write_key(FILE *f, const uint8_t *p, size_t len)
 {
     char small[512];
-    size_t need = rdbl_escape_key(NULL, 0, p, len);
+    size_t need = rdbl_escape_bytes(NULL, 0, p, len);
     char *buf = small;
     if (need + 1 > sizeof small) {
         buf = malloc(need + 1);
         if (!buf)
             return -1;
     }
-    rdbl_escape_key(buf, need + 1, p, len);
+    rdbl_escape_bytes(buf, need + 1, p, len);
     int rc = rdbl_csv_write_field(f, buf, need);
     if (buf != small)
         free(buf);

@@ -76,13 +76,13 @@ static void jstr(hw *w, const char *s)
 static void jkey(hw *w, const uint8_t *p, size_t len)
 {
     char small[512];
-    size_t need = rdbl_escape_key(NULL, 0, p, len);
+    size_t need = rdbl_escape_bytes(NULL, 0, p, len);
     char *buf = need + 1 > sizeof small ? malloc(need + 1) : small;
     if (!buf) {
         w->failed = true;
         return;
     }
-    rdbl_escape_key(buf, need + 1, p, len);
+    rdbl_escape_bytes(buf, need + 1, p, len);
     jstr(w, buf);
     if (buf != small)
         free(buf);

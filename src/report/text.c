@@ -254,7 +254,7 @@ static double pct(uint64_t part, uint64_t whole)
 
 static void key_text(char *out, size_t cap, const rdbl_key_entry *e)
 {
-    rdbl_escape_key(out, cap, e->key, e->key_len);
+    rdbl_escape_bytes(out, cap, e->key, e->key_len);
     if (e->key_full_len > e->key_len) {
         size_t n = strlen(out);
         if (n + 4 < cap)

@@ -11,10 +11,10 @@
 static void esc_is(const char *in, size_t len, const char *want)
 {
     char out[256];
-    size_t n = rdbl_escape_key(out, sizeof out, (const uint8_t *)in, len);
+    size_t n = rdbl_escape_bytes(out, sizeof out, (const uint8_t *)in, len);
     cr_assert(eq(str, out, (char *)want));
     cr_assert(eq(sz, n, strlen(want)));
-    cr_assert(eq(sz, rdbl_escape_key(NULL, 0, (const uint8_t *)in, len), n));
+    cr_assert(eq(sz, rdbl_escape_bytes(NULL, 0, (const uint8_t *)in, len), n));
     uint8_t back[256];
     size_t bl = 0;
     cr_assert(eq(int, rdbl_unescape_key(out, n, back, sizeof back, &bl), RDBL_OK));
@@ -44,10 +44,10 @@ Test(escape, cases)
 Test(escape, truncation_keeps_whole_escapes)
 {
     char out[6];
-    size_t n = rdbl_escape_key(out, sizeof out, (const uint8_t *)"ab\x01\x02", 4);
+    size_t n = rdbl_escape_bytes(out, sizeof out, (const uint8_t *)"ab\x01\x02", 4);
     cr_assert(eq(sz, n, 10));
     cr_assert(eq(str, out, "ab")); /* "\x01" does not fit in the 3 bytes left */
-    n = rdbl_escape_key(out, 1, (const uint8_t *)"abc", 3);
+    n = rdbl_escape_bytes(out, 1, (const uint8_t *)"abc", 3);
     cr_assert(eq(str, out, ""));
 }
 
@@ -62,7 +62,7 @@ Test(escape, random_round_trip)
             in[i] = (uint8_t)(s >> 56);
         }
         char out[300];
-        size_t n = rdbl_escape_key(out, sizeof out, in, len);
+        size_t n = rdbl_escape_bytes(out, sizeof out, in, len);
         cr_assert(lt(sz, n, sizeof out));
         for (size_t i = 0; i < n; i++) { /* no control characters in the output */
             cr_assert(ge(u8, (uint8_t)out[i], 0x20));

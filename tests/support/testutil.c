@@ -276,6 +276,8 @@ char *tu_escape(const uint8_t *p, size_t len, size_t *out_len)
     for (size_t i = 0; i < len;) {
         uint8_t c = p[i];
         size_t n = tu_utf8_seq_len(p + i, len - i);
+        if (n == 2 && c == 0xc2 && p[i + 1] < 0xa0)
+            n = 0; /* C1 controls U+0080-U+009F are escaped byte by byte */
         if (n > 1) {
             memcpy(out + o, p + i, n);
             o += n;

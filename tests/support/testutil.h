@@ -46,7 +46,8 @@ int tu_run(char *const argv[], char **output);
 
 /* The project's text form of a byte string (the JSON Lines convention of
  * `rdblens dump` and tools/gen-testdata): bytes forming valid UTF-8 pass
- * through, except the control bytes 0x00-0x1f and 0x7f; every other byte
+ * through, except the control bytes 0x00-0x1f, 0x7f and the C1 controls
+ * U+0080-U+009F; every other byte
  * (invalid UTF-8, a control byte) becomes the four characters \xNN with
  * lowercase hex; a backslash becomes two backslashes.
  * OUT: *out_len (may be NULL) the length without the NUL. */
