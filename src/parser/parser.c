@@ -368,11 +368,29 @@ static rdbl_status set_pending(rdbl__p *P, uint64_t off)
     return RDBL_OK;
 }
 
-static rdbl_status read_records(rdbl__p *P)
+/* True when a nested (decompressed blob) input has no byte left. */
+static bool nested_at_end(rdbl__p *P)
+{
+    if (P->cur < P->lim)
+        return false;
+    const uint8_t *p;
+    size_t avail = 0;
+    rdbl_error serr = {0};
+    rdbl_source_consume(P->src, (size_t)(P->cur - P->win));
+    P->win_off += (uint64_t)(P->cur - P->win);
+    rdbl_status st = rdbl_source_need(P->src, 1, &p, &avail, &serr);
+    P->win = P->cur = p;
+    P->lim = p + avail;
+    return st == RDBL_TRUNCATED && avail == 0;
+}
+
+rdbl_status rdbl__p_records(rdbl__p *P)
 {
     for (;;) {
         uint64_t off = rdbl__p_offset(P);
         P->where = "record";
+        if (P->nested && nested_at_end(P))
+            return RDBL_OK;
         uint8_t t;
         rdbl_status st = rdbl__p_u8(P, &t);
         if (st == RDBL_TRUNCATED) {
@@ -389,6 +407,9 @@ static rdbl_status read_records(rdbl__p *P)
         }
         switch (t) {
         case OP_EOF:
+            if (P->nested)
+                return rdbl__p_fail(P, RDBL_CORRUPT, off,
+                                    "EOF marker inside a Dragonfly compressed blob");
             if (P->pend_any)
                 RDBL__TRY(warn(P, off, "EOF after a key prefix (expire/idle/freq) without a key"));
             return read_eof(P, off);
@@ -506,11 +527,11 @@ static rdbl_status read_records(rdbl__p *P)
         }
         case OP_DF_ZSTD_BLOB:
         case OP_DF_LZ4_BLOB:
-            return rdbl__p_fail(P, RDBL_UNSUPPORTED, off,
-                                "Dragonfly %s-compressed record blob (opcode %d) is not "
-                                "supported yet; save with --nodf_snapshot_format and "
-                                "--compression_mode=0",
-                                t == OP_DF_ZSTD_BLOB ? "zstd" : "LZ4", t);
+            RDBL__TRY(rdbl__p_df_blob(P, t, off));
+            break;
+        case OP_DF_BLOB_END:
+            /* Dragonfly's loader appends it after a blob; harmless in a file */
+            break;
         case OP_RE_RAM_LRU:
         case OP_RE_SLOT_NUM: {
             P->where = "Redis Enterprise opcode";
@@ -562,7 +583,7 @@ rdbl_status rdbl_parse(rdbl_source *src, const rdbl_events *ev, void *user,
 
     rdbl_status st = read_header(P);
     if (st == RDBL_OK && !P->stop)
-        st = read_records(P);
+        st = rdbl__p_records(P);
     if (P->stop) {
         st = RDBL_OK;
         memset(err, 0, sizeof *err);

@@ -72,6 +72,7 @@ typedef struct rdbl__p {
     rdbl__buf items;       /* stream entry field/value arrays */
     int stop;              /* a handler returned RDBL_STOP */
     uint64_t keys_done;
+    bool nested;           /* reading the records of a Dragonfly compressed blob */
     void (*progress)(void *, uint64_t);
     void *progress_user;
 } rdbl__p;
@@ -152,6 +153,12 @@ int rdbl__buf_reserve(rdbl__buf *b, size_t n);
 /* Calls a handler and turns its answer into a status: STOP sets P->stop. */
 rdbl_status rdbl__p_cb(rdbl__p *P, int rc);
 #define RDBL__CB(P, call) rdbl__p_cb((P), (call))
+
+/* The top-level record loop (parser.c): until EOF, or, nested, until the
+ * input ends at a record boundary. */
+rdbl_status rdbl__p_records(rdbl__p *P);
+/* Dragonfly compressed record blobs, opcodes 201/202 (dragonfly.c). */
+rdbl_status rdbl__p_df_blob(rdbl__p *P, int op, uint64_t at);
 
 /* Per-type value readers (object.c, stream.c, module.c). */
 /* Sets P->ki.type/encoding from P->ki.rdb_type (collisions by magic/version). */

@@ -51,7 +51,7 @@
  * Type 28 ARRAY (RDB 14)                       -> test_synth_vendor.c synth_vendor::array_type_28
  * Dragonfly DF_MASK 220                        -> test_synth_vendor.c synth_vendor::dragonfly_df_mask_and_opcodes
  * Dragonfly opcodes 200, 210, 211              -> test_synth_vendor.c synth_vendor::dragonfly_df_mask_and_opcodes
- * Dragonfly opcodes 201/202: UNSUPPORTED       -> test_synth_vendor.c synth_vendor::dragonfly_compressed_blobs_unsupported
+ * Dragonfly opcodes 201/202 zstd/LZ4 blobs     -> test_dragonfly.c dragonfly::* (+ synth_vendor::dragonfly_compressed_blobs_garbage)
  * Dragonfly type 20 (old JSON), 30 JSON        -> test_synth_vendor.c synth_vendor::dragonfly_json_types
  * Dragonfly 31 HASH_WITH_EXPIRY, 32 SET_W_EXP  -> test_synth_vendor.c synth_vendor::dragonfly_expiry_collections
  * Dragonfly 33-37 sketches                     -> test_synth_vendor.c synth_vendor::dragonfly_sketches
