@@ -79,13 +79,21 @@ rdbl_status rdbl__p_classify(rdbl__p *P)
     case 36:
     case 37:
         if (!valkey && ver >= 15 && !P->dragonfly) {
+            if (t == 30) {
+                r = (type_row){RDBL_TYPE_HASH, RDBL_ENC_LISTPACK};
+                break;
+            }
+            if (t == 32) {
+                r = (type_row){RDBL_TYPE_HASH, RDBL_ENC_HASHTABLE};
+                break;
+            }
             if (t == 33)
                 return rdbl__p_fail(P, RDBL_UNSUPPORTED, P->ki.offset,
                                     "type 33 (GCRA) is a Redis Enterprise type; its layout "
                                     "is not public");
             return rdbl__p_fail(P, RDBL_UNSUPPORTED, P->ki.offset,
-                                "type %d (Redis 8.10 hash template) is not supported yet: "
-                                "its layout was still changing",
+                                "type %d (Redis 8.10 self-contained hash template, written by "
+                                "DUMP) is not supported: its fields-format tags are not public",
                                 t);
         }
         if (t == 29)
@@ -800,10 +808,14 @@ rdbl_status rdbl__p_value(rdbl__p *P)
     case 27:
         return rdbl__p_stream(P, 5);
     case 30:
+        if (P->ki.type == RDBL_TYPE_HASH)
+            return rdbl__p_template_value(P);
         return read_string_value(P);
     case 31:
         return read_plain_hash(P, HASH_DF_EXPIRY);
     case 32:
+        if (P->ki.type == RDBL_TYPE_HASH)
+            return rdbl__p_template_value(P);
         return read_df_set_expiry(P);
     default:
         return rdbl__p_vendor_value(P);

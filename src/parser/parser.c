@@ -226,19 +226,6 @@ static rdbl_status read_key_meta(rdbl__p *P)
     return RDBL_OK;
 }
 
-static rdbl_status read_hash_template(rdbl__p *P)
-{
-    P->where = "hash template";
-    uint64_t id, n;
-    RDBL__TRY(rdbl__p_len(P, &id));
-    RDBL__TRY(rdbl__p_len(P, &n));
-    for (uint64_t i = 0; i < n; i++) {
-        rdbl__pitem f;
-        RDBL__TRY(rdbl__p_str(P, &f, 0, RDBL__STR_LEN));
-    }
-    return RDBL_OK;
-}
-
 /* Bytes after EOF (+CRC): counted, not parsed. */
 static rdbl_status count_trailing(rdbl__p *P, uint64_t *n)
 {
@@ -495,8 +482,7 @@ rdbl_status rdbl__p_records(rdbl__p *P)
                 return rdbl__p_fail(P, RDBL_UNSUPPORTED, off,
                                     "Valkey UPDATE opcode 242 belongs to replication streams, "
                                     "not snapshot files");
-            RDBL__TRY(read_hash_template(P));
-            RDBL__TRY(warn(P, off, "hash template record (RDB 15) skipped"));
+            RDBL__TRY(rdbl__p_hash_template(P, off));
             break;
         case OP_DF_FULLSYNC_END:
             P->where = "dragonfly fullsync end";
@@ -599,6 +585,7 @@ rdbl_status rdbl_parse(rdbl_source *src, const rdbl_events *ev, void *user,
     free(P->names[1].p);
     free(P->items.p);
     free(P->key.p);
+    rdbl__p_templates_free(P);
     free(P);
     return st;
 }

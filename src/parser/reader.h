@@ -33,6 +33,8 @@ typedef struct rdbl__buf {
     size_t len, cap;
 } rdbl__buf;
 
+typedef struct rdbl__tmpl rdbl__tmpl;
+
 typedef struct rdbl__p {
     rdbl_source *src;
     const rdbl_events *ev;
@@ -73,6 +75,8 @@ typedef struct rdbl__p {
     int stop;              /* a handler returned RDBL_STOP */
     uint64_t keys_done;
     bool nested;           /* reading the records of a Dragonfly compressed blob */
+    rdbl__tmpl *templates; /* RDB 15 hash templates seen so far (template.c) */
+    size_t ntemplates;
     void (*progress)(void *, uint64_t);
     void *progress_user;
 } rdbl__p;
@@ -159,6 +163,11 @@ rdbl_status rdbl__p_cb(rdbl__p *P, int rc);
 rdbl_status rdbl__p_records(rdbl__p *P);
 /* Dragonfly compressed record blobs, opcodes 201/202 (dragonfly.c). */
 rdbl_status rdbl__p_df_blob(rdbl__p *P, int op, uint64_t at);
+
+/* RDB 15 hash templates (template.c): the 242 record, types 30/32. */
+rdbl_status rdbl__p_hash_template(rdbl__p *P, uint64_t at);
+rdbl_status rdbl__p_template_value(rdbl__p *P);
+void rdbl__p_templates_free(rdbl__p *P);
 
 /* Per-type value readers (object.c, stream.c, module.c). */
 /* Sets P->ki.type/encoding from P->ki.rdb_type (collisions by magic/version). */

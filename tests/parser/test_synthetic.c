@@ -18,8 +18,8 @@
  * Opcode 246 FUNCTION_PRE_GA (inside a DB)     -> test_synthetic.c synth::function_pre_ga_246
  * Type 7 / MODULE_AUX sub-ops SINT, DOUBLE     -> test_synthetic.c synth::module_subops_sint_double_float
  * Type 6 MODULE (pre-GA): UNSUPPORTED          -> test_synthetic.c synth::type_6_module_is_unsupported
- * Opcode 242 HASH_TEMPLATE (Redis 15): skipped -> test_synthetic.c synth::hash_template_242_skipped
- * Types 29-32 HASH_TMPL_*, 33 GCRA (Redis 15)  -> test_synthetic.c synth::hash_template_types_unsupported
+ * Opcode 242 HASH_TEMPLATE, types 30/32       -> test_synthetic.c synth::hash_template_242_with_types_30_32
+ * Types 29/31 HASH_TMPL_*, 33 GCRA: UNSUPPORTED -> test_synthetic.c synth::hash_template_unknown_id_and_unsupported_types
  * Opcode 242 UPDATE (Valkey): UNSUPPORTED      -> test_synthetic.c synth::valkey_opcodes_242_and_type_23
  * Type 23 PATH_HASH (Valkey 81): UNSUPPORTED   -> test_synthetic.c synth::valkey_opcodes_242_and_type_23
  * Opcodes 107/121 (Redis Enterprise)           -> test_synthetic.c synth::redis_enterprise_opcodes
@@ -583,46 +583,83 @@ Test(synth, type_6_module_is_unsupported)
     rb_free(&r);
 }
 
-Test(synth, hash_template_242_skipped)
+/* RDB 15 hash templates (provisional layout, rdb-format.md §10.3): the 242
+ * record defines field names; type 32 carries the values as strings, type 30
+ * as one listpack, both in template order. */
+Test(synth, hash_template_242_with_types_30_32)
 {
     rb r;
     rb_init(&r, "REDIS", 15);
     rb_select(&r, 0);
-    size_t t_at = r.len;
     rb_u8(&r, 242);
     rb_len(&r, 7);
     rb_len(&r, 3);
     rb_cstr(&r, "a");
     rb_cstr(&r, "bb");
     rb_cstr(&r, "name");
+    rb_key(&r, 32, "h32");
+    rb_len(&r, 7);
+    rb_cstr(&r, "x");
+    rb_int(&r, 42);
+    rb_cstr(&r, "Ada");
+    rb_key(&r, 30, "h30");
+    rb_len(&r, 7);
+    rb_lp lp;
+    rb_lp_init(&lp);
+    rb_lp_cstr(&lp, "y");
+    rb_lp_int(&lp, 7);
+    rb_lp_cstr(&lp, "Bob");
+    rb blob;
+    rb_init_buf(&blob);
+    rb_lp_finish(&lp, &blob);
+    rb_blob(&r, &blob, false);
+    rb_free(&blob);
+    rb_lp_free(&lp);
     rb_key(&r, 0, "k");
     rb_cstr(&r, "v");
     rb_eof(&r);
     evlog l;
     SYNTH_OK(&r, "hash-template-242", &l);
-    char want[120];
-    snprintf(want, sizeof want, "warning @%zu hash template record (RDB 15) skipped\n", t_at);
-    EXPECT_LINES(&l, "warning", want);
+    EXPECT_LINES(&l, "warning", "");
+    EXPECT_LINES(&l, "field",
+                 "field \"a\" \"x\" ttl=none\n"
+                 "field \"bb\" #42 ttl=none\n"
+                 "field \"name\" \"Ada\" ttl=none\n"
+                 "field \"a\" \"y\" ttl=none\n"
+                 "field \"bb\" #7 ttl=none\n"
+                 "field \"name\" \"Bob\" ttl=none\n");
     EXPECT_LINES(&l, "str", "str 0/1 \"v\"\n");
     evlog_free(&l);
     rb_free(&r);
 }
 
-Test(synth, hash_template_types_unsupported)
+Test(synth, hash_template_unknown_id_and_unsupported_types)
 {
-    for (int t = 29; t <= 33; t++) {
-        rb r;
+    rb r;
+    rb_init(&r, "REDIS", 15);
+    rb_select(&r, 0);
+    size_t k_at = r.len;
+    rb_key(&r, 32, "h");
+    size_t id_at = r.len;
+    rb_len(&r, 9);
+    rb_eof(&r);
+    evlog l;
+    rdbl_error e;
+    rdbl_status st = synth_parse(&r, "redis15-unknown-template", &l, &e);
+    EXPECT_FAIL(st, e, RDBL_CORRUPT, id_at, "template 9");
+    evlog_free(&l);
+    rb_free(&r);
+    (void)k_at;
+    for (int t = 29; t <= 33; t += 2) {
         rb_init(&r, "REDIS", 15);
         rb_select(&r, 0);
-        size_t k_at = r.len;
+        k_at = r.len;
         rb_key(&r, t, "h");
         rb_len(&r, 1);
         rb_eof(&r);
-        evlog l;
-        rdbl_error e;
         char name[32];
         snprintf(name, sizeof name, "redis15-type%d", t);
-        rdbl_status st = synth_parse(&r, name, &l, &e);
+        st = synth_parse(&r, name, &l, &e);
         EXPECT_FAIL(st, e, RDBL_UNSUPPORTED, k_at, t == 33 ? "GCRA" : "hash template");
         cr_expect_eq(e.rdb_type, t);
         evlog_free(&l);
