@@ -26,7 +26,8 @@
  *   list     array in order
  *   set      array, compared sorted
  *   zset     {member: score}; scores parsed with strtod on both sides and
- *            compared as doubles (librdb prints the shortest form)
+ *            compared as doubles (librdb prints the shortest form, and -0
+ *            as "0": three files store -0 scores, equal to 0 as doubles)
  *   hash     {field: value}; field order ignored (jansson object equality)
  *   module   "<Content of Module 'NAME'. Occupies a serialized size of N
  *            bytes>" with N = module id bytes + tagged payload (librdb counts
@@ -35,7 +36,8 @@
  *            length/entriesAdded/firstID/lastID/maxDelEntryID/groups
  *   __aux__ {name: value}, __dbsize__ {size, expires} from RESIZEDB,
  *            __slotinfo__ {slotId, slotSize, slotSExpiresSize}, __func__
- *            {"__Function_N": code}; compared only when the JSON has them.
+ *            {"__Function_N": code} compared as a set of codes (librdb
+ *            numbers them 1, 3, ...); compared only when the JSON has them.
  * Every key of either side must be on the other.
  *
  * Deliberate exception: librdb/set_expired.json is empty because it is what

@@ -687,7 +687,8 @@ Test(errors, huge_declared_lengths_on_tiny_inputs)
         case 13:
             rb_key(&r, 64, "k");
             rb_cstr(&r, "s");
-            rb_le(&r, 0, 16);
+            rb_le(&r, 0, 8); /* start */
+            rb_le(&r, 0, 8); /* interval */
             rb_len(&r, 1ull << 60);
             break;
         default:
@@ -989,6 +990,26 @@ static void g_ziplist_prevlen(rb *r, uint64_t *off)
     rb_eof(r);
 }
 
+static void g_lzf_ziplist(rb *r, uint64_t *off)
+{
+    rb_zl z;
+    rb_zl_init(&z);
+    for (int i = 0; i < 8; i++)
+        rb_zl_cstr(&z, "aaaaaaaa");
+    rb blob;
+    rb_init_buf(&blob);
+    rb_zl_finish(&z, &blob);
+    rb_zl_free(&z);
+    blob.p[10 + 10 + 10] = 7; /* the third entry's prevlen: 10 -> 7 */
+    rb_init(r, "REDIS", 7);
+    rb_select(r, 0);
+    rb_key(r, 10, "l");
+    *off = r->len; /* the LZF string: inner offsets are not file positions */
+    rb_lzf(r, blob.p, blob.len);
+    rb_free(&blob);
+    rb_eof(r);
+}
+
 static void g_listpack_backlen(rb *r, uint64_t *off)
 {
     rb_lp lp;
@@ -1225,6 +1246,8 @@ static const gen_case gen_cases[] = {
      RDBL_CORRUPT, "hash ziplist", "h", "shorter than the 11-byte minimum", g_ziplist_short},
     {"ziplist-prevlen", "a ziplist entry whose prevlen is not the previous entry's size",
      RDBL_CORRUPT, "list ziplist", "l", "prevlen", g_ziplist_prevlen},
+    {"lzf-ziplist-prevlen", "an LZF-compressed ziplist with a bad prevlen", RDBL_CORRUPT,
+     "list ziplist", "l", "ziplist (decompressed): ziplist entry 2 at +30", g_lzf_ziplist},
     {"listpack-backlen", "a listpack element whose back-length is not its size", RDBL_CORRUPT,
      "hash listpack", "h", "backlen", g_listpack_backlen},
     {"listpack-total-bytes", "listpack total_bytes one more than the blob", RDBL_CORRUPT,

@@ -59,6 +59,11 @@ static void reserve(evlog *l, size_t more)
 }
 
 static void vput(evlog *l, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 0)))
+#endif
+    ;
+static void vput(evlog *l, const char *fmt, va_list ap)
 {
     va_list ap2;
     va_copy(ap2, ap);

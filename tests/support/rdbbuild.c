@@ -91,12 +91,16 @@ void rb_fill(rb *r, int c, size_t n)
 
 void rb_le(rb *r, uint64_t v, unsigned nbytes)
 {
+    if (nbytes > 8)
+        die("rb_le writes at most 8 bytes");
     for (unsigned i = 0; i < nbytes; i++)
         rb_u8(r, (unsigned)(v >> (8 * i)) & 0xFF);
 }
 
 void rb_be(rb *r, uint64_t v, unsigned nbytes)
 {
+    if (nbytes > 8)
+        die("rb_be writes at most 8 bytes");
     for (unsigned i = nbytes; i-- > 0;)
         rb_u8(r, (unsigned)(v >> (8 * i)) & 0xFF);
 }
