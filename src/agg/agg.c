@@ -291,7 +291,9 @@ static rdbl_status snapshot_from_json(const json_t *j, rdbl_snapshot *s, rdbl_er
     return RDBL_OK;
 }
 
-json_t *rdbl_agg_to_json(const rdbl_agg *a)
+/* light: "prefixes" and "ttl" are null placeholders (the JSON report
+ * streams them, see rdbl__prefix_agg_write). */
+static json_t *to_json(const rdbl_agg *a, bool light)
 {
     json_t *j = json_object();
     json_t *files = json_array();
@@ -309,9 +311,9 @@ json_t *rdbl_agg_to_json(const rdbl_agg *a)
     rc |= rdbl__jset(j, "reference_ms", json_integer(a->now_ms));
     if (!rc && rdbl_tables_agg_to_json(a->tables, j) != RDBL_OK)
         rc = -1;
-    rc |= rdbl__jset(j, "prefixes", rdbl_prefix_agg_to_json(a->prefix));
+    rc |= rdbl__jset(j, "prefixes", light ? json_null() : rdbl_prefix_agg_to_json(a->prefix));
     rc |= rdbl__jset(j, "top_keys", rdbl_top_agg_to_json(a->top));
-    rc |= rdbl__jset(j, "ttl", rdbl_ttl_agg_to_json(a->ttl));
+    rc |= rdbl__jset(j, "ttl", light ? json_null() : rdbl_ttl_agg_to_json(a->ttl));
     rc |= rdbl__jset(j, "access", rdbl_access_agg_to_json(a->access));
     rc |= rdbl__jset(j, "advice_state", rdbl_advice_agg_to_json(a->advice));
     if (rc) {
@@ -319,6 +321,16 @@ json_t *rdbl_agg_to_json(const rdbl_agg *a)
         return NULL;
     }
     return j;
+}
+
+json_t *rdbl_agg_to_json(const rdbl_agg *a)
+{
+    return to_json(a, false);
+}
+
+json_t *rdbl__agg_to_json_light(const rdbl_agg *a)
+{
+    return to_json(a, true);
 }
 
 rdbl_status rdbl_agg_add_json(rdbl_agg *a, const json_t *j, rdbl_error *err)

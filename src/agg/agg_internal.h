@@ -114,6 +114,53 @@ rdbl_status rdbl__count_from_json(const json_t *j, rdbl_count *c, const char *wh
 
 bool rdbl__type_from_name(const char *s, rdbl_type *out);
 
+/* ---- streaming JSON writer (src/agg/jsonw.c) ---------------------------------
+ * Writes what json_dumpf() would write for the same values, with
+ * JSON_INDENT(indent) (or JSON_COMPACT when indent is 0) and
+ * JSON_REAL_PRECISION(real_precision), without building the tree. Used for
+ * the big report members (prefix tree, expiry minutes). Errors are sticky:
+ * rdbl__jw_finish() says whether anything failed. */
+#define RDBL__JW_MAXDEPTH 64
+
+typedef struct rdbl__jw {
+    FILE *out;
+    unsigned indent;
+    unsigned precision;
+    unsigned depth;                     /* containers open */
+    bool after_key;                     /* a key was written; its value comes next */
+    int err;                            /* first errno-like failure, 0 = none */
+    uint8_t nonempty[RDBL__JW_MAXDEPTH]; /* the container at each depth has items */
+    size_t len;
+    char buf[64 * 1024];
+} rdbl__jw;
+
+void rdbl__jw_init(rdbl__jw *w, FILE *out, unsigned indent, unsigned real_precision);
+void rdbl__jw_obj_begin(rdbl__jw *w);
+void rdbl__jw_obj_end(rdbl__jw *w);
+void rdbl__jw_arr_begin(rdbl__jw *w);
+void rdbl__jw_arr_end(rdbl__jw *w);
+/* A member's key (plain text, NUL-terminated); its value must follow. */
+void rdbl__jw_key(rdbl__jw *w, const char *key);
+void rdbl__jw_str(rdbl__jw *w, const char *s, size_t n);
+/* Raw bytes escaped as rdbl_escape_bytes does (what rdbl__jkey holds). */
+void rdbl__jw_escaped(rdbl__jw *w, const uint8_t *p, size_t n);
+void rdbl__jw_i64(rdbl__jw *w, int64_t v);
+/* Clamped to INT64_MAX, as rdbl__ju does. */
+void rdbl__jw_u64(rdbl__jw *w, uint64_t v);
+void rdbl__jw_bool(rdbl__jw *w, bool v);
+void rdbl__jw_null(rdbl__jw *w);
+/* A jansson value (borrowed); NULL marks the writer failed (out of memory). */
+void rdbl__jw_json(rdbl__jw *w, const json_t *v);
+/* Flushes. @return 0, or -1 when building or writing failed. */
+int rdbl__jw_finish(rdbl__jw *w);
+
+/* Streamed members (same bytes as dumping the *_to_json objects). */
+void rdbl__prefix_agg_write(const rdbl_prefix_agg *p, rdbl__jw *w);
+void rdbl__ttl_agg_write(const rdbl_ttl_agg *t, rdbl__jw *w);
+/* rdbl_agg_to_json() with the "prefixes" and "ttl" members set to null
+ * (placeholders at their places: write them with the functions above). */
+json_t *rdbl__agg_to_json_light(const rdbl_agg *a);
+
 /* Saturating add: counters never wrap. */
 static inline uint64_t rdbl__sadd(uint64_t a, uint64_t b)
 {

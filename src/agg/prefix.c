@@ -22,6 +22,8 @@
  * vanish: every node still counts every key below it. A folded label that
  * shows up again gets a new node, which then only counts keys seen after
  * the fold: rdbl_prefix_agg_folds() says whether that ever happened. */
+#include <errno.h>
+
 #include "agg/agg_internal.h"
 
 enum { K_ROOT = 0, K_NORMAL = 1, K_OTHER = 2 };
@@ -677,26 +679,8 @@ static int child_cmp_with(const rdbl_prefix_agg *p, uint32_t a, uint32_t b)
     return x->sep < y->sep ? -1 : x->sep > y->sep;
 }
 
-/* Insertion sort: child lists are short in the common case, and this keeps
- * the sort free of global state (reports may run in several threads). */
-static void sort_children(const rdbl_prefix_agg *p, uint32_t *v, size_t n)
+static void insertion_sort(const rdbl_prefix_agg *p, uint32_t *v, size_t n)
 {
-    if (n > 32) {
-        /* Shell-sort gaps first for long lists, then a final insertion pass. */
-        static const size_t gaps[] = {701, 301, 132, 57, 23, 10, 4};
-        for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
-            size_t gap = gaps[g];
-            for (size_t i = gap; i < n; i++) {
-                uint32_t x = v[i];
-                size_t j = i;
-                while (j >= gap && child_cmp_with(p, v[j - gap], x) > 0) {
-                    v[j] = v[j - gap];
-                    j -= gap;
-                }
-                v[j] = x;
-            }
-        }
-    }
     for (size_t i = 1; i < n; i++) {
         uint32_t x = v[i];
         size_t j = i;
@@ -706,6 +690,42 @@ static void sort_children(const rdbl_prefix_agg *p, uint32_t *v, size_t n)
         }
         v[j] = x;
     }
+}
+
+/* Sorts v[0..n) by child_cmp_with (a total order: siblings differ in label
+ * or separator). Insertion sort for short lists, which are the common case;
+ * a merge sort for long ones (a root can have node_budget children), free of
+ * global state (reports may run in several threads). */
+static void sort_children(const rdbl_prefix_agg *p, uint32_t *v, size_t n)
+{
+    enum { RUN = 16 };
+    uint32_t *tmp = n > RUN ? malloc(n * sizeof *tmp) : NULL;
+    if (!tmp) {
+        insertion_sort(p, v, n); /* short, or no memory for the merge */
+        return;
+    }
+    for (size_t i = 0; i < n; i += RUN)
+        insertion_sort(p, v + i, n - i < RUN ? n - i : RUN);
+    uint32_t *src = v, *dst = tmp;
+    for (size_t width = RUN; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t a = lo, b = mid, o = lo;
+            while (a < mid && b < hi)
+                dst[o++] = child_cmp_with(p, src[b], src[a]) < 0 ? src[b++] : src[a++];
+            while (a < mid)
+                dst[o++] = src[a++];
+            while (b < hi)
+                dst[o++] = src[b++];
+        }
+        uint32_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != v)
+        memcpy(v, src, n * sizeof *v);
+    free(tmp);
 }
 
 size_t rdbl_prefix_agg_children(const rdbl_prefix_agg *p, uint32_t node, uint32_t *out,
@@ -885,6 +905,89 @@ json_t *rdbl_prefix_agg_to_json(const rdbl_prefix_agg *p)
         return NULL;
     }
     return j;
+}
+
+/* The same bytes as dumping node_to_json()'s object, member by member. */
+static void node_write(const rdbl_prefix_agg *p, uint32_t id, rdbl__jw *w, char *namebuf,
+                       size_t namecap)
+{
+    const pnode *nd = &p->nodes[id];
+    rdbl__jw_obj_begin(w);
+    rdbl_prefix_agg_name(p, id, namebuf, namecap);
+    rdbl__jw_key(w, "prefix");
+    rdbl__jw_str(w, namebuf, strlen(namebuf));
+    rdbl__jw_key(w, "label");
+    if (nd->kind == K_OTHER) {
+        rdbl__jw_str(w, "(other)", 7);
+        rdbl__jw_key(w, "other");
+        rdbl__jw_bool(w, true);
+    } else {
+        rdbl__jw_escaped(w, label_of(p, nd), nd->label_len);
+    }
+    rdbl__jw_key(w, "sep");
+    rdbl__jw_escaped(w, &nd->sep, nd->sep ? 1 : 0);
+    rdbl__jw_key(w, "depth");
+    rdbl__jw_u64(w, nd->depth);
+    rdbl__jw_key(w, "keys");
+    rdbl__jw_u64(w, nd->t.keys);
+    rdbl__jw_key(w, "memory_bytes");
+    rdbl__jw_u64(w, nd->t.mem_bytes);
+    rdbl__jw_key(w, "rdb_bytes");
+    rdbl__jw_u64(w, nd->t.rdb_bytes);
+    rdbl__jw_key(w, "elements");
+    rdbl__jw_u64(w, nd->t.elements);
+    rdbl__jw_key(w, "value_bytes");
+    rdbl__jw_u64(w, nd->t.value_bytes);
+    rdbl__jw_key(w, "keys_with_ttl");
+    rdbl__jw_u64(w, nd->t.keys_with_ttl);
+    rdbl__jw_key(w, "memory_without_ttl_bytes");
+    rdbl__jw_u64(w, nd->t.mem_no_ttl);
+    if (nd->t.fam_keys) {
+        rdbl__jw_key(w, "small_strings");
+        rdbl__jw_obj_begin(w);
+        rdbl__jw_key(w, "keys");
+        rdbl__jw_u64(w, nd->t.fam_keys);
+        rdbl__jw_key(w, "memory_bytes");
+        rdbl__jw_u64(w, nd->t.fam_mem_bytes);
+        rdbl__jw_key(w, "value_bytes");
+        rdbl__jw_u64(w, nd->t.fam_value_bytes);
+        rdbl__jw_key(w, "key_bytes");
+        rdbl__jw_u64(w, nd->t.fam_key_bytes);
+        rdbl__jw_obj_end(w);
+    }
+    size_t n = rdbl_prefix_agg_children(p, id, NULL, 0);
+    if (n) {
+        uint32_t *v = malloc(n * sizeof *v);
+        if (!v) {
+            w->err = ENOMEM;
+            return;
+        }
+        rdbl_prefix_agg_children(p, id, v, n);
+        rdbl__jw_key(w, "children");
+        rdbl__jw_arr_begin(w);
+        for (size_t i = 0; i < n && !w->err; i++)
+            node_write(p, v[i], w, namebuf, namecap);
+        rdbl__jw_arr_end(w);
+        free(v);
+    }
+    if (id == 0) {
+        rdbl__jw_key(w, "nodes");
+        rdbl__jw_u64(w, p->alive);
+        rdbl__jw_key(w, "folds");
+        rdbl__jw_u64(w, p->folds);
+    }
+    rdbl__jw_obj_end(w);
+}
+
+void rdbl__prefix_agg_write(const rdbl_prefix_agg *p, rdbl__jw *w)
+{
+    char *namebuf = malloc(65536);
+    if (!namebuf) {
+        w->err = ENOMEM;
+        return;
+    }
+    node_write(p, 0, w, namebuf, 65536);
+    free(namebuf);
 }
 
 static rdbl_status totals_from_json(const json_t *j, rdbl_prefix_totals *t, rdbl_error *err)

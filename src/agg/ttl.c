@@ -13,6 +13,8 @@
  * Merging adds buckets and minute counts (exact while the union of minutes
  * fits the cap). Buckets of different files are each relative to their own
  * reference time; "reference_ms" keeps the first one. */
+#include <errno.h>
+
 #include "agg/agg_internal.h"
 
 typedef struct mslot {
@@ -299,27 +301,78 @@ static json_t *buckets_to_json(const rdbl_count *b)
     return arr;
 }
 
+/* "top_minutes": the 10 minutes with the most keys (earlier first on ties),
+ * picked from v (any order) without sorting it. */
+static json_t *top_to_json(const rdbl_ttl_minute *v, size_t n)
+{
+    enum { TOP = 10 };
+    rdbl_ttl_minute best[TOP];
+    size_t nb = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (nb == TOP && minute_by_keys(&v[i], &best[TOP - 1]) >= 0)
+            continue;
+        size_t j = nb < TOP ? nb++ : TOP - 1;
+        while (j > 0 && minute_by_keys(&v[i], &best[j - 1]) < 0) {
+            best[j] = best[j - 1];
+            j--;
+        }
+        best[j] = v[i];
+    }
+    json_t *top = json_array();
+    if (!top)
+        return NULL;
+    for (size_t i = 0; i < nb; i++) {
+        json_t *o = json_object();
+        if (!o || rdbl__jset(o, "minute_start_ms", json_integer(best[i].minute * 60000)) ||
+            rdbl__jset_u(o, "keys", best[i].keys) ||
+            rdbl__jset_u(o, "memory_bytes", best[i].mem_bytes) || json_array_append_new(top, o)) {
+            json_decref(o);
+            json_decref(top);
+            return NULL;
+        }
+    }
+    return top;
+}
+
+static json_t *hash_fields_to_json(const rdbl_ttl_agg *t)
+{
+    json_t *hf = json_object();
+    if (!hf)
+        return NULL;
+    int rc = 0;
+    rc |= rdbl__jset_u(hf, "keys", t->field_keys);
+    rc |= rdbl__jset_u(hf, "fields", t->fields);
+    rc |= rdbl__jset_u(hf, "memory_bytes", t->field_mem);
+    rc |= rdbl__jset(hf, "buckets", buckets_to_json(t->field_buckets));
+    if (rc) {
+        json_decref(hf);
+        return NULL;
+    }
+    return hf;
+}
+
+/* The object, as:
+ *   {"reference_ms", "buckets", "top_minutes",
+ *    "expiry_minutes": {"cap", "tracked", "untracked",
+ *                       "minutes": [[unix_minute, keys, memory_bytes], ...]},
+ *    "hash_fields"}
+ * with the minutes in time order. rdbl__ttl_agg_write() streams the same. */
 json_t *rdbl_ttl_agg_to_json(const rdbl_ttl_agg *t)
 {
     json_t *j = json_object();
     json_t *em = json_object();
     json_t *mins = json_array();
-    json_t *top = json_array();
-    json_t *hf = json_object();
     rdbl_ttl_minute *v = minutes_sorted(t, minute_by_time);
-    int rc = (!j || !em || !mins || !top || !hf || !v) ? -1 : 0;
+    int rc = (!j || !em || !mins || !v) ? -1 : 0;
     if (rc) {
         json_decref(em);
         json_decref(mins);
-        json_decref(top);
-        json_decref(hf);
         goto out;
     }
     rc |= rdbl__jset(j, "reference_ms", json_integer(t->ref_ms));
     rc |= rdbl__jset(j, "buckets", buckets_to_json(t->buckets));
-    rc |= rdbl__jset(j, "top_minutes", top);
+    rc |= rdbl__jset(j, "top_minutes", top_to_json(v, t->mcount));
     rc |= rdbl__jset(j, "expiry_minutes", em);
-    rc |= rdbl__jset(j, "hash_fields", hf);
     if (rc) {
         json_decref(mins);
         goto out;
@@ -327,24 +380,13 @@ json_t *rdbl_ttl_agg_to_json(const rdbl_ttl_agg *t)
     rc |= rdbl__jset_u(em, "cap", t->opts.o.expiry_minutes_cap);
     rc |= rdbl__jset_u(em, "tracked", t->mcount);
     rc |= rdbl__jset(em, "untracked", rdbl__count_to_json(&t->untracked));
-    rc |= rdbl__jset(em, "minutes", mins); /* [[unix_minute, keys, memory_bytes], ...] */
+    rc |= rdbl__jset(em, "minutes", mins);
     for (size_t i = 0; i < t->mcount && !rc; i++) {
         json_t *row = json_pack("[III]", (json_int_t)v[i].minute, (json_int_t)v[i].keys,
                                 (json_int_t)v[i].mem_bytes);
         rc |= (!row || json_array_append_new(mins, row)) ? -1 : 0;
     }
-    qsort(v, t->mcount, sizeof *v, minute_by_keys);
-    for (size_t i = 0; i < t->mcount && i < 10 && !rc; i++) {
-        json_t *o = json_object();
-        if (!o || rdbl__jset(o, "minute_start_ms", json_integer(v[i].minute * 60000)) ||
-            rdbl__jset_u(o, "keys", v[i].keys) || rdbl__jset_u(o, "memory_bytes", v[i].mem_bytes) ||
-            json_array_append_new(top, o))
-            rc = -1;
-    }
-    rc |= rdbl__jset_u(hf, "keys", t->field_keys);
-    rc |= rdbl__jset_u(hf, "fields", t->fields);
-    rc |= rdbl__jset_u(hf, "memory_bytes", t->field_mem);
-    rc |= rdbl__jset(hf, "buckets", buckets_to_json(t->field_buckets));
+    rc |= rdbl__jset(j, "hash_fields", hash_fields_to_json(t));
 out:
     free(v);
     if (rc) {
@@ -352,6 +394,54 @@ out:
         return NULL;
     }
     return j;
+}
+
+void rdbl__ttl_agg_write(const rdbl_ttl_agg *t, rdbl__jw *w)
+{
+    rdbl_ttl_minute *v = minutes_sorted(t, minute_by_time);
+    if (!v) {
+        w->err = ENOMEM;
+        return;
+    }
+    json_t *buckets = buckets_to_json(t->buckets);
+    json_t *top = top_to_json(v, t->mcount);
+    json_t *untracked = rdbl__count_to_json(&t->untracked);
+    json_t *hf = hash_fields_to_json(t);
+    rdbl__jw_obj_begin(w);
+    rdbl__jw_key(w, "reference_ms");
+    rdbl__jw_i64(w, t->ref_ms);
+    rdbl__jw_key(w, "buckets");
+    rdbl__jw_json(w, buckets);
+    rdbl__jw_key(w, "top_minutes");
+    rdbl__jw_json(w, top);
+    rdbl__jw_key(w, "expiry_minutes");
+    rdbl__jw_obj_begin(w);
+    rdbl__jw_key(w, "cap");
+    rdbl__jw_u64(w, t->opts.o.expiry_minutes_cap);
+    rdbl__jw_key(w, "tracked");
+    rdbl__jw_u64(w, t->mcount);
+    rdbl__jw_key(w, "untracked");
+    rdbl__jw_json(w, untracked);
+    rdbl__jw_key(w, "minutes");
+    rdbl__jw_arr_begin(w);
+    for (size_t i = 0; i < t->mcount && !w->err; i++) {
+        /* json_pack("[III]") of values that fit a json_int_t as they are */
+        rdbl__jw_arr_begin(w);
+        rdbl__jw_i64(w, v[i].minute);
+        rdbl__jw_i64(w, (int64_t)v[i].keys);
+        rdbl__jw_i64(w, (int64_t)v[i].mem_bytes);
+        rdbl__jw_arr_end(w);
+    }
+    rdbl__jw_arr_end(w);
+    rdbl__jw_obj_end(w);
+    rdbl__jw_key(w, "hash_fields");
+    rdbl__jw_json(w, hf);
+    rdbl__jw_obj_end(w);
+    json_decref(buckets);
+    json_decref(top);
+    json_decref(untracked);
+    json_decref(hf);
+    free(v);
 }
 
 static rdbl_status buckets_from_json(const json_t *arr, rdbl_count *b, rdbl_error *err)

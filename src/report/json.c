@@ -183,9 +183,11 @@ static json_t *advice_to_json(const rdbl_agg *a)
     return arr;
 }
 
-json_t *rdbl_report_json_object(const rdbl_agg *a)
+/* light: the big members ("prefixes", "ttl") are null placeholders, to be
+ * streamed by rdbl_report_json(). */
+static json_t *report_object(const rdbl_agg *a, bool light)
 {
-    json_t *st = rdbl_agg_to_json(a);
+    json_t *st = light ? rdbl__agg_to_json_light(a) : rdbl_agg_to_json(a);
     json_t *root = json_object();
     json_t *gen = json_object();
     if (!st || !root || !gen) {
@@ -221,20 +223,52 @@ json_t *rdbl_report_json_object(const rdbl_agg *a)
     return root;
 }
 
+json_t *rdbl_report_json_object(const rdbl_agg *a)
+{
+    return report_object(a, false);
+}
+
+/* Writes the report member by member: the same bytes json_dumpf() would
+ * write for rdbl_report_json_object(), but the prefix tree and the expiry
+ * minutes (the bulk of a report) never exist as a jansson tree. */
 rdbl_status rdbl_report_json(FILE *out, const rdbl_agg *a, const rdbl_report_opts *o,
                              rdbl_error *err)
 {
-    json_t *root = rdbl_report_json_object(a);
+    json_t *root = report_object(a, true);
     if (!root)
         return rdbl__fail(err, RDBL_NOMEM, 0, "json report", "out of memory");
     unsigned indent = o ? o->json_indent : 0;
     if (indent > 8)
         indent = 8;
-    size_t flags = JSON_REAL_PRECISION(6) | (indent ? JSON_INDENT(indent) : JSON_COMPACT);
-    int rc = json_dumpf(root, out, flags);
+    rdbl__jw *w = malloc(sizeof *w);
+    if (!w) {
+        json_decref(root);
+        return rdbl__fail(err, RDBL_NOMEM, 0, "json report", "out of memory");
+    }
+    rdbl__jw_init(w, out, indent, 6);
+    const char *k;
+    json_t *v;
+    rdbl__jw_obj_begin(w);
+    json_object_foreach(root, k, v)
+    {
+        rdbl__jw_key(w, k);
+        if (strcmp(k, "prefixes") == 0)
+            rdbl__prefix_agg_write(rdbl_agg_prefix(a), w);
+        else if (strcmp(k, "ttl") == 0)
+            rdbl__ttl_agg_write(rdbl_agg_ttl(a), w);
+        else
+            rdbl__jw_json(w, v);
+    }
+    rdbl__jw_obj_end(w);
+    int rc = rdbl__jw_finish(w);
+    int werr = w->err;
+    free(w);
     json_decref(root);
+    if (rc != 0 && werr == ENOMEM)
+        return rdbl__fail(err, RDBL_NOMEM, 0, "json report", "out of memory");
     if (rc != 0 || fputc('\n', out) == EOF || ferror(out))
-        return rdbl__fail(err, RDBL_IO, 0, "json report", "write failed: %s", strerror(errno));
+        return rdbl__fail(err, RDBL_IO, 0, "json report", "write failed: %s",
+                          strerror(werr ? werr : errno));
     return RDBL_OK;
 }
 

@@ -238,3 +238,71 @@ Test(json, rejects_bad_input)
     cr_assert(eq(int, rdbl_report_merge(&a, missing, 1, NULL, &e2), RDBL_IO));
     cr_assert(eq(ptr, a, NULL));
 }
+
+/* The report is streamed member by member (the prefix tree and the expiry
+ * minutes never become a jansson tree); its bytes must be exactly what
+ * json_dumpf() writes for rdbl_report_json_object(), in every indent mode,
+ * with "(other)" nodes, escaped labels, and reals. */
+static void streamed_equals_dump(rdbl_agg *a)
+{
+    json_t *j = rdbl_report_json_object(a);
+    cr_assert(j != NULL);
+    static const unsigned indents[] = {0, 1, 2, 4};
+    for (size_t i = 0; i < sizeof indents / sizeof indents[0]; i++) {
+        rdbl_report_opts o = {0};
+        o.json_indent = indents[i];
+        size_t n;
+        char *s = render(rdbl_report_json, a, &o, &n);
+        size_t flags = JSON_REAL_PRECISION(6) |
+                       (indents[i] ? JSON_INDENT(indents[i]) : JSON_COMPACT);
+        char *d = json_dumps(j, flags);
+        cr_assert(d != NULL);
+        size_t dn = strlen(d);
+        cr_assert(eq(sz, n, dn + 1), "indent %u", indents[i]);
+        cr_assert(eq(int, memcmp(s, d, dn), 0), "indent %u", indents[i]);
+        cr_assert(eq(chr, s[dn], '\n'));
+        free(d);
+        free(s);
+    }
+    json_decref(j);
+}
+
+Test(json, streamed_bytes_equal_jansson_dump)
+{
+    rdbl_agg *a = fixture(23, 0, N, 1, "dump.rdb");
+    streamed_equals_dump(a);
+    rdbl_agg_free(a);
+
+    /* a small budget (folds, "(other)" children), odd bytes in keys, and
+     * expiry minutes past the cap */
+    rdbl_agg_opts go;
+    rdbl_agg_opts_default(&go);
+    go.node_budget = 64;
+    go.expiry_minutes_cap = 50;
+    go.delimiters = ":/";
+    cr_assert(eq(int, rdbl_agg_new(&a, &go), RDBL_OK));
+    rdbl_agg_set_now(a, GEN_NOW_MS);
+    gen_state g;
+    for (uint64_t i = 0; i < 5000; i++) {
+        rdbl_key_facts f;
+        gen_fact(&g, 24, i, &f);
+        if (i % 7 == 0) {
+            int k = snprintf(g.key, sizeof g.key, "we\"ird\\:%c\x01/\xc3\xa9t\xe9:%" PRIu64,
+                             (char)(i % 256 ? i % 256 : 1), i % 97);
+            f.key.ptr = (const uint8_t *)g.key;
+            f.key.len = (size_t)k;
+        }
+        cr_assert(eq(int, rdbl_agg_add(a, &f), RDBL_OK));
+    }
+    rdbl_snapshot s;
+    gen_snapshot(&s, "odd \"name\".rdb");
+    cr_assert(eq(int, rdbl_agg_add_snapshot(a, &s), RDBL_OK));
+    cr_assert(rdbl_prefix_agg_folds(rdbl_agg_prefix(a)) > 0);
+    streamed_equals_dump(a);
+    rdbl_agg_free(a);
+
+    /* nothing at all */
+    cr_assert(eq(int, rdbl_agg_new(&a, NULL), RDBL_OK));
+    streamed_equals_dump(a);
+    rdbl_agg_free(a);
+}
