@@ -468,7 +468,7 @@ Test(errors, unknown_types_and_opcodes)
     for (unsigned b = 0; b < 256; b++) {
         bool type = b < 64;
         bool known = b <= 7 || (b >= 9 && b <= 28) || (b >= 30 && b <= 37) || b == 64 ||
-                     b == 107 || b == 121 || b == 200 || b == 201 || b == 202 || b == 210 ||
+                     b == 107 || b == 121 || (b >= 200 && b <= 203) || b == 210 ||
                      b == 211 || b == 220 || b >= 242;
         if (known)
             continue;
@@ -817,6 +817,83 @@ Test(errors, handler_error_aborts_with_context)
     EXPECT_FAIL(st, e, RDBL_ABORTED, UINT64_MAX, "a handler returned 3");
     evlog_free(&l);
     evlog_free(&full);
+    rb_free(&r);
+}
+
+/* A handler's STOP or error inside a streamed LZF string (> 1 MiB, decoded
+ * in pieces) is the handler's, not an LZF error. */
+Test(errors, handler_return_inside_a_streamed_lzf_string)
+{
+    const size_t n = 3u << 20;
+    char *big = malloc(n);
+    cr_assert(big != NULL);
+    for (size_t i = 0; i < n; i++)
+        big[i] = (char)('a' + i % 7);
+    rb r;
+    rb_init(&r, "REDIS", 9);
+    rb_select(&r, 0);
+    rb_key(&r, 0, "big");
+    rb_lzf(&r, big, n);
+    rb_key(&r, 0, "after");
+    rb_cstr(&r, "x");
+    rb_eof(&r);
+    free(big);
+    evlog full;
+    evlog_init(&full, 0);
+    cr_assert_eq(evlog_parse_mem(&full, r.p, r.len, NULL, 0, NULL), RDBL_OK);
+    size_t chunks = evlog_count(&full, "str");
+    cr_assert(chunks > 10, "%zu chunks", chunks);
+    /* the 3rd chunk's event: begin, db, key, str, str, str */
+    unsigned long third = event_index(&full, "str") + 2;
+    static const int rcs[] = {RDBL_STOP, -1};
+    for (int i = 0; i < 2; i++) {
+        evlog l;
+        evlog_init(&l, 0);
+        l.ret_at = third;
+        l.ret_val = rcs[i];
+        rdbl_error e;
+        rdbl_status st = evlog_parse_mem(&l, r.p, r.len, NULL, 0, &e);
+        if (rcs[i] == RDBL_STOP) {
+            cr_expect_eq(st, RDBL_OK, "%s", evlog_err_text(&e));
+        } else {
+            EXPECT_FAIL(st, e, RDBL_ABORTED, UINT64_MAX, "a handler returned -1");
+            cr_expect_str_eq(e.key, "big");
+            cr_expect_str_eq(e.where, "string value");
+        }
+        cr_expect_eq(l.events, third, "no event after the handler's answer");
+        evlog_free(&l);
+    }
+    evlog_free(&full);
+    rb_free(&r);
+}
+
+/* Keys in error records are escaped and shortened to fit. */
+Test(errors, error_key_is_escaped_and_shortened)
+{
+    rb r;
+    rb_init(&r, "REDIS", 9);
+    rb_u8(&r, 1);
+    rb_str(&r, "\x00k\xff\\", 4);
+    rb_u8(&r, 0x9F);
+    rb_eof(&r);
+    rdbl_error e;
+    rdbl_status st = parse_rb(&r, "binary-key", &e, NULL);
+    EXPECT_FAIL(st, e, RDBL_CORRUPT, 15, "invalid length byte 0x9f");
+    cr_expect_str_eq(e.key, "\\x00k\\xff\\\\");
+    rb_free(&r);
+
+    char longkey[300];
+    memset(longkey, 'K', sizeof longkey - 1);
+    longkey[sizeof longkey - 1] = '\0';
+    rb_init(&r, "REDIS", 9);
+    rb_key(&r, 1, longkey);
+    rb_u8(&r, 0x9F);
+    rb_eof(&r);
+    st = parse_rb(&r, "long-key", &e, NULL);
+    cr_expect_eq(st, RDBL_CORRUPT);
+    cr_expect(strlen(e.key) < sizeof e.key && strncmp(e.key, "KKKK", 4) == 0 &&
+                  strstr(e.key, "...") != NULL,
+              "key \"%s\"", e.key);
     rb_free(&r);
 }
 
@@ -1274,8 +1351,8 @@ static const gen_case gen_cases[] = {
      "k", "input ends", g_huge_string},
     {"crc-mismatch", "a wrong CRC-64 over readable content", RDBL_CHECKSUM, "checksum", "",
      "CRC-64 mismatch", g_crc},
-    {"dragonfly-zstd-blob", "a Dragonfly zstd record blob (opcode 201)", RDBL_UNSUPPORTED,
-     "record", "", "Dragonfly zstd-compressed record blob", g_df_zstd},
+    {"dragonfly-zstd-blob", "a Dragonfly zstd record blob (opcode 201) that is no zstd frame",
+     RDBL_CORRUPT, "Dragonfly zstd blob", "", "is not a zstd frame", g_df_zstd},
     {"hfe-ttl-order", "a listpack_ex hash with a TTL after a no-TTL field", RDBL_CORRUPT,
      "hash listpack with TTLs", "h", "ascending order", g_hfe_order},
 };
