@@ -108,10 +108,16 @@ typedef struct rdbl_analysis_opts {
     rdbl_key_filter filter;       /* applies to on_key only; the aggregate sees every key */
     void (*progress)(void *progress_user, uint64_t keys);
     void *progress_user;
+    /* Added for speed: aggregate in a second thread (parser and memory model
+     * in the calling thread, rdbl_agg_add in the other, facts handed over in
+     * bounded batches). The aggregate is identical either way; on_key and
+     * progress still run in the calling thread. Ignored without an agg. */
+    bool threaded;
 } rdbl_analysis_opts;
 
 /* Defaults: memory model "auto" (jemalloc q8, live), 64 KiB samples within a
- * 64 MiB budget, no callbacks, no filter. */
+ * 64 MiB budget, no callbacks, no filter, threaded when the machine has at
+ * least 2 CPUs online. */
 void rdbl_analysis_opts_init(rdbl_analysis_opts *o);
 
 /* Analyses one source. path is only used for the snapshot record (and its

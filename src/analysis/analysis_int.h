@@ -10,4 +10,19 @@
 void rdbl__function_names(rdbl_str code, rdbl_str name, rdbl_str engine, char *name_out,
                           size_t name_cap, char *engine_out, size_t engine_cap);
 
+/* Aggregation in a second thread (src/analysis/aggq.c): facts are copied
+ * into batches and added by a consumer thread in arrival order, so the
+ * aggregate equals the single-threaded one. Between rdbl__aggq_sync() and
+ * the next add, the caller may use the aggregate directly. */
+typedef struct rdbl__aggq rdbl__aggq;
+/* Starts the consumer. @return NULL when it cannot (then aggregate inline). */
+rdbl__aggq *rdbl__aggq_start(rdbl_agg *agg);
+/* Queues a copy of f (borrowed). @return RDBL_OK, or the first error an
+ * add returned (then nothing more is aggregated). */
+rdbl_status rdbl__aggq_add(rdbl__aggq *q, const rdbl_key_facts *f);
+/* Waits until everything queued is aggregated. @return the first error. */
+rdbl_status rdbl__aggq_sync(rdbl__aggq *q);
+/* Syncs, stops the thread and frees q (NULL is fine). @return the first error. */
+rdbl_status rdbl__aggq_finish(rdbl__aggq *q);
+
 #endif

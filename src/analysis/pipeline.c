@@ -9,17 +9,19 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "analysis/analysis_int.h"
 #include "internal.h"
 
 #define SAMPLE_MIN_LEN 1024u
 
-typedef struct pipe {
+typedef struct pipeline {
     const rdbl_analysis_opts *o;
     rdbl_memmodel *mm;
     const rdbl_events *mev;
     rdbl_agg *agg;
+    rdbl__aggq *q;                /* aggregation thread, NULL = add inline */
     rdbl_snapshot *snap;
     const char *path;
     bool now_set;
@@ -33,7 +35,7 @@ typedef struct pipe {
     uint64_t sampled_total;
     char module[10];
     bool has_module;
-} pipe;
+} pipeline;
 
 void rdbl_analysis_opts_init(rdbl_analysis_opts *o)
 {
@@ -42,9 +44,17 @@ void rdbl_analysis_opts_init(rdbl_analysis_opts *o)
     o->sample_bytes = 64u << 10;
     o->sample_budget = 64u << 20;
     o->filter.type = -1;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    o->threaded = cpus >= 2;
 }
 
-static void set_now(pipe *p)
+/* Before any direct use of p->agg: the consumer thread must be idle. */
+static bool agg_sync(pipeline *p)
+{
+    return !p->q || rdbl__aggq_sync(p->q) == RDBL_OK;
+}
+
+static void set_now(pipeline *p)
 {
     if (p->now_set)
         return;
@@ -64,13 +74,13 @@ static void set_now(pipe *p)
         s->has_now = true;
         s->now_ms = p->o->now_ms;
     }
-    if (p->agg)
+    if (p->agg && agg_sync(p))
         rdbl_agg_set_now(p->agg, rdbl_snapshot_ref_ms(s));
 }
 
 static int on_begin(void *user, const rdbl_file_info *fi)
 {
-    pipe *p = user;
+    pipeline *p = user;
     snprintf(p->snap->magic, sizeof p->snap->magic, "%s", fi->magic);
     p->snap->rdb_version = fi->rdb_version;
     p->snap->future_version = fi->future_version;
@@ -95,7 +105,7 @@ static bool item_i64(const rdbl_item *it, int64_t *v)
 
 static int on_aux(void *user, const rdbl_item *name, const rdbl_item *value)
 {
-    pipe *p = user;
+    pipeline *p = user;
     int64_t v;
     if (item_eq(name, "ctime") && item_i64(value, &v)) {
         p->have_ctime = true;
@@ -115,33 +125,35 @@ static int on_aux(void *user, const rdbl_item *name, const rdbl_item *value)
 
 static int on_module_aux(void *user, rdbl_str module, int encver, int when, uint64_t bytes)
 {
-    pipe *p = user;
-    if (p->agg && rdbl_agg_add_module_aux(p->agg, module, bytes) != RDBL_OK)
+    pipeline *p = user;
+    if (p->agg && (!agg_sync(p) || rdbl_agg_add_module_aux(p->agg, module, bytes) != RDBL_OK))
         return -1;
     return p->mev->on_module_aux ? p->mev->on_module_aux(p->mm, module, encver, when, bytes) : 0;
 }
 
 static int on_function(void *user, rdbl_str code, rdbl_str name, rdbl_str engine)
 {
-    pipe *p = user;
+    pipeline *p = user;
     if (!p->agg)
         return 0;
     char nbuf[128], ebuf[32];
     rdbl__function_names(code, name, engine, nbuf, sizeof nbuf, ebuf, sizeof ebuf);
     rdbl_str n = {(const uint8_t *)nbuf, strlen(nbuf)}, e = {(const uint8_t *)ebuf, strlen(ebuf)};
+    if (!agg_sync(p))
+        return -1;
     return rdbl_agg_add_function(p->agg, n, e, code.len) == RDBL_OK ? 0 : -1;
 }
 
 static int on_end(void *user, const rdbl_end_info *ei)
 {
-    pipe *p = user;
+    pipeline *p = user;
     p->snap->checksum = ei->checksum;
     return p->mev->on_end ? p->mev->on_end(p->mm, ei) : 0;
 }
 
 static int on_begin_key(void *user, const rdbl_key_info *k)
 {
-    pipe *p = user;
+    pipeline *p = user;
     if (!p->now_set)
         set_now(p);
     int rc = p->mev->on_begin_key ? p->mev->on_begin_key(p->mm, k) : 0;
@@ -160,7 +172,7 @@ static int on_begin_key(void *user, const rdbl_key_info *k)
 static int on_string(void *user, const rdbl_key_info *k, const rdbl_item *chunk, uint64_t off,
                      uint64_t total)
 {
-    pipe *p = user;
+    pipeline *p = user;
     if (p->sampling && !chunk->is_int && total >= SAMPLE_MIN_LEN && off == p->sample_len &&
         p->sample_len < p->o->sample_bytes) {
         size_t want = (size_t)(p->o->sample_bytes - p->sample_len);
@@ -176,7 +188,7 @@ static int on_string(void *user, const rdbl_key_info *k, const rdbl_item *chunk,
 
 #define FORWARD(name, ...)                                                    \
     do {                                                                      \
-        pipe *p_ = user;                                                      \
+        pipeline *p_ = user;                                                      \
         if (!p_->mm_skip && p_->mev->name)                                    \
             return p_->mev->name(p_->mm, __VA_ARGS__);                        \
         return 0;                                                             \
@@ -232,14 +244,14 @@ static int on_stream_cpel(void *user, const rdbl_key_info *k, rdbl_str g, rdbl_s
 
 static int on_blob(void *user, const rdbl_key_info *k, const rdbl_blob *b)
 {
-    pipe *p = user;
+    pipeline *p = user;
     return p->mev->on_blob ? p->mev->on_blob(p->mm, k, b) : 0;
 }
 
 static int on_module(void *user, const rdbl_key_info *k, rdbl_str name, int encver,
                      uint64_t payload)
 {
-    pipe *p = user;
+    pipeline *p = user;
     size_t n = name.len < 9 ? name.len : 9;
     memcpy(p->module, name.ptr, n);
     p->module[n] = '\0';
@@ -251,7 +263,7 @@ static int on_module(void *user, const rdbl_key_info *k, rdbl_str name, int encv
 
 static int on_end_key(void *user, const rdbl_key_info *k, const rdbl_key_stats *st)
 {
-    pipe *p = user;
+    pipeline *p = user;
     if (p->mev->on_end_key) {
         int rc = p->mev->on_end_key(p->mm, k, st);
         if (rc)
@@ -284,7 +296,7 @@ static int on_end_key(void *user, const rdbl_key_info *k, const rdbl_key_stats *
     f.modelled = est.modelled;
     if (p->has_module)
         f.module = (rdbl_str){(const uint8_t *)p->module, strlen(p->module)};
-    if (p->agg && rdbl_agg_add(p->agg, &f) != RDBL_OK)
+    if (p->agg && (p->q ? rdbl__aggq_add(p->q, &f) : rdbl_agg_add(p->agg, &f)) != RDBL_OK)
         return -1;
     if (p->o->on_key && rdbl_key_filter_match(&p->o->filter, k))
         return p->o->on_key(p->o->key_user, &f, k, rdbl_snapshot_ref_ms(p->snap));
@@ -293,13 +305,13 @@ static int on_end_key(void *user, const rdbl_key_info *k, const rdbl_key_stats *
 
 static int on_db(void *user, uint64_t db)
 {
-    pipe *p = user;
+    pipeline *p = user;
     return p->mev->on_db ? p->mev->on_db(p->mm, db) : 0;
 }
 
 static int on_resize_db(void *user, uint64_t db, uint64_t keys, uint64_t expires)
 {
-    pipe *p = user;
+    pipeline *p = user;
     return p->mev->on_resize_db ? p->mev->on_resize_db(p->mm, db, keys, expires) : 0;
 }
 
@@ -342,7 +354,7 @@ rdbl_status rdbl_analyze(rdbl_source *src, const char *path, const rdbl_analysis
     snap.file_size = rdbl_source_input_size(src);
     snap.compression = rdbl_source_compression(src);
 
-    pipe p = {0};
+    pipeline p = {0};
     p.o = o;
     p.agg = agg;
     p.snap = &snap;
@@ -358,10 +370,16 @@ rdbl_status rdbl_analyze(rdbl_source *src, const char *path, const rdbl_analysis
             return rdbl__fail(err, RDBL_NOMEM, 0, "analysis", "out of memory");
         }
     }
+    if (agg && o->threaded)
+        p.q = rdbl__aggq_start(agg); /* NULL: aggregate in this thread */
     rdbl_parse_opts po = {o->parse_flags, o->progress, o->progress_user};
     rdbl_status st = rdbl_parse(src, &pipe_events, &p, &po, err);
     if (!p.now_set)
         set_now(&p);
+    rdbl_status qst = rdbl__aggq_finish(p.q);
+    p.q = NULL;
+    if (qst != RDBL_OK && (st == RDBL_OK || st == RDBL_CHECKSUM))
+        st = rdbl__fail(err, qst, 0, "analysis", "aggregation failed: %s", rdbl_strerror(qst));
 
     const rdbl_mem_config *mc = rdbl_memmodel_config(p.mm);
     snprintf(snap.target, sizeof snap.target, "%s", rdbl_mem_target_name(mc->target));

@@ -1,0 +1,230 @@
+/* Aggregation in a second thread: the parsing thread (parser + memory
+ * model) copies each key's facts into a batch; a consumer thread feeds the
+ * batches to rdbl_agg_add() in the order they were filled, so the aggregate
+ * is exactly the one a single thread builds.
+ *
+ *   parser thread                          aggregation thread
+ *   ─────────────                          ──────────────────
+ *   facts ─copy─▶ cur batch ──full──▶ [full ring, NBATCH] ──▶ rdbl_agg_add × n
+ *                     ▲                                            │
+ *                     └───────────── [free list] ◀─────────────────┘
+ *
+ *   batch = fact records + one arena for their bytes (key, value sample,
+ *           compact-config text, module name); nothing is malloc'd per key.
+ *
+ * Bounded: NBATCH batches of BATCH_FACTS facts and BATCH_ARENA bytes exist,
+ * ever; a producer that gets ahead waits for a free batch. A fact too big
+ * for an arena (a huge key name) is not copied: the producer waits until
+ * the consumer is idle and adds it itself (rdbl__aggq_sync), as it does for
+ * every call that touches the aggregate directly (set_now, functions,
+ * module aux records, the snapshot).
+ *
+ * Errors: the first failing rdbl_agg_add() is kept; later batches are
+ * dropped, and the producer sees the error at its next add or sync. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "analysis/analysis_int.h"
+#include "internal.h"
+
+#define NBATCH 4
+#define BATCH_FACTS 1024
+#define BATCH_ARENA (512u << 10)
+
+typedef struct batch {
+    size_t n;
+    size_t used;
+    rdbl_key_facts facts[BATCH_FACTS];
+    uint8_t arena[BATCH_ARENA];
+} batch;
+
+struct rdbl__aggq {
+    rdbl_agg *agg;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t wake_consumer;
+    pthread_cond_t wake_producer;
+    batch *full[NBATCH];           /* ring of filled batches, oldest at fhead */
+    size_t fhead, fcount;
+    batch *spare[NBATCH];          /* empty batches */
+    size_t nspare;
+    bool busy;                     /* the consumer is adding a batch */
+    bool stop;
+    rdbl_status err;               /* first aggregation error (under mu) */
+    atomic_int failed;             /* err != RDBL_OK, readable without the lock */
+    batch *cur;                    /* the producer's batch being filled */
+    batch *all[NBATCH];
+};
+
+static void *consumer(void *arg)
+{
+    rdbl__aggq *q = arg;
+    pthread_mutex_lock(&q->mu);
+    for (;;) {
+        while (q->fcount == 0 && !q->stop)
+            pthread_cond_wait(&q->wake_consumer, &q->mu);
+        if (q->fcount == 0)
+            break; /* stop, and nothing left */
+        batch *b = q->full[q->fhead];
+        q->fhead = (q->fhead + 1) % NBATCH;
+        q->fcount--;
+        q->busy = true;
+        bool skip = q->err != RDBL_OK;
+        pthread_mutex_unlock(&q->mu);
+
+        rdbl_status st = RDBL_OK;
+        for (size_t i = 0; i < b->n && st == RDBL_OK && !skip; i++)
+            st = rdbl_agg_add(q->agg, &b->facts[i]);
+        b->n = 0;
+        b->used = 0;
+
+        pthread_mutex_lock(&q->mu);
+        if (st != RDBL_OK && q->err == RDBL_OK) {
+            q->err = st;
+            atomic_store_explicit(&q->failed, 1, memory_order_relaxed);
+        }
+        q->spare[q->nspare++] = b;
+        q->busy = false;
+        pthread_cond_signal(&q->wake_producer);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return NULL;
+}
+
+rdbl__aggq *rdbl__aggq_start(rdbl_agg *agg)
+{
+    rdbl__aggq *q = calloc(1, sizeof *q);
+    if (!q)
+        return NULL;
+    q->agg = agg;
+    for (size_t i = 0; i < NBATCH; i++) {
+        q->all[i] = malloc(sizeof *q->all[i]);
+        if (!q->all[i])
+            goto fail;
+        q->all[i]->n = q->all[i]->used = 0;
+    }
+    q->cur = q->all[0];
+    for (size_t i = 1; i < NBATCH; i++)
+        q->spare[q->nspare++] = q->all[i];
+    atomic_init(&q->failed, 0);
+    if (pthread_mutex_init(&q->mu, NULL) != 0)
+        goto fail;
+    if (pthread_cond_init(&q->wake_consumer, NULL) != 0) {
+        pthread_mutex_destroy(&q->mu);
+        goto fail;
+    }
+    if (pthread_cond_init(&q->wake_producer, NULL) != 0) {
+        pthread_cond_destroy(&q->wake_consumer);
+        pthread_mutex_destroy(&q->mu);
+        goto fail;
+    }
+    if (pthread_create(&q->th, NULL, consumer, q) != 0) {
+        pthread_cond_destroy(&q->wake_producer);
+        pthread_cond_destroy(&q->wake_consumer);
+        pthread_mutex_destroy(&q->mu);
+        goto fail;
+    }
+    return q;
+fail:
+    for (size_t i = 0; i < NBATCH; i++)
+        free(q->all[i]);
+    free(q);
+    return NULL;
+}
+
+/* Hands the current batch over (if it holds anything) and takes a spare,
+ * waiting for one when the consumer is behind. */
+static void push(rdbl__aggq *q)
+{
+    if (q->cur->n == 0)
+        return;
+    pthread_mutex_lock(&q->mu);
+    q->full[(q->fhead + q->fcount) % NBATCH] = q->cur;
+    q->fcount++;
+    pthread_cond_signal(&q->wake_consumer);
+    while (q->nspare == 0)
+        pthread_cond_wait(&q->wake_producer, &q->mu);
+    q->cur = q->spare[--q->nspare];
+    pthread_mutex_unlock(&q->mu);
+}
+
+rdbl_status rdbl__aggq_sync(rdbl__aggq *q)
+{
+    push(q);
+    pthread_mutex_lock(&q->mu);
+    while (q->fcount > 0 || q->busy)
+        pthread_cond_wait(&q->wake_producer, &q->mu);
+    rdbl_status st = q->err;
+    pthread_mutex_unlock(&q->mu);
+    return st;
+}
+
+static const uint8_t *copy_in(batch *b, const uint8_t *p, size_t n)
+{
+    uint8_t *d = b->arena + b->used;
+    if (n)
+        memcpy(d, p, n);
+    b->used += n;
+    return d;
+}
+
+rdbl_status rdbl__aggq_add(rdbl__aggq *q, const rdbl_key_facts *f)
+{
+    if (atomic_load_explicit(&q->failed, memory_order_relaxed))
+        return rdbl__aggq_sync(q);
+    size_t cfg = f->compact_config ? strlen(f->compact_config) + 1 : 0;
+    size_t need = cfg;
+    if (f->key.len > BATCH_ARENA - need)
+        goto inline_add;
+    need += f->key.len;
+    if (f->sample.len > BATCH_ARENA - need)
+        goto inline_add;
+    need += f->sample.len;
+    if (f->module.len > BATCH_ARENA - need)
+        goto inline_add;
+    need += f->module.len;
+    if (q->cur->n == BATCH_FACTS || need > BATCH_ARENA - q->cur->used)
+        push(q);
+    batch *b = q->cur;
+    rdbl_key_facts *d = &b->facts[b->n++];
+    *d = *f;
+    /* mem_encoding is a static string of the memory model: kept as is */
+    d->key.ptr = copy_in(b, f->key.ptr, f->key.len);
+    d->sample.ptr = copy_in(b, f->sample.ptr, f->sample.len);
+    d->module.ptr = copy_in(b, f->module.ptr, f->module.len);
+    if (cfg)
+        d->compact_config = (const char *)copy_in(b, (const uint8_t *)f->compact_config, cfg);
+    return RDBL_OK;
+
+inline_add:;
+    /* Too big to copy (a key name of hundreds of KiB): add it here once the
+     * consumer has caught up, in the same order. */
+    rdbl_status st = rdbl__aggq_sync(q);
+    if (st == RDBL_OK && (st = rdbl_agg_add(q->agg, f)) != RDBL_OK) {
+        pthread_mutex_lock(&q->mu);
+        q->err = st;
+        atomic_store_explicit(&q->failed, 1, memory_order_relaxed);
+        pthread_mutex_unlock(&q->mu);
+    }
+    return st;
+}
+
+rdbl_status rdbl__aggq_finish(rdbl__aggq *q)
+{
+    if (!q)
+        return RDBL_OK;
+    rdbl_status st = rdbl__aggq_sync(q);
+    pthread_mutex_lock(&q->mu);
+    q->stop = true;
+    pthread_cond_signal(&q->wake_consumer);
+    pthread_mutex_unlock(&q->mu);
+    pthread_join(q->th, NULL);
+    pthread_cond_destroy(&q->wake_producer);
+    pthread_cond_destroy(&q->wake_consumer);
+    pthread_mutex_destroy(&q->mu);
+    for (size_t i = 0; i < NBATCH; i++)
+        free(q->all[i]);
+    free(q);
+    return st;
+}
