@@ -107,6 +107,13 @@ int cli_analyze_files(const char *cmd, char **paths, size_t n, unsigned jobs,
                       const rdbl_analysis_opts *ao, const rdbl_agg_opts *gopts, bool quiet,
                       rdbl_agg **out, int *worst);
 
+/* Source options of the commands: decompress in a second thread when the
+ * machine has two CPUs or more and one = true (a single input; with several
+ * files in parallel the jobs already use the CPUs). */
+rdbl_source_opts cli_source_opts(bool one);
+/* CPUs online (at least 1). */
+long cli_cpus(void);
+
 double cli_now(void);
 /* Parses sizes like "10m", "512k", "1.5g", "1048576" (binary units). */
 int cli_parse_size(const char *s, uint64_t *out);

@@ -75,7 +75,8 @@ int cmd_dump(int argc, char **argv)
     const char *path = argv[optind];
     rdbl_error err = {0};
     rdbl_source *src = NULL;
-    if (rdbl_source_open_file(&src, path, NULL, &err) != RDBL_OK) {
+    rdbl_source_opts so = cli_source_opts(true);
+    if (rdbl_source_open_file(&src, path, &so, &err) != RDBL_OK) {
         cli_print_error(path, &err);
         return CLI_UNREADABLE;
     }

@@ -55,7 +55,8 @@ int cmd_info(int argc, char **argv)
 
     rdbl_error err = {0};
     rdbl_source *src = NULL;
-    rdbl_status st = rdbl_source_open_file(&src, path, NULL, &err);
+    rdbl_source_opts so = cli_source_opts(true);
+    rdbl_status st = rdbl_source_open_file(&src, path, &so, &err);
     if (st != RDBL_OK) {
         cli_print_error(path, &err);
         return CLI_UNREADABLE;

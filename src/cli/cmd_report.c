@@ -45,12 +45,14 @@ typedef struct job {
     rdbl_status st;
     rdbl_error err;
     bool quiet;
+    bool alone; /* the only job running: it may use a thread per stage */
 } job;
 
 static rdbl_status run_one(job *j)
 {
     rdbl_source *src = NULL;
-    j->st = rdbl_source_open_file(&src, j->path, NULL, &j->err);
+    rdbl_source_opts so = cli_source_opts(j->alone);
+    j->st = rdbl_source_open_file(&src, j->path, &so, &j->err);
     if (j->st != RDBL_OK)
         return j->st;
     j->st = rdbl_agg_new(&j->agg, j->gopts);
@@ -59,6 +61,7 @@ static rdbl_status run_one(job *j)
         return j->st;
     }
     rdbl_analysis_opts o = *j->ao;
+    o.threaded = o.threaded && j->alone;
     cli_progress prog;
     cli_progress_init(&prog, src, j->quiet);
     o.progress = cli_progress_cb;
@@ -103,6 +106,7 @@ int cli_analyze_files(const char *cmd, char **paths, size_t n, unsigned jobs,
         js[i].gopts = gopts;
         /* one progress bar at a time: only when a single job runs */
         js[i].quiet = quiet || jobs > 1;
+        js[i].alone = jobs <= 1 || n == 1;
     }
     if (jobs <= 1 || n == 1) {
         for (size_t i = 0; i < n; i++)

@@ -72,6 +72,19 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     return CLI_USAGE;
 }
 
+long cli_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? n : 1;
+}
+
+rdbl_source_opts cli_source_opts(bool one)
+{
+    rdbl_source_opts o = {0};
+    o.threaded = one && cli_cpus() >= 2;
+    return o;
+}
+
 double cli_now(void)
 {
     struct timespec ts;
