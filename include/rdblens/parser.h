@@ -110,7 +110,9 @@ typedef struct rdbl_key_info {
     int64_t expire_ms;        /* absolute Unix ms when has_expire */
     int64_t idle_s;           /* LRU idle seconds, -1 if the file has none */
     int freq;                 /* LFU counter 0-255, -1 if the file has none */
-    uint64_t offset;          /* offset of the record's first byte (its first prefix opcode) */
+    uint64_t offset;          /* offset of the record's first byte (its first prefix
+                                 opcode); for keys inside a Dragonfly compressed blob,
+                                 the blob's offset */
 } rdbl_key_info;
 
 typedef struct rdbl_stream_id {

@@ -130,6 +130,7 @@ rdbl_status rdbl__p_df_blob(rdbl__p *P, int op, uint64_t at)
     P->win_off = 0;
     P->crc_on = false;
     P->nested = true;
+    P->nested_at = at;
     rdbl_status st = rdbl__p_records(P);
     if (st != RDBL_OK && P->err->code == st && !P->stop) {
         /* Report the blob's place in the file; keep the inner offset in the text. */

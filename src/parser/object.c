@@ -438,12 +438,13 @@ static rdbl_status read_df_set_expiry(rdbl__p *P)
         P->hold = NULL;
         RDBL__TRY(st);
         int64_t secs = -1;
-        if (e.it.is_int)
+        if (e.it.is_int) {
             secs = e.it.ival;
-        else {
+        } else {
             rdbl__p_resolve(P, &e);
             if (!rdbl__str_to_i64(e.it.ptr, e.it.len, &secs))
-                secs = -1;
+                return rdbl__p_fail(P, RDBL_CORRUPT, rdbl__p_offset(P),
+                                    "Dragonfly member expiry is not an integer");
         }
         note_field_ttl(P, secs < 0 ? -1 : secs * 1000);
         rdbl__p_count(P, m.it.len);

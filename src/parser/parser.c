@@ -304,7 +304,10 @@ static rdbl_status read_key(rdbl__p *P, int type, uint64_t type_off)
     P->st.min_field_expire_ms = -1;
     ki->rdb_type = type;
     ki->db = P->db;
-    ki->offset = P->pend_any ? P->pend_offset : type_off;
+    uint64_t start = P->pend_any ? P->pend_offset : type_off;
+    /* Keys inside a Dragonfly compressed blob have no file offset of their
+     * own: they report the blob's. */
+    ki->offset = P->nested ? P->nested_at : start;
     ki->has_expire = P->pend_expire;
     ki->expire_ms = P->pend_expire_ms;
     ki->idle_s = P->pend_idle;
@@ -338,7 +341,7 @@ static rdbl_status read_key(rdbl__p *P, int type, uint64_t type_off)
             RDBL__TRY(RDBL__CB(P, rc));
     }
     RDBL__TRY(rdbl__p_value(P));
-    P->st.rdb_bytes = rdbl__p_offset(P) - ki->offset;
+    P->st.rdb_bytes = rdbl__p_offset(P) - start;
     if (P->ev->on_end_key)
         RDBL__TRY(RDBL__CB(P, P->ev->on_end_key(P->user, ki, &P->st)));
     P->in_key = false;

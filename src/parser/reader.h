@@ -75,6 +75,7 @@ typedef struct rdbl__p {
     int stop;              /* a handler returned RDBL_STOP */
     uint64_t keys_done;
     bool nested;           /* reading the records of a Dragonfly compressed blob */
+    uint64_t nested_at;    /* that blob's offset in the file */
     rdbl__tmpl *templates; /* RDB 15 hash templates seen so far (template.c) */
     size_t ntemplates;
     void (*progress)(void *, uint64_t);

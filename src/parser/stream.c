@@ -38,8 +38,8 @@ static bool next_int(rdbl__lp_iter *it, int64_t *v)
 
 /* Walks one validated node listpack: checks its structure and, if wanted,
  * emits its entries. Returns the live and deleted counts it found. */
-static rdbl_status walk_node(rdbl__p *P, const uint8_t *lp, size_t len, rdbl_stream_id master,
-                             uint64_t at, bool emit)
+static rdbl_status walk_node(rdbl__p *P, const uint8_t *lp, size_t len, uint64_t entries,
+                             rdbl_stream_id master, uint64_t at, bool emit)
 {
     rdbl__lp_iter it;
     rdbl__lp_iter_init(&it, lp, len);
@@ -47,7 +47,9 @@ static rdbl_status walk_node(rdbl__p *P, const uint8_t *lp, size_t len, rdbl_str
     if (!next_int(&it, &count) || !next_int(&it, &deleted) || !next_int(&it, &nmaster) ||
         count < 0 || deleted < 0 || nmaster < 0)
         return node_fail(P, at, "bad master entry header");
-    if ((uint64_t)nmaster > len)
+    /* Counts are bounded by the entries the validated listpack really has,
+     * so the scratch arrays never outgrow the node. */
+    if ((uint64_t)nmaster > entries)
         return node_fail(P, at, "master field count larger than the node");
     /* master fields: kept as items pointing into the blob */
     size_t need_items = (size_t)nmaster * 2 + 2;
@@ -77,7 +79,7 @@ static rdbl_status walk_node(rdbl__p *P, const uint8_t *lp, size_t len, rdbl_str
             nf = nmaster;
             fields = master_fields;
         } else {
-            if (!next_int(&it, &nf) || nf < 0 || (uint64_t)nf > len)
+            if (!next_int(&it, &nf) || nf < 0 || (uint64_t)nf > entries / 2)
                 return node_fail(P, at, "bad entry field count");
         }
         size_t slots = (size_t)nmaster + (size_t)nf * 2 + 2;
@@ -147,7 +149,7 @@ static rdbl_status read_nodes(rdbl__p *P, uint64_t *nodes_out)
         if (info.count == 0)
             return node_fail(P, boff, "empty node");
         if (walk)
-            RDBL__TRY(walk_node(P, x.it.ptr, x.it.len, master, boff, emit));
+            RDBL__TRY(walk_node(P, x.it.ptr, x.it.len, info.count, master, boff, emit));
         P->st.blobs++;
         P->st.value_bytes += x.it.len;
         if (x.it.len > P->st.largest_element)
