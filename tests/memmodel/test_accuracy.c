@@ -21,9 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rdblens/memmodel.h"
-#include "rdblens/parser.h"
-#include "rdblens/source.h"
+#include "rdblens/analysis.h"
 #include "testutil.h"
 
 #define MAX_GROUPS 64
@@ -118,131 +116,51 @@ static void free_truth(truth *t)
     free(t->slots);
 }
 
-/* ---- running the model ---- */
+/* ---- running the model (through the analysis pipeline, as `rdblens keys`) ---- */
 
 typedef struct run {
-    rdbl_memmodel *mm;
-    const rdbl_events *ev;
     truth *t;
     size_t missing;
 } run;
 
-#define FWD(name, ...)                                                        \
-    do {                                                                      \
-        run *r_ = user;                                                       \
-        return r_->ev->name ? r_->ev->name(r_->mm, __VA_ARGS__) : 0;          \
-    } while (0)
-
-static int on_begin(void *user, const rdbl_file_info *fi) { FWD(on_begin, fi); }
-static int on_aux(void *user, const rdbl_item *n, const rdbl_item *v) { FWD(on_aux, n, v); }
-static int on_db(void *user, uint64_t db) { FWD(on_db, db); }
-static int on_begin_key(void *user, const rdbl_key_info *k) { FWD(on_begin_key, k); }
-static int on_string(void *user, const rdbl_key_info *k, const rdbl_item *c, uint64_t o,
-                     uint64_t n)
-{
-    FWD(on_string, k, c, o, n);
-}
-static int on_list_item(void *user, const rdbl_key_info *k, const rdbl_item *i)
-{
-    FWD(on_list_item, k, i);
-}
-static int on_set_member(void *user, const rdbl_key_info *k, const rdbl_item *i)
-{
-    FWD(on_set_member, k, i);
-}
-static int on_zset_member(void *user, const rdbl_key_info *k, const rdbl_item *i, double s)
-{
-    FWD(on_zset_member, k, i, s);
-}
-static int on_hash_field(void *user, const rdbl_key_info *k, const rdbl_item *f,
-                         const rdbl_item *v, int64_t t)
-{
-    FWD(on_hash_field, k, f, v, t);
-}
-static int on_blob(void *user, const rdbl_key_info *k, const rdbl_blob *b) { FWD(on_blob, k, b); }
-static int on_stream_meta(void *user, const rdbl_key_info *k, const rdbl_stream_meta *m)
-{
-    FWD(on_stream_meta, k, m);
-}
-static int on_stream_group(void *user, const rdbl_key_info *k, const rdbl_stream_group *g)
-{
-    FWD(on_stream_group, k, g);
-}
-static int on_stream_pel(void *user, const rdbl_key_info *k, rdbl_str g, rdbl_stream_id id,
-                         int64_t w, uint64_t c)
-{
-    FWD(on_stream_pel, k, g, id, w, c);
-}
-static int on_stream_consumer(void *user, const rdbl_key_info *k, const rdbl_stream_consumer *c)
-{
-    FWD(on_stream_consumer, k, c);
-}
-static int on_stream_cpel(void *user, const rdbl_key_info *k, rdbl_str g, rdbl_str c,
-                          rdbl_stream_id id)
-{
-    FWD(on_stream_consumer_pel, k, g, c, id);
-}
-
-static int on_end_key(void *user, const rdbl_key_info *k, const rdbl_key_stats *st)
+static int on_key(void *user, const rdbl_key_facts *f, const rdbl_key_info *k, int64_t ref_ms)
 {
     run *r = user;
-    int rc = r->ev->on_end_key(r->mm, k, st);
-    if (rc)
-        return rc;
-    rdbl_mem_estimate e;
-    if (rdbl_memmodel_last(r->mm, &e) != RDBL_OK)
-        return -1;
-    char *key = tu_escape(k->key.ptr, k->key.len, NULL);
+    (void)k;
+    (void)ref_ms;
+    char *key = tu_escape(f->key.ptr, f->key.len, NULL);
     truth_row *row = key ? find(r->t, key) : NULL;
     free(key);
     if (!row) {
         r->missing++;
         return 0;
     }
-    row->est = e.bytes;
+    row->est = f->mem_bytes;
     row->seen = true;
     return 0;
 }
 
-static const rdbl_events run_events = {
-    .on_begin = on_begin,
-    .on_aux = on_aux,
-    .on_db = on_db,
-    .on_begin_key = on_begin_key,
-    .on_end_key = on_end_key,
-    .on_string = on_string,
-    .on_list_item = on_list_item,
-    .on_set_member = on_set_member,
-    .on_zset_member = on_zset_member,
-    .on_hash_field = on_hash_field,
-    .on_blob = on_blob,
-    .on_stream_meta = on_stream_meta,
-    .on_stream_group = on_stream_group,
-    .on_stream_pel = on_stream_pel,
-    .on_stream_consumer = on_stream_consumer,
-    .on_stream_consumer_pel = on_stream_cpel,
-};
-
 static void run_model(truth *t, const char *dump, rdbl_mem_state state)
 {
     rdbl_error err = {0};
-    rdbl_mem_config cfg;
-    cr_assert(eq(int, rdbl_mem_config_init(&cfg, "auto", &err), RDBL_OK));
-    cr_assert(eq(int, rdbl_mem_config_set(&cfg, "allocator", t->allocator, &err), RDBL_OK),
+    rdbl_analysis_opts o;
+    rdbl_analysis_opts_init(&o);
+    cr_assert(eq(int, rdbl_mem_config_set(&o.mem, "allocator", t->allocator, &err), RDBL_OK),
               "%s", err.msg);
-    cfg.state = state;
-    run r = {rdbl_memmodel_new(&cfg, &err), rdbl_memmodel_events(), t, 0};
-    cr_assert(not(eq(ptr, r.mm, NULL)));
+    o.mem.state = state;
+    run r = {t, 0};
+    o.on_key = on_key;
+    o.key_user = &r;
     rdbl_source *src;
     cr_assert(eq(int, rdbl_source_open_file(&src, dump, NULL, &err), RDBL_OK), "%s", err.msg);
     for (size_t i = 0; i < t->n; i++)
         t->rows[i].seen = false;
-    rdbl_status st = rdbl_parse(src, &run_events, &r, NULL, &err);
+    rdbl_snapshot snap;
+    rdbl_status st = rdbl_analyze(src, dump, &o, NULL, &snap, NULL, &err);
     cr_assert(eq(int, st, RDBL_OK), "parse: %s", err.msg);
-    cr_expect(eq(int, rdbl_memmodel_config(r.mm)->target, RDBL_TARGET_REDIS_7_0));
+    cr_expect(eq(str, snap.target, "redis-7.0"));
     cr_expect(eq(sz, r.missing, 0), "keys in the dump but not in truth.tsv");
     rdbl_source_free(src);
-    rdbl_memmodel_free(r.mm);
 }
 
 /* ---- scoring ---- */
