@@ -65,14 +65,61 @@ void rdbl_agg_set_now(rdbl_agg *a, int64_t ref_ms)
     rdbl_advice_agg_set_now(a->advice, ref_ms);
 }
 
-rdbl_status rdbl_agg_add(rdbl_agg *a, const rdbl_key_facts *f)
+static rdbl_status add_prepared(rdbl_agg *a, const rdbl_key_facts *f,
+                                const rdbl__prefix_prep *x)
 {
     rdbl_status st;
-    if ((st = rdbl_prefix_agg_add(a->prefix, f)) || (st = rdbl_top_agg_add(a->top, f)) ||
+    if ((st = rdbl__prefix_add_prep(a->prefix, f, x)) || (st = rdbl_top_agg_add(a->top, f)) ||
         (st = rdbl_ttl_agg_add(a->ttl, f)) || (st = rdbl_access_agg_add(a->access, f)) ||
         (st = rdbl_tables_agg_add(a->tables, f)) || (st = rdbl_advice_agg_add(a->advice, f)))
         return st;
     return RDBL_OK;
+}
+
+rdbl_status rdbl_agg_add(rdbl_agg *a, const rdbl_key_facts *f)
+{
+    rdbl__prefix_prep x;
+    rdbl__prefix_prepare(a->prefix, f, &x);
+    return add_prepared(a, f, &x);
+}
+
+/* Key i is added while key i + AHEAD/2 has its nodes and minute slot
+ * prefetched and key i + AHEAD is prepared and has its table slots
+ * prefetched: each stage's loads had a few keys' time to arrive. */
+#define AHEAD 8
+
+rdbl_status rdbl__agg_add_batch(rdbl_agg *a, const rdbl_key_facts *f, size_t n)
+{
+    rdbl__prefix_prep *ring = malloc(AHEAD * sizeof *ring);
+    if (!ring) {
+        /* no room for the look-ahead: one by one */
+        for (size_t i = 0; i < n; i++) {
+            rdbl_status st = rdbl_agg_add(a, &f[i]);
+            if (st != RDBL_OK)
+                return st;
+        }
+        return RDBL_OK;
+    }
+    for (size_t j = 0; j < n && j < AHEAD; j++) {
+        rdbl__prefix_prepare(a->prefix, &f[j], &ring[j % AHEAD]);
+        rdbl__prefix_prefetch(a->prefix, &ring[j % AHEAD], false);
+    }
+    rdbl_status st = RDBL_OK;
+    for (size_t i = 0; i < n && st == RDBL_OK; i++) {
+        size_t half = i + AHEAD / 2;
+        if (half < n) {
+            rdbl__prefix_prefetch(a->prefix, &ring[half % AHEAD], true);
+            rdbl__ttl_prefetch(a->ttl, &f[half]);
+        }
+        st = add_prepared(a, &f[i], &ring[i % AHEAD]);
+        size_t far = i + AHEAD;
+        if (far < n) {
+            rdbl__prefix_prepare(a->prefix, &f[far], &ring[far % AHEAD]);
+            rdbl__prefix_prefetch(a->prefix, &ring[far % AHEAD], false);
+        }
+    }
+    free(ring);
+    return st;
 }
 
 rdbl_status rdbl_agg_add_function(rdbl_agg *a, rdbl_str name, rdbl_str engine,

@@ -154,6 +154,39 @@ void rdbl__jw_json(rdbl__jw *w, const json_t *v);
 /* Flushes. @return 0, or -1 when building or writing failed. */
 int rdbl__jw_finish(rdbl__jw *w);
 
+/* ---- batched adds -------------------------------------------------------------
+ * A batch of facts is added in order, exactly as one rdbl_agg_add() each,
+ * but with the memory the next keys will touch (prefix table slots and
+ * nodes, the expiry-minute slot) prefetched a few keys ahead: on big dumps
+ * these structures outgrow the caches and each key would otherwise wait for
+ * several misses in a row. */
+
+/* A key split at the delimiters and folded, with each segment's path hash. */
+typedef struct rdbl__prefix_prep {
+    unsigned nseg;
+    bool terminal;                /* the key ends within these segments */
+    struct {
+        const uint8_t *lab;       /* into the key, or into buf[i] when folded */
+        size_t len;
+        uint32_t hash;
+        uint8_t sep;
+    } seg[16];
+    uint8_t buf[16][40];
+} rdbl__prefix_prep;
+
+/* f's key is borrowed by x until the add. */
+void rdbl__prefix_prepare(const rdbl_prefix_agg *p, const rdbl_key_facts *f, rdbl__prefix_prep *x);
+/* Prefetches the table slots of x's segments; with nodes, the nodes those
+ * (already fetched) slots point at. Only a hint: correct at any time. */
+void rdbl__prefix_prefetch(const rdbl_prefix_agg *p, const rdbl__prefix_prep *x, bool nodes);
+/* rdbl_prefix_agg_add() with the key already prepared. */
+rdbl_status rdbl__prefix_add_prep(rdbl_prefix_agg *p, const rdbl_key_facts *f,
+                                  const rdbl__prefix_prep *x);
+void rdbl__ttl_prefetch(const rdbl_ttl_agg *t, const rdbl_key_facts *f);
+/* Adds f[0..n) in order. @return the first error (the facts after the
+ * failing one are not added). */
+rdbl_status rdbl__agg_add_batch(rdbl_agg *a, const rdbl_key_facts *f, size_t n);
+
 /* Streamed members (same bytes as dumping the *_to_json objects). */
 void rdbl__prefix_agg_write(const rdbl_prefix_agg *p, rdbl__jw *w);
 void rdbl__ttl_agg_write(const rdbl_ttl_agg *t, rdbl__jw *w);

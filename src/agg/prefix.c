@@ -28,6 +28,9 @@
 
 enum { K_ROOT = 0, K_NORMAL = 1, K_OTHER = 2 };
 
+/* Byte classes for splitting keys (rdbl__prefix_prepare). */
+enum { C_DELIM = 1, C_DIGIT = 2 };
+
 typedef struct pnode {
     rdbl_prefix_totals t;
     uint32_t parent;
@@ -44,12 +47,13 @@ typedef struct pnode {
 
 struct rdbl_prefix_agg {
     rdbl__aopts opts;
-    bool delim[256];
+    uint8_t cls[256];          /* C_DELIM / C_DIGIT per byte */
+    int delim1;                /* the delimiter when there is exactly one, else -1 */
     pnode *nodes;
     uint32_t nslots, slot_cap; /* slots used (alive or dead) / allocated */
     uint32_t alive;
     uint32_t free_head;        /* dead slot list through next_sibling, 0 = none */
-    uint32_t *table;           /* node ids, 0 = empty */
+    uint64_t *table;           /* hash << 32 | node id; 0 = empty (the root is never in it) */
     uint32_t tmask;
     uint32_t tused;
     uint8_t *labels;
@@ -80,6 +84,15 @@ static void fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **lab, 
     *lablen = n;
     if (n == 0)
         return;
+    /* Every rule below needs a digit, but the UUID one (36 hex characters
+     * and dashes could all be letters): words are settled by one scan. */
+    if (n != 36) {
+        size_t i = 0;
+        while (i < n && !is_digit(s[i]))
+            i++;
+        if (i == n)
+            return;
+    }
     size_t digits = 0, hex = 0, upper = 0, lower = 0, b64 = 0, alnum = 0, trans = 0;
     int prev = 0; /* 1 letter, 2 digit */
     for (size_t i = 0; i < n; i++) {
@@ -174,9 +187,15 @@ static const uint8_t *label_of(const rdbl_prefix_agg *p, const pnode *nd)
     return p->labels + nd->label_off;
 }
 
-static uint64_t seg_hash(uint32_t parent, uint8_t sep, const uint8_t *lab, size_t n)
+/* A node's hash covers its whole path: the parent's hash, the separator and
+ * the label (the root's hash is 0). So the slots of every segment of a key
+ * are known from the key alone, before any lookup, and a batch can prefetch
+ * them (rdbl__prefix_prefetch). Lookups still compare parent, separator and
+ * label. */
+static uint32_t seg_hash(uint32_t parent_hash, uint8_t sep, const uint8_t *lab, size_t n)
 {
-    return rdbl__hash_bytes(lab, n, ((uint64_t)parent << 8 | sep) * 0xff51afd7ed558ccdULL);
+    return (uint32_t)rdbl__hash_bytes(lab, n,
+                                      ((uint64_t)parent_hash << 8 | sep) * 0xff51afd7ed558ccdULL);
 }
 
 static rdbl_status table_resize(rdbl_prefix_agg *p, uint32_t want)
@@ -184,7 +203,7 @@ static rdbl_status table_resize(rdbl_prefix_agg *p, uint32_t want)
     uint32_t size = 64;
     while (size < want * 2u)
         size <<= 1;
-    uint32_t *t = calloc(size, sizeof *t);
+    uint64_t *t = calloc(size, sizeof *t);
     if (!t)
         return RDBL_NOMEM;
     free(p->table);
@@ -198,7 +217,7 @@ static rdbl_status table_resize(rdbl_prefix_agg *p, uint32_t want)
         uint32_t h = nd->hash & p->tmask;
         while (t[h])
             h = (h + 1) & p->tmask;
-        t[h] = i;
+        t[h] = (uint64_t)nd->hash << 32 | i;
         p->tused++;
     }
     return RDBL_OK;
@@ -209,13 +228,17 @@ static uint32_t lookup(const rdbl_prefix_agg *p, uint32_t parent, uint8_t sep,
 {
     uint32_t i = h & p->tmask;
     for (;;) {
-        uint32_t id = p->table[i];
-        if (!id)
+        uint64_t slot = p->table[i];
+        if (!slot)
             return 0;
-        const pnode *nd = &p->nodes[id];
-        if (nd->hash == h && nd->parent == parent && nd->sep == sep && nd->label_len == n &&
-            (n == 0 || memcmp(label_of(p, nd), lab, n) == 0))
-            return id;
+        /* the hash is in the slot: other nodes are skipped without a visit */
+        if ((uint32_t)(slot >> 32) == h) {
+            uint32_t id = (uint32_t)slot;
+            const pnode *nd = &p->nodes[id];
+            if (nd->parent == parent && nd->sep == sep && nd->label_len == n &&
+                (n == 0 || memcmp(label_of(p, nd), lab, n) == 0))
+                return id;
+        }
         i = (i + 1) & p->tmask;
     }
 }
@@ -295,7 +318,7 @@ static uint32_t create(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, const u
     uint32_t i = h & p->tmask;
     while (p->table[i])
         i = (i + 1) & p->tmask;
-    p->table[i] = id;
+    p->table[i] = (uint64_t)h << 32 | id;
     p->tused++;
     p->alive++;
     return id;
@@ -507,7 +530,10 @@ rdbl_status rdbl_prefix_agg_new(rdbl_prefix_agg **out, const rdbl_agg_opts *o)
         return RDBL_NOMEM;
     rdbl__aopts_norm(&p->opts, o);
     for (const char *d = p->opts.delims; *d; d++)
-        p->delim[(uint8_t)*d] = true;
+        p->cls[(uint8_t)*d] = C_DELIM;
+    p->delim1 = strlen(p->opts.delims) == 1 ? (uint8_t)p->opts.delims[0] : -1;
+    for (int c = '0'; c <= '9'; c++)
+        p->cls[c] |= C_DIGIT; /* a digit that is also a delimiter splits */
     uint32_t root = slot_new(p);
     p->lab_cap = 4096;
     p->labels = malloc(p->lab_cap);
@@ -532,10 +558,9 @@ void rdbl_prefix_agg_free(rdbl_prefix_agg *p)
     free(p);
 }
 
-static uint32_t child_for(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, const uint8_t *lab,
-                          size_t n, bool budgeted)
+static uint32_t child_for_h(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, const uint8_t *lab,
+                            size_t n, uint32_t h, bool budgeted)
 {
-    uint32_t h = (uint32_t)seg_hash(parent, sep, lab, n);
     uint32_t id = lookup(p, parent, sep, lab, n, h);
     if (id)
         return id;
@@ -547,7 +572,133 @@ static uint32_t child_for(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, cons
     return get_other(p, parent);
 }
 
-rdbl_status rdbl_prefix_agg_add(rdbl_prefix_agg *p, const rdbl_key_facts *f)
+static uint32_t child_for(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, const uint8_t *lab,
+                          size_t n, bool budgeted)
+{
+    uint32_t h = seg_hash(p->nodes[parent].hash, sep, lab, n);
+    return child_for_h(p, parent, sep, lab, n, h, budgeted);
+}
+
+/* SWAR over 8 bytes at a time: each helper returns the high bit of every
+ * byte that matches, exactly (no carry crosses a byte: the low 7 bits are
+ * added apart from the top one). */
+#define B7 0x7F7F7F7F7F7F7F7FULL
+#define B8 0x8080808080808080ULL
+#define B1 0x0101010101010101ULL
+
+static inline uint64_t swar_zero(uint64_t u)
+{
+    return ~(((u & B7) + B7) | u) & B8;
+}
+
+static inline uint64_t swar_digit(uint64_t v)
+{
+    uint64_t t = v ^ (B1 * '0'); /* digits become 0..9, nothing else does */
+    return ~(((t & B7) + B1 * (0x80 - 10)) | t) & B8;
+}
+
+/* Scans a segment from pos to the next delimiter (or len) with one
+ * delimiter byte: *any gets C_DIGIT if a byte is a digit, *all keeps
+ * C_DIGIT only if every byte is. @return the segment's end. */
+static size_t scan1(const uint8_t *k, size_t pos, size_t len, uint8_t delim, unsigned *any,
+                    unsigned *all)
+{
+    const uint64_t dd = B1 * delim;
+    uint64_t digits_any = 0;
+    bool digits_all = true;
+    while (len - pos >= 8) {
+        uint64_t v = rdbl__le64(k + pos);
+        uint64_t dm = swar_zero(v ^ dd), gm = swar_digit(v);
+        if (dm) {
+            unsigned n = (unsigned)__builtin_ctzll(dm) / 8; /* bytes before the delimiter */
+            uint64_t keep = n ? B8 >> (64 - 8 * n) : 0;
+            digits_any |= gm & keep;
+            digits_all = digits_all && (gm & keep) == keep;
+            pos += n;
+            goto done;
+        }
+        digits_any |= gm;
+        digits_all = digits_all && gm == B8;
+        pos += 8;
+    }
+    while (pos < len && k[pos] != delim) {
+        bool dig = k[pos] >= '0' && k[pos] <= '9';
+        digits_any |= dig;
+        digits_all = digits_all && dig;
+        pos++;
+    }
+done:
+    *any = digits_any ? C_DIGIT : 0;
+    *all = digits_all ? C_DIGIT : 0;
+    return pos;
+}
+
+void rdbl__prefix_prepare(const rdbl_prefix_agg *p, const rdbl_key_facts *f, rdbl__prefix_prep *x)
+{
+    const unsigned maxd = p->opts.o.max_depth;
+    const uint8_t *k = f->key.ptr;
+    size_t len = f->key.len, pos = 0;
+    uint8_t sep = 0;
+    uint32_t h = 0; /* the root's */
+    unsigned d = 0;
+    x->terminal = false;
+    while (d < maxd) {
+        size_t start = pos;
+        unsigned any = 0, all = C_DIGIT;
+        if (p->delim1 >= 0) {
+            pos = scan1(k, pos, len, (uint8_t)p->delim1, &any, &all);
+        } else {
+            while (pos < len) {
+                unsigned c = p->cls[k[pos]];
+                if (c & C_DELIM)
+                    break;
+                any |= c;
+                all &= c;
+                pos++;
+            }
+        }
+        const uint8_t *lab = k + start;
+        size_t n = pos - start;
+        if (p->opts.o.no_fold || n == 0) {
+            /* as is */
+        } else if (all) {
+            x->buf[d][0] = '*'; /* decimal ids, Unix timestamps: fold's first rule */
+            lab = x->buf[d];
+            n = 1;
+        } else if ((any & C_DIGIT) || n == 36) {
+            /* fold's other rules all need a digit, but the UUID one */
+            fold(k + start, n, x->buf[d], &lab, &n);
+        }
+        h = seg_hash(h, sep, lab, n);
+        x->seg[d].lab = lab;
+        x->seg[d].len = n;
+        x->seg[d].hash = h;
+        x->seg[d].sep = sep;
+        d++;
+        if (pos == len) {
+            x->terminal = true;
+            break;
+        }
+        sep = k[pos++];
+    }
+    x->nseg = d;
+}
+
+void rdbl__prefix_prefetch(const rdbl_prefix_agg *p, const rdbl__prefix_prep *x, bool nodes)
+{
+    for (unsigned i = 0; i < x->nseg; i++) {
+        const uint64_t *slot = &p->table[x->seg[i].hash & p->tmask];
+        if (!nodes) {
+            __builtin_prefetch(slot);
+        } else if ((uint32_t)(*slot >> 32) == x->seg[i].hash) {
+            /* the slot was prefetched earlier: its likely node next */
+            __builtin_prefetch(&p->nodes[(uint32_t)*slot]);
+        }
+    }
+}
+
+rdbl_status rdbl__prefix_add_prep(rdbl_prefix_agg *p, const rdbl_key_facts *f,
+                                  const rdbl__prefix_prep *x)
 {
     const unsigned maxd = p->opts.o.max_depth;
     if (p->alive + maxd + 1 > p->opts.o.node_budget && p->alive > compact_target(p)) {
@@ -558,34 +709,19 @@ rdbl_status rdbl_prefix_agg_add(rdbl_prefix_agg *p, const rdbl_key_facts *f)
     uint32_t path[18];
     unsigned d = 0;
     path[0] = 0;
-    const uint8_t *k = f->key.ptr;
-    size_t len = f->key.len, pos = 0;
-    uint8_t sep = 0;
     bool terminal = false;
-    uint8_t buf[40];
-    while (d < maxd) {
-        size_t start = pos;
-        while (pos < len && !p->delim[k[pos]])
-            pos++;
-        const uint8_t *lab;
-        size_t n;
-        if (p->opts.o.no_fold) {
-            lab = k + start;
-            n = pos - start;
-        } else {
-            fold(k + start, pos - start, buf, &lab, &n);
-        }
-        uint32_t id = child_for(p, path[d], sep, lab, n, true);
+    for (unsigned i = 0; i < x->nseg; i++) {
+        uint32_t id = child_for_h(p, path[d], x->seg[i].sep, x->seg[i].lab, x->seg[i].len,
+                                  x->seg[i].hash, true);
         if (!id)
             return RDBL_NOMEM;
         path[++d] = id;
-        if (pos == len) {
-            terminal = true;
+        if (i + 1 == x->nseg) {
+            terminal = x->terminal;
             break;
         }
         if (p->nodes[id].kind == K_OTHER)
             break;
-        sep = k[pos++];
     }
     rdbl_prefix_totals t;
     memset(&t, 0, sizeof t);
@@ -600,13 +736,20 @@ rdbl_status rdbl_prefix_agg_add(rdbl_prefix_agg *p, const rdbl_key_facts *f)
         totals_add(&p->nodes[path[i]].t, &t);
     if (terminal && d > 0 && f->type == RDBL_TYPE_STRING && !f->has_expire &&
         f->value_bytes <= 64) {
-        rdbl_prefix_totals *x = &p->nodes[path[d]].t;
-        x->fam_keys++;
-        x->fam_mem_bytes = rdbl__sadd(x->fam_mem_bytes, f->mem_bytes);
-        x->fam_value_bytes = rdbl__sadd(x->fam_value_bytes, f->value_bytes);
-        x->fam_key_bytes = rdbl__sadd(x->fam_key_bytes, f->key.len);
+        rdbl_prefix_totals *y = &p->nodes[path[d]].t;
+        y->fam_keys++;
+        y->fam_mem_bytes = rdbl__sadd(y->fam_mem_bytes, f->mem_bytes);
+        y->fam_value_bytes = rdbl__sadd(y->fam_value_bytes, f->value_bytes);
+        y->fam_key_bytes = rdbl__sadd(y->fam_key_bytes, f->key.len);
     }
     return RDBL_OK;
+}
+
+rdbl_status rdbl_prefix_agg_add(rdbl_prefix_agg *p, const rdbl_key_facts *f)
+{
+    rdbl__prefix_prep x;
+    rdbl__prefix_prepare(p, f, &x);
+    return rdbl__prefix_add_prep(p, f, &x);
 }
 
 rdbl_status rdbl_prefix_agg_merge(rdbl_prefix_agg *dst, const rdbl_prefix_agg *src)

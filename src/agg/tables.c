@@ -22,6 +22,18 @@ typedef struct rowvec {
     size_t n, cap;
 } rowvec;
 
+/* Encoding names are static strings (the memory model's, rdbl_encoding_name),
+ * so the row of a name is cached by pointer. An entry is valid while the
+ * table still has the row count it had when cached: rows are only ever
+ * inserted, and an insertion moves the rows after it. */
+#define ENC_CACHE 32
+typedef struct enc_cache {
+    const char *name;
+    rdbl_type type;
+    size_t rows;
+    size_t row;
+} enc_cache;
+
 struct rdbl_tables_agg {
     rdbl__aopts opts;
     int64_t ref_ms;
@@ -34,11 +46,10 @@ struct rdbl_tables_agg {
     size_t nfuncs;
     rdbl_module_row *mods;
     size_t nmods;
-    /* lookup caches: the last db row and the last encoding name pointer */
+    /* lookup caches: the last db row, and (type, encoding name pointer) ->
+     * row for both encoding tables */
     size_t last_db;
-    const char *last_enc_ptr;
-    rdbl_type last_enc_type;
-    size_t last_enc_row;
+    enc_cache mem_cache[ENC_CACHE], rdb_cache[ENC_CACHE];
 };
 
 unsigned rdbl_log2_bucket(uint64_t v)
@@ -184,6 +195,20 @@ static rdbl_table_row *enc_row(rowvec *rv, rdbl_type type, const char *name)
     return enc_row_idx(rv, type, name, &idx);
 }
 
+static rdbl_table_row *enc_row_cached(rowvec *rv, enc_cache *c, rdbl_type type,
+                                      const char *name)
+{
+    enc_cache *e = &c[(((uintptr_t)name >> 3) ^ ((uintptr_t)name >> 9) ^ (uintptr_t)type * 7u) %
+                      ENC_CACHE];
+    if (e->name == name && e->type == type && e->rows == rv->n)
+        return &rv->v[e->row];
+    size_t idx;
+    rdbl_table_row *r = enc_row_idx(rv, type, name, &idx);
+    if (r)
+        *e = (enc_cache){name, type, rv->n, idx};
+    return r;
+}
+
 static rdbl_status module_key(rdbl_tables_agg *t, const rdbl_key_facts *f);
 
 rdbl_status rdbl_tables_agg_add(rdbl_tables_agg *t, const rdbl_key_facts *f)
@@ -216,21 +241,11 @@ rdbl_status rdbl_tables_agg_add(rdbl_tables_agg *t, const rdbl_key_facts *f)
     stats_add(&r->s, &s);
     stats_add(&t->types[ty].s, &s);
 
-    const char *me = rdbl__mem_enc(f);
-    if (t->last_enc_ptr == me && t->last_enc_type == ty && t->last_enc_row < t->enc.n) {
-        r = &t->enc.v[t->last_enc_row];
-    } else {
-        size_t idx;
-        r = enc_row_idx(&t->enc, ty, me, &idx);
-        if (!r)
-            return RDBL_NOMEM;
-        /* cache by pointer: mem_encoding is a static string of the memory model */
-        t->last_enc_ptr = me;
-        t->last_enc_type = ty;
-        t->last_enc_row = idx;
-    }
+    r = enc_row_cached(&t->enc, t->mem_cache, ty, rdbl__mem_enc(f));
+    if (!r)
+        return RDBL_NOMEM;
     stats_add(&r->s, &s);
-    r = enc_row(&t->rdb_enc, ty, rdbl_encoding_name(f->encoding));
+    r = enc_row_cached(&t->rdb_enc, t->rdb_cache, ty, rdbl_encoding_name(f->encoding));
     if (!r)
         return RDBL_NOMEM;
     stats_add(&r->s, &s);
@@ -371,7 +386,8 @@ rdbl_status rdbl_tables_agg_merge(rdbl_tables_agg *dst, const rdbl_tables_agg *s
     }
     for (unsigned i = 0; i < RDBL_TYPE__COUNT; i++)
         stats_add(&dst->types[i].s, &src->types[i].s);
-    dst->last_enc_ptr = NULL;
+    memset(dst->mem_cache, 0, sizeof dst->mem_cache);
+    memset(dst->rdb_cache, 0, sizeof dst->rdb_cache);
     for (size_t i = 0; i < src->enc.n; i++) {
         rdbl_table_row *r = enc_row(&dst->enc, src->enc.v[i].type, src->enc.v[i].encoding);
         if (!r)
@@ -739,7 +755,8 @@ rdbl_status rdbl_tables_agg_add_json(rdbl_tables_agg *t, const json_t *obj, rdbl
     const json_t *types = json_object_get(obj, "types");
     if (types && !json_is_array(types))
         return rdbl__fail(err, RDBL_CORRUPT, 0, "types", "expected an array");
-    t->last_enc_ptr = NULL;
+    memset(t->mem_cache, 0, sizeof t->mem_cache);
+    memset(t->rdb_cache, 0, sizeof t->rdb_cache);
     for (size_t i = 0; i < json_array_size(types); i++) {
         const json_t *o = json_array_get(types, i);
         char name[32];

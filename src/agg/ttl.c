@@ -17,10 +17,15 @@
 
 #include "agg/agg_internal.h"
 
+/* The minute map: open addressing with linear probing over two parallel
+ * arrays. fp[i] is a 16-bit fingerprint of the minute in slot i (never 0;
+ * 0 = empty): probes read only the fingerprints (2 bytes a slot: 512 KiB at
+ * the default cap, cache-resident), and a slot's minute and counts are
+ * touched only when its fingerprint matches. Past the cap most keys fall in
+ * untracked minutes, whose probes then never leave the fingerprints. */
 typedef struct mslot {
     int64_t minute;
     uint64_t keys, mem;
-    bool used;
 } mslot;
 
 struct rdbl_ttl_agg {
@@ -28,8 +33,9 @@ struct rdbl_ttl_agg {
     int64_t ref_ms;
     bool ref_set;
     rdbl_count buckets[RDBL_TTL__COUNT];
+    uint16_t *fp;  /* fingerprints, 0 = empty */
     mslot *map;
-    size_t mcap; /* slots, power of two */
+    size_t mcap;   /* slots, power of two */
     size_t mcount;
     rdbl_count untracked;
     uint64_t field_keys, fields, field_mem;
@@ -103,6 +109,7 @@ void rdbl_ttl_agg_free(rdbl_ttl_agg *t)
 {
     if (!t)
         return;
+    free(t->fp);
     free(t->map);
     free(t);
 }
@@ -113,24 +120,47 @@ void rdbl_ttl_agg_set_now(rdbl_ttl_agg *t, int64_t ref_ms)
     t->ref_set = true;
 }
 
-static mslot *map_find(mslot *map, size_t cap, int64_t minute)
+static uint64_t minute_hash(int64_t minute)
 {
-    size_t i = (size_t)rdbl__mix64((uint64_t)minute) & (cap - 1);
-    while (map[i].used && map[i].minute != minute)
+    return rdbl__mix64((uint64_t)minute);
+}
+
+static uint16_t fingerprint(uint64_t h)
+{
+    return (uint16_t)((h >> 48) | 1);
+}
+
+/* The slot holding minute, or the empty slot where it would go. */
+static size_t map_find(const uint16_t *fp, const mslot *map, size_t cap, int64_t minute)
+{
+    uint64_t h = minute_hash(minute);
+    uint16_t f = fingerprint(h);
+    size_t i = (size_t)h & (cap - 1);
+    while (fp[i] && (fp[i] != f || map[i].minute != minute))
         i = (i + 1) & (cap - 1);
-    return &map[i];
+    return i;
 }
 
 static rdbl_status map_grow(rdbl_ttl_agg *t)
 {
     size_t nc = t->mcap ? t->mcap * 2 : 1024;
-    mslot *nm = calloc(nc, sizeof *nm);
-    if (!nm)
+    uint16_t *nf = calloc(nc, sizeof *nf);
+    mslot *nm = malloc(nc * sizeof *nm);
+    if (!nf || !nm) {
+        free(nf);
+        free(nm);
         return RDBL_NOMEM;
-    for (size_t i = 0; i < t->mcap; i++)
-        if (t->map[i].used)
-            *map_find(nm, nc, t->map[i].minute) = t->map[i];
+    }
+    for (size_t i = 0; i < t->mcap; i++) {
+        if (!t->fp[i])
+            continue;
+        size_t j = map_find(nf, nm, nc, t->map[i].minute);
+        nf[j] = t->fp[i];
+        nm[j] = t->map[i];
+    }
+    free(t->fp);
     free(t->map);
+    t->fp = nf;
     t->map = nm;
     t->mcap = nc;
     return RDBL_OK;
@@ -139,8 +169,9 @@ static rdbl_status map_grow(rdbl_ttl_agg *t)
 static rdbl_status minute_add(rdbl_ttl_agg *t, int64_t minute, uint64_t keys, uint64_t mem)
 {
     if (t->mcap) {
-        mslot *s = map_find(t->map, t->mcap, minute);
-        if (s->used) {
+        size_t i = map_find(t->fp, t->map, t->mcap, minute);
+        if (t->fp[i]) {
+            mslot *s = &t->map[i];
             s->keys = rdbl__sadd(s->keys, keys);
             s->mem = rdbl__sadd(s->mem, mem);
             return RDBL_OK;
@@ -156,13 +187,21 @@ static rdbl_status minute_add(rdbl_ttl_agg *t, int64_t minute, uint64_t keys, ui
         if (st != RDBL_OK)
             return st;
     }
-    mslot *s = map_find(t->map, t->mcap, minute);
-    s->used = true;
-    s->minute = minute;
-    s->keys = keys;
-    s->mem = mem;
+    size_t i = map_find(t->fp, t->map, t->mcap, minute);
+    t->fp[i] = fingerprint(minute_hash(minute));
+    t->map[i] = (mslot){minute, keys, mem};
     t->mcount++;
     return RDBL_OK;
+}
+
+void rdbl__ttl_prefetch(const rdbl_ttl_agg *t, const rdbl_key_facts *f)
+{
+    if (!f->has_expire || !t->mcap || f->expire_ms <= t->ref_ms)
+        return;
+    uint64_t h = minute_hash(minute_of(f->expire_ms));
+    size_t i = (size_t)h & (t->mcap - 1);
+    __builtin_prefetch(&t->fp[i]);
+    __builtin_prefetch(&t->map[i]);
 }
 
 static void count_add(rdbl_count *c, uint64_t keys, uint64_t mem)
@@ -218,7 +257,7 @@ rdbl_status rdbl_ttl_agg_merge(rdbl_ttl_agg *dst, const rdbl_ttl_agg *src)
         if (!v)
             return RDBL_NOMEM;
         for (size_t i = 0; i < src->mcap; i++)
-            if (src->map[i].used)
+            if (src->fp[i])
                 v[n++] = (rdbl_ttl_minute){src->map[i].minute, src->map[i].keys, src->map[i].mem};
     }
     rdbl_status st = RDBL_OK;
@@ -264,7 +303,7 @@ static rdbl_ttl_minute *minutes_sorted(const rdbl_ttl_agg *t, int (*cmp)(const v
         return NULL;
     size_t n = 0;
     for (size_t i = 0; i < t->mcap; i++)
-        if (t->map[i].used)
+        if (t->fp[i])
             v[n++] = (rdbl_ttl_minute){t->map[i].minute, t->map[i].keys, t->map[i].mem};
     qsort(v, n, sizeof *v, cmp);
     return v;

@@ -25,6 +25,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "agg/agg_internal.h"
 #include "analysis/analysis_int.h"
 #include "internal.h"
 
@@ -73,9 +74,7 @@ static void *consumer(void *arg)
         bool skip = q->err != RDBL_OK;
         pthread_mutex_unlock(&q->mu);
 
-        rdbl_status st = RDBL_OK;
-        for (size_t i = 0; i < b->n && st == RDBL_OK && !skip; i++)
-            st = rdbl_agg_add(q->agg, &b->facts[i]);
+        rdbl_status st = skip ? RDBL_OK : rdbl__agg_add_batch(q->agg, b->facts, b->n);
         b->n = 0;
         b->used = 0;
 

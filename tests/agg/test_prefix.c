@@ -299,3 +299,43 @@ Test(prefix, json_rejects_bad_input)
     json_decref(j);
     rdbl_prefix_agg_free(p);
 }
+
+/* Keys are split 8 bytes at a time when there is one delimiter (SWAR) and
+ * byte by byte through a class table otherwise: adding a delimiter that
+ * never occurs must not change the tree, for keys with digits, delimiters
+ * and high bytes anywhere (segment ends at every offset of a word). */
+Test(prefix, word_at_a_time_split_equals_bytewise)
+{
+    rdbl_agg_opts one, two;
+    rdbl_agg_opts_default(&one);
+    rdbl_agg_opts_default(&two);
+    one.delimiters = ":";
+    two.delimiters = ":\x01";
+    one.max_depth = two.max_depth = 16;
+    rdbl_prefix_agg *a, *b;
+    cr_assert(eq(int, rdbl_prefix_agg_new(&a, &one), RDBL_OK));
+    cr_assert(eq(int, rdbl_prefix_agg_new(&b, &two), RDBL_OK));
+    static const char alphabet[] = "::0123456789abcdefxyzAB-_{}/.\xc3\xa9\xff\x80";
+    uint64_t s = 12345;
+    for (int i = 0; i < 30000; i++) {
+        char key[80];
+        size_t n = (size_t)(gen_next(&s) % sizeof key);
+        for (size_t j = 0; j < n; j++) {
+            uint64_t r = gen_next(&s);
+            /* runs of digits or letters, so some segments are all digits */
+            key[j] = (r % 3 == 0 && j) ? key[j - 1] : alphabet[r % (sizeof alphabet - 1)];
+        }
+        rdbl_key_facts f = fact("", 100, i % 2);
+        f.key.ptr = (const uint8_t *)key;
+        f.key.len = n;
+        cr_assert(eq(int, rdbl_prefix_agg_add(a, &f), RDBL_OK));
+        cr_assert(eq(int, rdbl_prefix_agg_add(b, &f), RDBL_OK));
+    }
+    char *ja = dump(a), *jb = dump(b);
+    /* (not eq(str): printing two multi-MB strings on failure takes ages) */
+    cr_assert(eq(int, strcmp(ja, jb), 0), "the trees differ");
+    free(ja);
+    free(jb);
+    rdbl_prefix_agg_free(a);
+    rdbl_prefix_agg_free(b);
+}
