@@ -277,8 +277,6 @@ static rdbl_status read_eof(rdbl__p *P, uint64_t eof_off)
             ei.checksum = RDBL_CHECKSUM_OK;
         else
             ei.checksum = RDBL_CHECKSUM_MISMATCH;
-        if (ei.stored_crc == 0 && on)
-            ei.checksum = RDBL_CHECKSUM_DISABLED;
     } else {
         ei.checksum = RDBL_CHECKSUM_ABSENT;
     }
