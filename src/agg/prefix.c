@@ -63,10 +63,6 @@ struct rdbl_prefix_agg {
 
 /* ---- segment folding ---------------------------------------------------------- */
 
-static bool is_hex(uint8_t c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
 static bool is_digit(uint8_t c)
 {
     return c >= '0' && c <= '9';
@@ -75,6 +71,31 @@ static bool is_alpha(uint8_t c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
+
+/* Per-byte classes of fold(), as constant tables. fold_count holds 16-bit
+ * lane increments (digits, hex digits, alphanumerics, base64 characters)
+ * that a segment's bytes are summed into; fold_class the letter/digit
+ * class (1 letter, 2 digit) and FC_UPPER / FC_LOWER. */
+#define FC_UPPER 4u
+#define FC_LOWER 8u
+#define FC_DIG(c) ((c) >= '0' && (c) <= '9')
+#define FC_LOW(c) ((c) >= 'a' && (c) <= 'z')
+#define FC_UP(c) ((c) >= 'A' && (c) <= 'Z')
+#define FC_HEX(c) (FC_DIG(c) || ((c) >= 'a' && (c) <= 'f') || ((c) >= 'A' && (c) <= 'F'))
+#define FC_ALNUM(c) (FC_DIG(c) || FC_LOW(c) || FC_UP(c))
+#define FC_B64(c) \
+    (FC_ALNUM(c) || (c) == '+' || (c) == '/' || (c) == '=' || (c) == '_' || (c) == '-')
+#define FC_COUNT(c)                                                                         \
+    ((uint64_t)FC_DIG(c) | (uint64_t)FC_HEX(c) << 16 | (uint64_t)FC_ALNUM(c) << 32 |       \
+     (uint64_t)FC_B64(c) << 48)
+#define FC_CLASS(c) \
+    (uint8_t)(FC_DIG(c) ? 2u : FC_LOW(c) ? (1u | FC_LOWER) : FC_UP(c) ? (1u | FC_UPPER) : 0u)
+#define FC_R4(f, b) f(b), f(b + 1), f(b + 2), f(b + 3)
+#define FC_R16(f, b) FC_R4(f, b), FC_R4(f, b + 4), FC_R4(f, b + 8), FC_R4(f, b + 12)
+#define FC_R64(f, b) FC_R16(f, b), FC_R16(f, b + 16), FC_R16(f, b + 32), FC_R16(f, b + 48)
+#define FC_R256(f) FC_R64(f, 0), FC_R64(f, 64), FC_R64(f, 128), FC_R64(f, 192)
+static const uint64_t fold_count[256] = {FC_R256(FC_COUNT)};
+static const uint8_t fold_class[256] = {FC_R256(FC_CLASS)};
 
 /* Decides the label of one segment. Folded labels are written into buf
  * (>= 40 bytes); otherwise *lab points into the segment itself. */
@@ -93,32 +114,27 @@ static void fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **lab, 
         if (i == n)
             return;
     }
-    size_t digits = 0, hex = 0, upper = 0, lower = 0, b64 = 0, alnum = 0, trans = 0;
-    int prev = 0; /* 1 letter, 2 digit */
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = s[i];
-        int cls = 0;
-        if (is_digit(c)) {
-            digits++;
-            cls = 2;
-        } else if (c >= 'a' && c <= 'z') {
-            lower++;
-            cls = 1;
-        } else if (c >= 'A' && c <= 'Z') {
-            upper++;
-            cls = 1;
+    size_t digits = 0, hex = 0, b64 = 0, alnum = 0, trans = 0;
+    unsigned seen = 0, prev = 0;
+    for (size_t at = 0; at < n;) {
+        /* 16-bit lanes: a block of at most 65535 bytes cannot overflow them */
+        size_t stop = n - at > 65535 ? at + 65535 : n;
+        uint64_t acc = 0;
+        for (; at < stop; at++) {
+            uint8_t c = s[at];
+            acc += fold_count[c];
+            unsigned y = fold_class[c];
+            seen |= y;
+            unsigned cls = y & 3; /* 1 letter, 2 digit */
+            trans += (cls != 0) & (prev != 0) & (cls != prev);
+            prev = cls ? cls : prev;
         }
-        if (is_hex(c))
-            hex++;
-        if (cls)
-            alnum++;
-        if (cls || c == '+' || c == '/' || c == '=' || c == '_' || c == '-')
-            b64++;
-        if (cls && prev && cls != prev)
-            trans++;
-        if (cls)
-            prev = cls;
+        digits += acc & 0xFFFF;
+        hex += acc >> 16 & 0xFFFF;
+        alnum += acc >> 32 & 0xFFFF;
+        b64 += acc >> 48;
     }
+    const bool upper = seen & FC_UPPER, lower = seen & FC_LOWER;
     bool star = false;
     if (digits == n) {
         star = true; /* decimal ids, Unix timestamps */

@@ -339,3 +339,141 @@ Test(prefix, word_at_a_time_split_equals_bytewise)
     rdbl_prefix_agg_free(a);
     rdbl_prefix_agg_free(b);
 }
+
+/* ---- fold(): the table-driven classifier against the byte-by-byte one it
+ * replaced (kept here as the reference), on random segments built from
+ * the characters the rules look at. */
+static bool ref_is_hex(uint8_t c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+static bool ref_is_digit(uint8_t c)
+{
+    return c >= '0' && c <= '9';
+}
+static bool ref_is_alpha(uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Decides the label of one segment. Folded labels are written into buf
+ * (>= 40 bytes); otherwise *lab points into the segment itself. */
+static void ref_fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **lab, size_t *lablen)
+{
+    *lab = s;
+    *lablen = n;
+    if (n == 0)
+        return;
+    /* Every rule below needs a digit, but the UUID one (36 hex characters
+     * and dashes could all be letters): words are settled by one scan. */
+    if (n != 36) {
+        size_t i = 0;
+        while (i < n && !ref_is_digit(s[i]))
+            i++;
+        if (i == n)
+            return;
+    }
+    size_t digits = 0, hex = 0, upper = 0, lower = 0, b64 = 0, alnum = 0, trans = 0;
+    int prev = 0; /* 1 letter, 2 digit */
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = s[i];
+        int cls = 0;
+        if (ref_is_digit(c)) {
+            digits++;
+            cls = 2;
+        } else if (c >= 'a' && c <= 'z') {
+            lower++;
+            cls = 1;
+        } else if (c >= 'A' && c <= 'Z') {
+            upper++;
+            cls = 1;
+        }
+        if (ref_is_hex(c))
+            hex++;
+        if (cls)
+            alnum++;
+        if (cls || c == '+' || c == '/' || c == '=' || c == '_' || c == '-')
+            b64++;
+        if (cls && prev && cls != prev)
+            trans++;
+        if (cls)
+            prev = cls;
+    }
+    bool star = false;
+    if (digits == n) {
+        star = true; /* decimal ids, Unix timestamps */
+    } else if (s[0] == '-' && digits == n - 1 && n > 1) {
+        star = true;
+    } else if (n == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' &&
+               hex == 32) {
+        star = true; /* UUID */
+    } else if (n >= 8 && hex == n && digits > 0) {
+        star = true; /* hex ids, hashes */
+    } else if (ref_is_digit(s[0]) && digits >= 6 && digits * 10 >= n * 6) {
+        /* dates and times: 2024-01-31, 20240131T1200Z, 1700000000.123 */
+        star = true;
+        for (size_t i = 0; i < n && star; i++) {
+            uint8_t c = s[i];
+            star = ref_is_digit(c) || c == '-' || c == '_' || c == '.' || c == 'T' || c == 'Z' ||
+                   c == '+';
+        }
+    }
+    if (!star && n >= 16 && b64 == n && digits > 0 && (upper + lower) > 0 &&
+        ((upper > 0 && lower > 0) || digits >= 4)) {
+        star = true; /* base64 / base64url tokens, session ids */
+    }
+    if (!star && n >= 8 && alnum == n && digits > 0 && trans >= 3)
+        star = true; /* random alphanumerics: aB3xQ9kL */
+    if (star) {
+        buf[0] = '*';
+        *lab = buf;
+        *lablen = 1;
+        return;
+    }
+    if (n >= 3 && s[0] == '{' && s[n - 1] == '}' && digits > 0) {
+        memcpy(buf, "{*}", 3); /* cluster hash tags: {tenant12} */
+        *lab = buf;
+        *lablen = 3;
+        return;
+    }
+    /* word followed by 3+ digits: order12345 -> order* */
+    size_t head = 0;
+    while (head < n && (ref_is_alpha(s[head]) || s[head] == '_' || s[head] == '-'))
+        head++;
+    if (head >= 1 && head <= 32 && n - head >= 3 && digits == n - head) {
+        memcpy(buf, s, head);
+        buf[head] = '*';
+        *lab = buf;
+        *lablen = head + 1;
+    }
+}
+
+
+Test(prefix, table_classifier_equals_reference)
+{
+    static const char alphabet[] = "0123456789abcdefABCDEFxyzXYZ-_+/=.{}T:Z\xc3\xa9 ";
+    uint64_t s = 777;
+    for (int i = 0; i < 1000000; i++) {
+        uint8_t seg[48];
+        size_t n = 1 + (size_t)(gen_next(&s) % sizeof seg);
+        unsigned mode = (unsigned)(gen_next(&s) % 4);
+        for (size_t j = 0; j < n; j++) {
+            uint64_t r = gen_next(&s);
+            if (mode == 0) /* mostly digits: dates, ids, word+digits */
+                seg[j] = r % 5 ? (uint8_t)('0' + r % 10) : (uint8_t)alphabet[r % (sizeof alphabet - 1)];
+            else if (mode == 1) /* hex */
+                seg[j] = (uint8_t)"0123456789abcdef-"[r % 17];
+            else
+                seg[j] = (uint8_t)alphabet[r % (sizeof alphabet - 1)];
+        }
+        if (i % 97 == 0 && n == 36) /* UUID shapes */
+            seg[8] = seg[13] = seg[18] = seg[23] = '-';
+        uint8_t buf[40], out[64];
+        const uint8_t *lab;
+        size_t ln;
+        ref_fold(seg, n, buf, &lab, &ln);
+        size_t got = rdbl_prefix_fold_segment(seg, n, out, sizeof out);
+        cr_assert(eq(sz, got, ln), "segment %.*s", (int)n, (const char *)seg);
+        cr_assert(eq(int, memcmp(out, lab, ln), 0), "segment %.*s", (int)n, (const char *)seg);
+    }
+}
