@@ -313,6 +313,24 @@ size_t rdbl_ttl_agg_top_minutes(const rdbl_ttl_agg *t, rdbl_ttl_minute *out, siz
 {
     if (!t->mcount || !cap)
         return 0;
+    if (cap <= 16) {
+        /* a few: insertion into out while scanning the map, no sort */
+        size_t nb = 0;
+        for (size_t i = 0; i < t->mcap; i++) {
+            if (!t->fp[i])
+                continue;
+            rdbl_ttl_minute m = {t->map[i].minute, t->map[i].keys, t->map[i].mem};
+            if (nb == cap && minute_by_keys(&m, &out[cap - 1]) >= 0)
+                continue;
+            size_t j = nb < cap ? nb++ : cap - 1;
+            while (j > 0 && minute_by_keys(&m, &out[j - 1]) < 0) {
+                out[j] = out[j - 1];
+                j--;
+            }
+            out[j] = m;
+        }
+        return nb;
+    }
     rdbl_ttl_minute *v = minutes_sorted(t, minute_by_keys);
     if (!v)
         return 0;
