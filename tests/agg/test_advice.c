@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "gen_facts.h"
 
@@ -284,4 +285,38 @@ Test(advice, levels)
     cr_assert(rdbl_advice_level_parse("critical", &l) && l == RDBL_ADVICE_CRITICAL);
     cr_assert(not(rdbl_advice_level_parse("fatal", &l)));
     cr_assert(eq(str, (char *)rdbl_advice_level_name(RDBL_ADVICE_CRITICAL), "critical"));
+}
+
+/* The sampler compresses with one deflate stream reset per sample; its
+ * sizes must be compress2()'s (what the JSON has always held), for samples
+ * of every size up to 64 KiB and every compressibility, one after another
+ * (state from a previous sample must not leak into the next). */
+Test(advice, zlib_sizes_equal_compress2)
+{
+    rdbl_agg *a = mk();
+    static uint8_t buf[65536];
+    uint64_t s = 99, want = 0, n = 0;
+    for (int i = 0; i < 300; i++) {
+        size_t len = 1024 + (size_t)(gen_next(&s) % (sizeof buf - 1024));
+        unsigned kind = (unsigned)(gen_next(&s) % 3);
+        for (size_t j = 0; j < len; j++)
+            buf[j] = kind == 0   ? (uint8_t)gen_next(&s)
+                     : kind == 1 ? (uint8_t)"<html><body>lorem ipsum</body></html>"[j % 38]
+                                 : (uint8_t)(j / 100 + (gen_next(&s) % 4 == 0));
+        rdbl_key_facts f = af("blob", RDBL_TYPE_STRING, len + 64, 1);
+        f.value_bytes = len;
+        f.sample = (rdbl_str){buf, len};
+        add(a, &f);
+        static uint8_t out[70000];
+        uLongf zl = sizeof out;
+        cr_assert(eq(int, compress2(out, &zl, buf, len, Z_DEFAULT_COMPRESSION), Z_OK));
+        want += zl;
+        n += len;
+    }
+    json_t *st = rdbl_advice_agg_to_json(rdbl_agg_advice_state(a));
+    json_t *z = json_object_get(st, "compress");
+    cr_assert(eq(i64, json_integer_value(json_object_get(z, "sampled_bytes")), (json_int_t)n));
+    cr_assert(eq(i64, json_integer_value(json_object_get(z, "zlib_bytes")), (json_int_t)want));
+    json_decref(st);
+    rdbl_agg_free(a);
 }
