@@ -92,7 +92,11 @@ static bool is_partial(const rdbl_info *in)
 int rdbl_info_write_text(const rdbl_info *in, FILE *o)
 {
     char b1[32], b2[32], b3[32], t[64];
-    fprintf(o, "File         %s (%s", in->path, human(in->input_size, b1, sizeof b1));
+    if (in->input_size)
+        fprintf(o, "File         %s (%s", in->path, human(in->input_size, b1, sizeof b1));
+    else /* a pipe: its size is what was read */
+        fprintf(o, "File         %s (a stream, %s read", in->path,
+                human(in->input_read, b1, sizeof b1));
     if (in->compression != RDBL_COMP_NONE)
         fprintf(o, " %s, %s decoded", rdbl_compression_name(in->compression),
                 human(in->decoded_bytes, b2, sizeof b2));
