@@ -69,14 +69,76 @@ struct rdbl_advice_agg {
     rule_acc big, huge, expired, empty;
     compress_acc z;
     uint64_t budget_used;
+    rdbl__compressor *cz; /* made at the first sample */
+};
+
+/* ---- sample compression --------------------------------------------------------- */
+
+struct rdbl__compressor {
     uint8_t *lz4buf, *zbuf;
     size_t lz4cap, zcap;
     /* One deflate stream, reset per sample: the same bytes as compress2(),
-     * without its ~256 KiB of allocations per call (4x faster on the
-     * typical 2 KiB sample). */
+     * without its ~256 KiB of allocations per call. */
     z_stream zs;
-    bool zs_ready;
 };
+
+rdbl__compressor *rdbl__compressor_new(void)
+{
+    rdbl__compressor *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->lz4cap = (size_t)LZ4_compressBound(SAMPLE_MAX);
+    c->zcap = compressBound(SAMPLE_MAX);
+    c->lz4buf = malloc(c->lz4cap);
+    c->zbuf = malloc(c->zcap);
+    if (!c->lz4buf || !c->zbuf || deflateInit(&c->zs, Z_DEFAULT_COMPRESSION) != Z_OK) {
+        free(c->lz4buf);
+        free(c->zbuf);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void rdbl__compressor_free(rdbl__compressor *c)
+{
+    if (!c)
+        return;
+    deflateEnd(&c->zs);
+    free(c->lz4buf);
+    free(c->zbuf);
+    free(c);
+}
+
+size_t rdbl__sample_len(const rdbl_key_facts *f)
+{
+    return f->sample.len > SAMPLE_MAX ? SAMPLE_MAX : f->sample.len;
+}
+
+bool rdbl__advice_samples(const rdbl_agg_opts *o, const rdbl_key_facts *f)
+{
+    return f->type == RDBL_TYPE_STRING && f->value_bytes >= o->compress_min_bytes &&
+           f->sample.len > 0;
+}
+
+void rdbl__compress_sizes(rdbl__compressor *c, const rdbl_key_facts *f, rdbl__sample_sizes *out)
+{
+    size_t n = rdbl__sample_len(f);
+    int l = LZ4_compress_default((const char *)f->sample.ptr, (char *)c->lz4buf, (int)n,
+                                 (int)c->lz4cap);
+    out->lz4 = l > 0 ? (size_t)l : n;
+    out->zlib = n; /* compress2's answer when it fails */
+    z_stream *zs = &c->zs;
+    if (deflateReset(zs) == Z_OK) {
+        zs->next_in = (Bytef *)(uintptr_t)f->sample.ptr; /* zlib does not write to it */
+        zs->avail_in = (uInt)n;
+        zs->next_out = c->zbuf;
+        zs->avail_out = (uInt)c->zcap;
+        if (deflate(zs, Z_FINISH) == Z_STREAM_END)
+            out->zlib = (size_t)zs->total_out;
+    }
+    out->known = true;
+}
 
 static rdbl_status acc_init(rule_acc *a, size_t examples)
 {
@@ -137,10 +199,7 @@ void rdbl_advice_agg_free(rdbl_advice_agg *a)
     rdbl__kheap_free(&a->expired.ex);
     rdbl__kheap_free(&a->empty.ex);
     rdbl__kheap_free(&a->z.a.ex);
-    free(a->lz4buf);
-    free(a->zbuf);
-    if (a->zs_ready)
-        deflateEnd(&a->zs);
+    rdbl__compressor_free(a->cz);
     free(a);
 }
 
@@ -201,10 +260,11 @@ static uint64_t saving_of(uint64_t value_bytes, uint64_t pm)
     return value_bytes / 1000 * (1000 - pm) + value_bytes % 1000 * (1000 - pm) / 1000;
 }
 
-static rdbl_status compress_sample(rdbl_advice_agg *a, const rdbl_key_facts *f)
+static rdbl_status compress_sample(rdbl_advice_agg *a, const rdbl_key_facts *f,
+                                   rdbl__sizes_fn sizes, void *ctx)
 {
     compress_acc *z = &a->z;
-    size_t n = f->sample.len > SAMPLE_MAX ? SAMPLE_MAX : f->sample.len;
+    size_t n = rdbl__sample_len(f);
     z->eligible_keys++;
     z->eligible_bytes = rdbl__sadd(z->eligible_bytes, f->value_bytes);
     if (n == 0 || a->budget_used + n > a->opts.o.compress_budget_bytes) {
@@ -212,34 +272,16 @@ static rdbl_status compress_sample(rdbl_advice_agg *a, const rdbl_key_facts *f)
         z->unsampled_bytes = rdbl__sadd(z->unsampled_bytes, f->value_bytes);
         return RDBL_OK;
     }
-    if (!a->lz4buf) {
-        a->lz4cap = (size_t)LZ4_compressBound(SAMPLE_MAX);
-        a->zcap = compressBound(SAMPLE_MAX);
-        a->lz4buf = malloc(a->lz4cap);
-        a->zbuf = malloc(a->zcap);
-        if (!a->lz4buf || !a->zbuf)
-            return RDBL_NOMEM;
-    }
-    if (!a->zs_ready) {
-        memset(&a->zs, 0, sizeof a->zs);
-        if (deflateInit(&a->zs, Z_DEFAULT_COMPRESSION) != Z_OK)
-            return RDBL_NOMEM;
-        a->zs_ready = true;
-    }
     a->budget_used += n;
-    int l = LZ4_compress_default((const char *)f->sample.ptr, (char *)a->lz4buf, (int)n,
-                                 (int)a->lz4cap);
-    size_t zl = n;
-    z_stream *zs = &a->zs;
-    if (deflateReset(zs) == Z_OK) {
-        zs->next_in = (Bytef *)(uintptr_t)f->sample.ptr; /* zlib does not write to it */
-        zs->avail_in = (uInt)n;
-        zs->next_out = a->zbuf;
-        zs->avail_out = (uInt)a->zcap;
-        if (deflate(zs, Z_FINISH) == Z_STREAM_END)
-            zl = (size_t)zs->total_out;
+    rdbl__sample_sizes cs = {0, 0, false};
+    if (sizes)
+        sizes(ctx, f, &cs); /* maybe computed ahead by another thread */
+    if (!cs.known) {
+        if (!a->cz && !(a->cz = rdbl__compressor_new()))
+            return RDBL_NOMEM;
+        rdbl__compress_sizes(a->cz, f, &cs);
     }
-    size_t lz = l > 0 ? (size_t)l : n;
+    size_t lz = cs.lz4, zl = cs.zlib;
     z->sampled_keys++;
     z->sampled_bytes += n;
     z->lz4_bytes += lz;
@@ -262,6 +304,12 @@ static rdbl_status compress_sample(rdbl_advice_agg *a, const rdbl_key_facts *f)
 }
 
 rdbl_status rdbl_advice_agg_add(rdbl_advice_agg *a, const rdbl_key_facts *f)
+{
+    return rdbl__advice_agg_add_sized(a, f, NULL, NULL);
+}
+
+rdbl_status rdbl__advice_agg_add_sized(rdbl_advice_agg *a, const rdbl_key_facts *f,
+                                       rdbl__sizes_fn sizes, void *ctx)
 {
     rdbl_status st = RDBL_OK;
     const rdbl_agg_opts *o = &a->opts.o;
@@ -297,7 +345,7 @@ rdbl_status rdbl_advice_agg_add(rdbl_advice_agg *a, const rdbl_key_facts *f)
             return st;
     }
     if (f->type == RDBL_TYPE_STRING && f->value_bytes >= o->compress_min_bytes)
-        st = compress_sample(a, f);
+        st = compress_sample(a, f, sizes, ctx);
     return st;
 }
 

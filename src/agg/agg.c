@@ -66,12 +66,13 @@ void rdbl_agg_set_now(rdbl_agg *a, int64_t ref_ms)
 }
 
 static rdbl_status add_prepared(rdbl_agg *a, const rdbl_key_facts *f,
-                                const rdbl__prefix_prep *x)
+                                const rdbl__prefix_prep *x, rdbl__sizes_fn sizes, void *ctx)
 {
     rdbl_status st;
     if ((st = rdbl__prefix_add_prep(a->prefix, f, x)) || (st = rdbl_top_agg_add(a->top, f)) ||
         (st = rdbl_ttl_agg_add(a->ttl, f)) || (st = rdbl_access_agg_add(a->access, f)) ||
-        (st = rdbl_tables_agg_add(a->tables, f)) || (st = rdbl_advice_agg_add(a->advice, f)))
+        (st = rdbl_tables_agg_add(a->tables, f)) ||
+        (st = rdbl__advice_agg_add_sized(a->advice, f, sizes, ctx)))
         return st;
     return RDBL_OK;
 }
@@ -80,7 +81,7 @@ rdbl_status rdbl_agg_add(rdbl_agg *a, const rdbl_key_facts *f)
 {
     rdbl__prefix_prep x;
     rdbl__prefix_prepare(a->prefix, f, &x);
-    return add_prepared(a, f, &x);
+    return add_prepared(a, f, &x, NULL, NULL);
 }
 
 /* Key i is added while key i + AHEAD/2 has its nodes and minute slot
@@ -88,7 +89,8 @@ rdbl_status rdbl_agg_add(rdbl_agg *a, const rdbl_key_facts *f)
  * prefetched: each stage's loads had a few keys' time to arrive. */
 #define AHEAD 8
 
-rdbl_status rdbl__agg_add_batch(rdbl_agg *a, const rdbl_key_facts *f, size_t n)
+rdbl_status rdbl__agg_add_batch(rdbl_agg *a, const rdbl_key_facts *f, size_t n,
+                                rdbl__sizes_fn sizes, void *ctx)
 {
     rdbl__prefix_prep *ring = malloc(AHEAD * sizeof *ring);
     if (!ring) {
@@ -111,7 +113,7 @@ rdbl_status rdbl__agg_add_batch(rdbl_agg *a, const rdbl_key_facts *f, size_t n)
             rdbl__prefix_prefetch(a->prefix, &ring[half % AHEAD], true);
             rdbl__ttl_prefetch(a->ttl, &f[half]);
         }
-        st = add_prepared(a, &f[i], &ring[i % AHEAD]);
+        st = add_prepared(a, &f[i], &ring[i % AHEAD], sizes, ctx);
         size_t far = i + AHEAD;
         if (far < n) {
             rdbl__prefix_prepare(a->prefix, &f[far], &ring[far % AHEAD]);

@@ -154,6 +154,28 @@ void rdbl__jw_json(rdbl__jw *w, const json_t *v);
 /* Flushes. @return 0, or -1 when building or writing failed. */
 int rdbl__jw_finish(rdbl__jw *w);
 
+/* ---- sample compression (src/agg/advice.c) ------------------------------------
+ * The compressibility advice compresses a sample of large strings with LZ4
+ * and zlib (deflate, default level). The sizes depend on the sample alone,
+ * so another thread may compute them ahead (see src/analysis/aggq.c). */
+typedef struct rdbl__sample_sizes {
+    size_t lz4, zlib;
+    bool known;
+} rdbl__sample_sizes;
+typedef struct rdbl__compressor rdbl__compressor;
+rdbl__compressor *rdbl__compressor_new(void);
+void rdbl__compressor_free(rdbl__compressor *c);
+/* The sample bytes the advice compresses (a prefix of f->sample). */
+size_t rdbl__sample_len(const rdbl_key_facts *f);
+/* Whether the advice would compress f's sample (budget permitting). */
+bool rdbl__advice_samples(const rdbl_agg_opts *o, const rdbl_key_facts *f);
+void rdbl__compress_sizes(rdbl__compressor *c, const rdbl_key_facts *f, rdbl__sample_sizes *out);
+/* Asked for the sizes of f's sample when the advice is about to compress
+ * it: fills *out (known = true) if they were computed ahead. */
+typedef void (*rdbl__sizes_fn)(void *ctx, const rdbl_key_facts *f, rdbl__sample_sizes *out);
+rdbl_status rdbl__advice_agg_add_sized(rdbl_advice_agg *a, const rdbl_key_facts *f,
+                                       rdbl__sizes_fn sizes, void *ctx);
+
 /* ---- batched adds -------------------------------------------------------------
  * A batch of facts is added in order, exactly as one rdbl_agg_add() each,
  * but with the memory the next keys will touch (prefix table slots and
@@ -183,9 +205,11 @@ void rdbl__prefix_prefetch(const rdbl_prefix_agg *p, const rdbl__prefix_prep *x,
 rdbl_status rdbl__prefix_add_prep(rdbl_prefix_agg *p, const rdbl_key_facts *f,
                                   const rdbl__prefix_prep *x);
 void rdbl__ttl_prefetch(const rdbl_ttl_agg *t, const rdbl_key_facts *f);
-/* Adds f[0..n) in order. @return the first error (the facts after the
- * failing one are not added). */
-rdbl_status rdbl__agg_add_batch(rdbl_agg *a, const rdbl_key_facts *f, size_t n);
+/* Adds f[0..n) in order. sizes (may be NULL) is asked for sample sizes
+ * computed ahead. @return the first error (the facts after the failing one
+ * are not added). */
+rdbl_status rdbl__agg_add_batch(rdbl_agg *a, const rdbl_key_facts *f, size_t n,
+                                rdbl__sizes_fn sizes, void *ctx);
 
 /* Streamed members (same bytes as dumping the *_to_json objects). */
 void rdbl__prefix_agg_write(const rdbl_prefix_agg *p, rdbl__jw *w);

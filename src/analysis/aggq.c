@@ -20,8 +20,22 @@
  * module aux records, the snapshot).
  *
  * Errors: the first failing rdbl_agg_add() is kept; later batches are
- * dropped, and the producer sees the error at its next add or sync. */
+ * dropped, and the producer sees the error at its next add or sync.
+ *
+ * Helping: the one expensive step of an add that depends on nothing but
+ * the fact is compressing a value sample for the compressibility advice
+ * (LZ4 and deflate, up to 64 MiB per file). A producer that finds no spare
+ * batch, instead of sleeping, compresses samples of the facts still queued,
+ * and the consumer takes the sizes it finds ready. Each such fact has a
+ * state, claimed by compare-and-swap:
+ *
+ *   WANT ──producer──▶ BUSY ──▶ DONE (sizes stored, then released)
+ *     └──consumer──▶ MINE (it compresses itself)
+ *
+ * A consumer that meets BUSY waits for DONE. Sizes are the same whoever
+ * computes them, so the aggregate does not change. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -33,10 +47,15 @@
 #define BATCH_FACTS 1024
 #define BATCH_ARENA (512u << 10)
 
+enum { S_NONE = 0, S_WANT, S_BUSY, S_DONE, S_MINE };
+
 typedef struct batch {
     size_t n;
     size_t used;
+    size_t help_next;              /* the producer's scan position */
     rdbl_key_facts facts[BATCH_FACTS];
+    atomic_uchar state[BATCH_FACTS];
+    rdbl__sample_sizes sizes[BATCH_FACTS];
     uint8_t arena[BATCH_ARENA];
 } batch;
 
@@ -55,8 +74,62 @@ struct rdbl__aggq {
     rdbl_status err;               /* first aggregation error (under mu) */
     atomic_int failed;             /* err != RDBL_OK, readable without the lock */
     batch *cur;                    /* the producer's batch being filled */
+    batch *adding;                 /* the batch the consumer is adding, or NULL */
     batch *all[NBATCH];
+    const rdbl_agg_opts *opts;     /* the aggregate's (read-only) */
+    rdbl__compressor *cz;          /* the producer's, for helping */
 };
+
+/* The consumer's side of a fact's sample sizes (rdbl__sizes_fn). */
+static void sizes_of(void *ctx, const rdbl_key_facts *f, rdbl__sample_sizes *out)
+{
+    batch *b = ctx;
+    size_t i = (size_t)(f - b->facts);
+    unsigned char want = S_WANT;
+    if (atomic_compare_exchange_strong(&b->state[i], &want, S_MINE))
+        return; /* nobody helped: the advice compresses it */
+    if (want != S_BUSY && want != S_DONE)
+        return;
+    while (atomic_load_explicit(&b->state[i], memory_order_acquire) != S_DONE)
+        sched_yield(); /* the producer is compressing it right now */
+    *out = b->sizes[i];
+}
+
+/* Called by the producer, holding q->mu, when it would wait: compresses
+ * one queued sample (mu is released meanwhile). @return false when there
+ * was nothing to do. */
+static bool help(rdbl__aggq *q)
+{
+    batch *cand[NBATCH + 1];
+    size_t nc = 0;
+    if (q->adding)
+        cand[nc++] = q->adding;
+    for (size_t k = 0; k < q->fcount; k++)
+        cand[nc++] = q->full[(q->fhead + k) % NBATCH];
+    for (size_t c = 0; c < nc; c++) {
+        batch *b = cand[c];
+        while (b->help_next < b->n) {
+            size_t i = b->help_next++;
+            unsigned char want = S_WANT;
+            if (!atomic_compare_exchange_strong(&b->state[i], &want, S_BUSY))
+                continue;
+            pthread_mutex_unlock(&q->mu);
+            if (!q->cz)
+                q->cz = rdbl__compressor_new();
+            rdbl__sample_sizes sz = {0, 0, false};
+            if (q->cz)
+                rdbl__compress_sizes(q->cz, &b->facts[i], &sz);
+            /* Until DONE only this thread touches the batch's bytes: the
+             * consumer waits on BUSY, and a finished batch goes back to the
+             * spares, which only this thread takes. */
+            b->sizes[i] = sz;
+            atomic_store_explicit(&b->state[i], S_DONE, memory_order_release);
+            pthread_mutex_lock(&q->mu);
+            return true;
+        }
+    }
+    return false;
+}
 
 static void *consumer(void *arg)
 {
@@ -71,14 +144,18 @@ static void *consumer(void *arg)
         q->fhead = (q->fhead + 1) % NBATCH;
         q->fcount--;
         q->busy = true;
+        q->adding = b;
         bool skip = q->err != RDBL_OK;
         pthread_mutex_unlock(&q->mu);
 
-        rdbl_status st = skip ? RDBL_OK : rdbl__agg_add_batch(q->agg, b->facts, b->n);
-        b->n = 0;
-        b->used = 0;
+        rdbl_status st =
+            skip ? RDBL_OK : rdbl__agg_add_batch(q->agg, b->facts, b->n, sizes_of, b);
 
         pthread_mutex_lock(&q->mu);
+        q->adding = NULL;
+        b->n = 0;
+        b->used = 0;
+        b->help_next = 0;
         if (st != RDBL_OK && q->err == RDBL_OK) {
             q->err = st;
             atomic_store_explicit(&q->failed, 1, memory_order_relaxed);
@@ -97,11 +174,12 @@ rdbl__aggq *rdbl__aggq_start(rdbl_agg *agg)
     if (!q)
         return NULL;
     q->agg = agg;
+    q->opts = rdbl_agg_get_opts(agg);
     for (size_t i = 0; i < NBATCH; i++) {
         q->all[i] = malloc(sizeof *q->all[i]);
         if (!q->all[i])
             goto fail;
-        q->all[i]->n = q->all[i]->used = 0;
+        q->all[i]->n = q->all[i]->used = q->all[i]->help_next = 0;
     }
     q->cur = q->all[0];
     for (size_t i = 1; i < NBATCH; i++)
@@ -143,7 +221,8 @@ static void push(rdbl__aggq *q)
     q->fcount++;
     pthread_cond_signal(&q->wake_consumer);
     while (q->nspare == 0)
-        pthread_cond_wait(&q->wake_producer, &q->mu);
+        if (!help(q))
+            pthread_cond_wait(&q->wake_producer, &q->mu);
     q->cur = q->spare[--q->nspare];
     pthread_mutex_unlock(&q->mu);
 }
@@ -186,8 +265,11 @@ rdbl_status rdbl__aggq_add(rdbl__aggq *q, const rdbl_key_facts *f)
     if (q->cur->n == BATCH_FACTS || need > BATCH_ARENA - q->cur->used)
         push(q);
     batch *b = q->cur;
-    rdbl_key_facts *d = &b->facts[b->n++];
+    size_t i = b->n++;
+    rdbl_key_facts *d = &b->facts[i];
     *d = *f;
+    atomic_store_explicit(&b->state[i], rdbl__advice_samples(q->opts, f) ? S_WANT : S_NONE,
+                          memory_order_relaxed); /* published by the push's mutex */
     /* mem_encoding is a static string of the memory model: kept as is */
     d->key.ptr = copy_in(b, f->key.ptr, f->key.len);
     d->sample.ptr = copy_in(b, f->sample.ptr, f->sample.len);
@@ -224,6 +306,7 @@ rdbl_status rdbl__aggq_finish(rdbl__aggq *q)
     pthread_mutex_destroy(&q->mu);
     for (size_t i = 0; i < NBATCH; i++)
         free(q->all[i]);
+    rdbl__compressor_free(q->cz);
     free(q);
     return st;
 }

@@ -165,3 +165,40 @@ Test(pipeline, huge_key_names_and_many_keys, .timeout = 240)
     free(big);
     free(buf);
 }
+
+/* Many large string values: the consumer compresses their samples for the
+ * compressibility advice and falls behind, so the parsing thread, finding
+ * no spare batch, compresses queued samples itself (aggq.c "helping"). The
+ * report must not depend on who compressed what. */
+Test(pipeline, helped_sample_compression_equals_single_thread, .timeout = 240)
+{
+    const unsigned keys = 12000;
+    size_t cap = 64 + (size_t)keys * (64 + 9000);
+    uint8_t *buf = malloc(cap), *p = buf;
+    memcpy(p, "REDIS0009", 9);
+    p += 9;
+    uint64_t s = 42;
+    for (unsigned i = 0; i < keys; i++) {
+        char k[48];
+        int kl = snprintf(k, sizeof k, "page:%u:%s", i, i % 2 ? "html" : "json");
+        *p++ = 0; /* string, stored raw */
+        put_len(&p, (uint32_t)kl);
+        memcpy(p, k, (size_t)kl);
+        p += kl;
+        uint32_t vl = 1024 + (uint32_t)(i * 2654435761u % 8000);
+        put_len(&p, vl);
+        for (uint32_t j = 0; j < vl; j++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            /* a third noise, the rest text of varying redundancy */
+            p[j] = i % 3 == 0 ? (uint8_t)(s >> 56)
+                              : (uint8_t)"<div class=\"item\">lorem ipsum</div>\n"[(j + (s >> 60)) % 36];
+        }
+        p += vl;
+    }
+    *p++ = 0xFF;
+    memset(p, 0, 8);
+    p += 8;
+    cr_assert(le(sz, (size_t)(p - buf), cap));
+    cr_assert(eq(int, same_both_ways(buf, (size_t)(p - buf), "samples"), RDBL_OK));
+    free(buf);
+}
