@@ -214,6 +214,23 @@ rdbl_status rdbl__agg_add_batch(rdbl_agg *a, const rdbl_key_facts *f, size_t n,
 /* Streamed members (same bytes as dumping the *_to_json objects). */
 void rdbl__prefix_agg_write(const rdbl_prefix_agg *p, rdbl__jw *w);
 void rdbl__ttl_agg_write(const rdbl_ttl_agg *t, rdbl__jw *w);
+/* Readers of the same members, piece by piece (src/report/json_read.c
+ * streams a report through them; rdbl_*_add_json use them on whole trees).
+ * Prefix tree: the root's own members (totals, "folds"), then each node
+ * object without its "children" (*descend: whether its children go under
+ * it, i.e. it is not an "(other)" node), then rdbl__prefix_json_done()
+ * to fold back to the budget. */
+#define RDBL__PREFIX_JSON_DEPTH 17
+rdbl_status rdbl__prefix_json_root(rdbl_prefix_agg *p, const json_t *root, rdbl_error *err);
+rdbl_status rdbl__prefix_json_node(rdbl_prefix_agg *p, uint32_t parent, const json_t *node,
+                                   uint32_t *id, bool *descend, rdbl_error *err);
+/* A whole "children" array (depth = the parent's depth in the JSON). */
+rdbl_status rdbl__prefix_json_children(rdbl_prefix_agg *p, uint32_t parent, const json_t *kids,
+                                       unsigned depth, rdbl_error *err);
+rdbl_status rdbl__prefix_json_done(rdbl_prefix_agg *p);
+/* One [unix_minute, keys, memory_bytes] row of ttl.expiry_minutes.minutes. */
+rdbl_status rdbl__ttl_json_minute(rdbl_ttl_agg *t, const json_t *row, rdbl_error *err);
+
 /* rdbl_agg_to_json() with the "prefixes" and "ttl" members set to null
  * (placeholders at their places: write them with the functions above). */
 json_t *rdbl__agg_to_json_light(const rdbl_agg *a);

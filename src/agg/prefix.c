@@ -1172,53 +1172,64 @@ static rdbl_status totals_from_json(const json_t *j, rdbl_prefix_totals *t, rdbl
     return RDBL_OK;
 }
 
-static rdbl_status node_from_json(rdbl_prefix_agg *p, uint32_t parent, const json_t *j,
-                                  unsigned depth, rdbl_error *err)
+rdbl_status rdbl__prefix_json_node(rdbl_prefix_agg *p, uint32_t parent, const json_t *c,
+                                   uint32_t *id_out, bool *descend, rdbl_error *err)
 {
     rdbl_status st;
-    const json_t *kids = json_object_get(j, "children");
-    if (!kids)
-        return RDBL_OK;
-    if (!json_is_array(kids) || depth >= 17)
+    if (!json_is_object(c))
+        return rdbl__fail(err, RDBL_CORRUPT, 0, "prefixes", "child is not an object");
+    rdbl_prefix_totals t;
+    if ((st = totals_from_json(c, &t, err)))
+        return st;
+    uint32_t id;
+    if (json_is_true(json_object_get(c, "other"))) {
+        id = get_other(p, parent);
+    } else {
+        uint8_t *lab = NULL, *sep = NULL;
+        size_t n = 0, sn = 0;
+        if ((st = rdbl__jget_key(c, "label", &lab, &n, err)))
+            return st;
+        if ((st = rdbl__jget_key(c, "sep", &sep, &sn, err))) {
+            free(lab);
+            return st;
+        }
+        if (sn > 1 || (parent == 0) != (sn == 0)) {
+            free(lab);
+            free(sep);
+            return rdbl__fail(err, RDBL_CORRUPT, 0, "prefixes", "bad \"sep\"");
+        }
+        id = child_for(p, parent, sn ? sep[0] : 0, lab, n, false);
+        free(lab);
+        free(sep);
+    }
+    if (!id)
+        return rdbl__fail(err, RDBL_NOMEM, 0, "prefixes", "out of memory");
+    totals_add(&p->nodes[id].t, &t);
+    *id_out = id;
+    *descend = p->nodes[id].kind == K_NORMAL;
+    return RDBL_OK;
+}
+
+rdbl_status rdbl__prefix_json_children(rdbl_prefix_agg *p, uint32_t parent, const json_t *kids,
+                                       unsigned depth, rdbl_error *err)
+{
+    rdbl_status st;
+    if (!json_is_array(kids) || depth >= RDBL__PREFIX_JSON_DEPTH)
         return rdbl__fail(err, RDBL_CORRUPT, 0, "prefixes", "bad \"children\"");
     for (size_t i = 0; i < json_array_size(kids); i++) {
         const json_t *c = json_array_get(kids, i);
-        if (!json_is_object(c))
-            return rdbl__fail(err, RDBL_CORRUPT, 0, "prefixes", "child is not an object");
-        rdbl_prefix_totals t;
-        if ((st = totals_from_json(c, &t, err)))
-            return st;
         uint32_t id;
-        if (json_is_true(json_object_get(c, "other"))) {
-            id = get_other(p, parent);
-        } else {
-            uint8_t *lab = NULL, *sep = NULL;
-            size_t n = 0, sn = 0;
-            if ((st = rdbl__jget_key(c, "label", &lab, &n, err)))
-                return st;
-            if ((st = rdbl__jget_key(c, "sep", &sep, &sn, err))) {
-                free(lab);
-                return st;
-            }
-            if (sn > 1 || (parent == 0) != (sn == 0)) {
-                free(lab);
-                free(sep);
-                return rdbl__fail(err, RDBL_CORRUPT, 0, "prefixes", "bad \"sep\"");
-            }
-            id = child_for(p, parent, sn ? sep[0] : 0, lab, n, false);
-            free(lab);
-            free(sep);
-        }
-        if (!id)
-            return rdbl__fail(err, RDBL_NOMEM, 0, "prefixes", "out of memory");
-        totals_add(&p->nodes[id].t, &t);
-        if (p->nodes[id].kind == K_NORMAL && (st = node_from_json(p, id, c, depth + 1, err)))
+        bool descend;
+        if ((st = rdbl__prefix_json_node(p, parent, c, &id, &descend, err)))
+            return st;
+        const json_t *sub = json_object_get(c, "children");
+        if (descend && sub && (st = rdbl__prefix_json_children(p, id, sub, depth + 1, err)))
             return st;
     }
     return RDBL_OK;
 }
 
-rdbl_status rdbl_prefix_agg_add_json(rdbl_prefix_agg *p, const json_t *j, rdbl_error *err)
+rdbl_status rdbl__prefix_json_root(rdbl_prefix_agg *p, const json_t *j, rdbl_error *err)
 {
     if (!json_is_object(j))
         return rdbl__fail(err, RDBL_CORRUPT, 0, "prefixes", "expected an object");
@@ -1231,9 +1242,23 @@ rdbl_status rdbl_prefix_agg_add_json(rdbl_prefix_agg *p, const json_t *j, rdbl_e
     if ((st = rdbl__jget_u64(j, "folds", &folds, err)))
         return st;
     p->folds += folds;
-    if ((st = node_from_json(p, 0, j, 0, err)))
-        return st;
+    return RDBL_OK;
+}
+
+rdbl_status rdbl__prefix_json_done(rdbl_prefix_agg *p)
+{
     if (p->alive > p->opts.o.node_budget)
         return compact(p, compact_target(p));
     return RDBL_OK;
+}
+
+rdbl_status rdbl_prefix_agg_add_json(rdbl_prefix_agg *p, const json_t *j, rdbl_error *err)
+{
+    rdbl_status st = rdbl__prefix_json_root(p, j, err);
+    if (st != RDBL_OK)
+        return st;
+    const json_t *kids = json_object_get(j, "children");
+    if (kids && (st = rdbl__prefix_json_children(p, 0, kids, 0, err)))
+        return st;
+    return rdbl__prefix_json_done(p);
 }

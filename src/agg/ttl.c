@@ -501,6 +501,18 @@ void rdbl__ttl_agg_write(const rdbl_ttl_agg *t, rdbl__jw *w)
     free(v);
 }
 
+rdbl_status rdbl__ttl_json_minute(rdbl_ttl_agg *t, const json_t *row, rdbl_error *err)
+{
+    const json_t *a = json_array_get(row, 0), *b = json_array_get(row, 1),
+                 *c = json_array_get(row, 2);
+    if (!json_is_array(row) || !json_is_integer(a) || !json_is_integer(b) ||
+        !json_is_integer(c) || json_integer_value(b) < 0 || json_integer_value(c) < 0)
+        return rdbl__fail(err, RDBL_CORRUPT, 0, "ttl.expiry_minutes",
+                          "expected [minute, keys, memory_bytes]");
+    return minute_add(t, json_integer_value(a), (uint64_t)json_integer_value(b),
+                      (uint64_t)json_integer_value(c));
+}
+
 static rdbl_status buckets_from_json(const json_t *arr, rdbl_count *b, rdbl_error *err)
 {
     if (!arr)
@@ -550,18 +562,9 @@ rdbl_status rdbl_ttl_agg_add_json(rdbl_ttl_agg *t, const json_t *j, rdbl_error *
         const json_t *mins = json_object_get(em, "minutes");
         if (mins && !json_is_array(mins))
             return rdbl__fail(err, RDBL_CORRUPT, 0, "ttl.expiry_minutes", "expected an array");
-        for (size_t i = 0; i < json_array_size(mins); i++) {
-            const json_t *row = json_array_get(mins, i);
-            const json_t *a = json_array_get(row, 0), *b = json_array_get(row, 1),
-                         *c = json_array_get(row, 2);
-            if (!json_is_array(row) || !json_is_integer(a) || !json_is_integer(b) ||
-                !json_is_integer(c) || json_integer_value(b) < 0 || json_integer_value(c) < 0)
-                return rdbl__fail(err, RDBL_CORRUPT, 0, "ttl.expiry_minutes",
-                                  "expected [minute, keys, memory_bytes]");
-            if ((st = minute_add(t, json_integer_value(a), (uint64_t)json_integer_value(b),
-                                 (uint64_t)json_integer_value(c))))
+        for (size_t i = 0; i < json_array_size(mins); i++)
+            if ((st = rdbl__ttl_json_minute(t, json_array_get(mins, i), err)))
                 return st;
-        }
     }
     const json_t *hf = json_object_get(j, "hash_fields");
     if (hf) {

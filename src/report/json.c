@@ -22,6 +22,7 @@
 #include <errno.h>
 
 #include "agg/agg_internal.h"
+#include "report/json_read.h"
 #include "rdblens/report.h"
 
 static int checksum_rank(rdbl_checksum_status c)
@@ -314,14 +315,27 @@ rdbl_status rdbl_report_json_load_mem(rdbl_agg *a, const char *buf, size_t len, 
     return st;
 }
 
+/* Opens a report for reading ("-" is standard input, not closed). */
+static FILE *open_report(const char *path, rdbl_error *err)
+{
+    if (strcmp(path, "-") == 0)
+        return stdin;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        rdbl__fail(err, RDBL_IO, 0, path, "unable to open %s: %s", path, strerror(errno));
+    return f;
+}
+
 rdbl_status rdbl_report_json_load(rdbl_agg *a, const char *path, rdbl_error *err)
 {
-    json_t *j;
-    rdbl_status st = load_json(&j, path, NULL, 0, err);
-    if (st != RDBL_OK)
-        return st;
-    st = rdbl_agg_add_json(a, j, err);
-    json_decref(j);
+    /* streamed: a report's prefix tree and expiry minutes are never held
+     * whole (json_read.c) */
+    FILE *f = open_report(path, err);
+    if (!f)
+        return RDBL_IO;
+    rdbl_status st = rdbl__report_stream_add(a, f, path, err);
+    if (f != stdin)
+        fclose(f);
     return st;
 }
 
@@ -331,24 +345,53 @@ rdbl_status rdbl_report_merge(rdbl_agg **out, const char *const *paths, size_t n
     *out = NULL;
     if (n == 0)
         return rdbl__fail(err, RDBL_USAGE, 0, "merge", "no report to merge");
-    json_t *first;
-    rdbl_status st = load_json(&first, paths[0], NULL, 0, err);
-    if (st != RDBL_OK)
-        return st;
     rdbl__aopts o;
-    if (opts)
+    rdbl_status st;
+    if (opts) {
         rdbl__aopts_norm(&o, opts);
-    else
-        rdbl__aopts_from_json(&o, json_object_get(first, "options"));
+    } else {
+        /* the first report's options: read up to them only (standard input
+         * cannot be read twice, so it is read whole, the old way) */
+        json_t *first = NULL;
+        if (strcmp(paths[0], "-") == 0) {
+            if ((st = load_json(&first, paths[0], NULL, 0, err)) != RDBL_OK)
+                return st;
+            rdbl__aopts_from_json(&o, json_object_get(first, "options"));
+        } else {
+            FILE *f = open_report(paths[0], err);
+            if (!f)
+                return RDBL_IO;
+            json_t *opt = NULL;
+            st = rdbl__report_stream_options(f, paths[0], &opt, err);
+            fclose(f);
+            if (st != RDBL_OK)
+                return st;
+            rdbl__aopts_from_json(&o, opt);
+            json_decref(opt);
+        }
+        if (first) {
+            rdbl_agg *a;
+            if ((st = rdbl_agg_new(&a, &o.o)) != RDBL_OK) {
+                json_decref(first);
+                return rdbl__fail(err, st, 0, "merge", "out of memory");
+            }
+            st = rdbl_agg_add_json(a, first, err);
+            json_decref(first);
+            for (size_t i = 1; i < n && st == RDBL_OK; i++)
+                st = rdbl_report_json_load(a, paths[i], err);
+            if (st != RDBL_OK) {
+                rdbl_agg_free(a);
+                return st;
+            }
+            *out = a;
+            return RDBL_OK;
+        }
+    }
     rdbl_agg *a;
     st = rdbl_agg_new(&a, &o.o);
-    if (st != RDBL_OK) {
-        json_decref(first);
+    if (st != RDBL_OK)
         return rdbl__fail(err, st, 0, "merge", "out of memory");
-    }
-    st = rdbl_agg_add_json(a, first, err);
-    json_decref(first);
-    for (size_t i = 1; i < n && st == RDBL_OK; i++)
+    for (size_t i = 0; i < n && st == RDBL_OK; i++)
         st = rdbl_report_json_load(a, paths[i], err);
     if (st != RDBL_OK) {
         rdbl_agg_free(a);

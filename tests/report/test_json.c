@@ -306,3 +306,111 @@ Test(json, streamed_bytes_equal_jansson_dump)
     streamed_equals_dump(a);
     rdbl_agg_free(a);
 }
+
+/* Reports read back from files are streamed (src/report/json_read.c: the
+ * prefix tree and the expiry minutes are added as they are read); the
+ * aggregate must be the one the whole-tree reader (load_mem) builds, for
+ * compact and indented reports, with "(other)" nodes, escaped labels,
+ * minutes past the cap, a report whose "schema" is not first (read whole),
+ * and any truncation must fail cleanly. */
+static char *state_of(const rdbl_agg *a)
+{
+    json_t *j = rdbl_agg_to_json(a);
+    cr_assert(j != NULL);
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    return s;
+}
+
+static void stream_equals_tree(const char *text, size_t len, const rdbl_agg_opts *go)
+{
+    char path[] = "/tmp/rdbl-jsonr-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    cr_assert(eq(sz, (size_t)write(fd, text, len), len));
+    close(fd);
+    rdbl_agg *a, *b;
+    cr_assert(eq(int, rdbl_agg_new(&a, go), RDBL_OK));
+    cr_assert(eq(int, rdbl_agg_new(&b, go), RDBL_OK));
+    rdbl_error e1 = {0}, e2 = {0};
+    cr_assert(eq(int, rdbl_report_json_load(a, path, &e1), RDBL_OK), "%s", e1.msg);
+    cr_assert(eq(int, rdbl_report_json_load_mem(b, text, len, &e2), RDBL_OK), "%s", e2.msg);
+    char *sa = state_of(a), *sb = state_of(b);
+    cr_assert(eq(int, strcmp(sa, sb), 0), "streamed and whole-tree loads differ");
+    free(sa);
+    free(sb);
+    /* loading twice (a merge) agrees too */
+    cr_assert(eq(int, rdbl_report_json_load(a, path, &e1), RDBL_OK), "%s", e1.msg);
+    cr_assert(eq(int, rdbl_report_json_load_mem(b, text, len, &e2), RDBL_OK), "%s", e2.msg);
+    sa = state_of(a);
+    sb = state_of(b);
+    cr_assert(eq(int, strcmp(sa, sb), 0), "streamed and whole-tree merges differ");
+    free(sa);
+    free(sb);
+    rdbl_agg_free(a);
+    rdbl_agg_free(b);
+    /* every truncation is an error, never a crash */
+    for (size_t cut = 0; cut < len; cut += 1 + len / 97) {
+        FILE *f = fopen(path, "w");
+        cr_assert(f != NULL);
+        cr_assert(eq(sz, fwrite(text, 1, cut, f), cut));
+        fclose(f);
+        rdbl_agg *c;
+        cr_assert(eq(int, rdbl_agg_new(&c, go), RDBL_OK));
+        rdbl_error e3 = {0};
+        cr_assert(ne(int, rdbl_report_json_load(c, path, &e3), RDBL_OK), "cut at %zu", cut);
+        rdbl_agg_free(c);
+    }
+    unlink(path);
+}
+
+Test(json, streamed_load_equals_whole_tree_load, .timeout = 120)
+{
+    rdbl_agg_opts go;
+    rdbl_agg_opts_default(&go);
+    go.node_budget = 300; /* folds: "(other)" nodes at several depths */
+    go.expiry_minutes_cap = 400;
+    rdbl_agg *a;
+    cr_assert(eq(int, rdbl_agg_new(&a, &go), RDBL_OK));
+    rdbl_agg_set_now(a, GEN_NOW_MS);
+    gen_state g;
+    for (uint64_t i = 0; i < 6000; i++) {
+        rdbl_key_facts f;
+        gen_fact(&g, 25, i, &f);
+        if (i % 11 == 0) {
+            int k = snprintf(g.key, sizeof g.key, "q\"t:\\b:%c\xe9:\xc3\xa9:%" PRIu64,
+                             (char)(1 + i % 31), i % 53);
+            f.key.ptr = (const uint8_t *)g.key;
+            f.key.len = (size_t)k;
+        }
+        cr_assert(eq(int, rdbl_agg_add(a, &f), RDBL_OK));
+    }
+    rdbl_snapshot s;
+    gen_snapshot(&s, "dump.rdb");
+    cr_assert(eq(int, rdbl_agg_add_snapshot(a, &s), RDBL_OK));
+    cr_assert(gt(u64, rdbl_prefix_agg_folds(rdbl_agg_prefix(a)), 0));
+    for (unsigned indent = 0; indent <= 2; indent += 2) {
+        rdbl_report_opts o = {0};
+        o.json_indent = indent;
+        size_t n;
+        char *text = render(rdbl_report_json, a, &o, &n);
+        stream_equals_tree(text, n, &go);
+        free(text);
+    }
+    /* "schema" last: not streamed, read whole */
+    json_t *j = rdbl_report_json_object(a), *moved = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach(j, k, v)
+    {
+        if (strcmp(k, "schema") != 0)
+            json_object_set(moved, k, v);
+    }
+    json_object_set(moved, "schema", json_object_get(j, "schema"));
+    char *text = json_dumps(moved, JSON_COMPACT);
+    stream_equals_tree(text, strlen(text), &go);
+    free(text);
+    json_decref(moved);
+    json_decref(j);
+    rdbl_agg_free(a);
+}
