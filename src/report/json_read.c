@@ -339,6 +339,12 @@ static bool read_key(rd *r)
         fail(r, RDBL_CORRUPT, "NUL byte in object key not supported");
         return false;
     }
+    json_t *check = json_stringn(r->sb, r->sblen); /* keys are UTF-8 too */
+    if (!check) {
+        fail(r, RDBL_CORRUPT, "invalid UTF-8 in an object key");
+        return false;
+    }
+    json_decref(check);
     return expect(r, ':', "':' expected");
 }
 
