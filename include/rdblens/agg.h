@@ -131,7 +131,7 @@ typedef struct rdbl_agg_opts {
     uint64_t big_key_elements;    /* advice: too many elements [5000] */
     uint64_t huge_collection_elements; /* advice: very large zset/list [1000000] */
     uint64_t compress_min_bytes;  /* advice: strings worth compressing from [1024] */
-    uint64_t compress_budget_bytes; /* advice: bytes compressed per aggregator [64 MiB] */
+    uint64_t compress_budget_bytes; /* advice: bytes compressed per aggregator [8 MiB] */
     uint64_t family_min_keys;     /* advice: small-string families from [1000] keys */
     uint64_t cache_min_keys;      /* advice: no-TTL cache-like prefixes from [1000] keys */
     uint64_t expiry_cluster_min_keys; /* advice: mass expiry from [1000] keys in a minute */

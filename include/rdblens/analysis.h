@@ -99,7 +99,7 @@ typedef struct rdbl_analysis_opts {
     unsigned parse_flags;         /* RDBL_PARSE_* */
     uint64_t sample_bytes;        /* prefix of each string value kept for compression advice
                                      [64 KiB]; only strings of >= 1 KiB are sampled */
-    uint64_t sample_budget;       /* total bytes sampled per file [64 MiB] */
+    uint64_t sample_budget;       /* total bytes sampled per file [8 MiB] */
     /* Called for every key (after the filter below), with its facts; the
      * facts and k are borrowed for the call. Return 0, RDBL_STOP, or < 0. */
     int (*on_key)(void *key_user, const rdbl_key_facts *f, const rdbl_key_info *k,
@@ -116,7 +116,7 @@ typedef struct rdbl_analysis_opts {
 } rdbl_analysis_opts;
 
 /* Defaults: memory model "auto" (jemalloc q8, live), 64 KiB samples within a
- * 64 MiB budget, no callbacks, no filter, threaded when the machine has at
+ * 8 MiB budget, no callbacks, no filter, threaded when the machine has at
  * least 2 CPUs online. */
 void rdbl_analysis_opts_init(rdbl_analysis_opts *o);
 

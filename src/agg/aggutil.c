@@ -80,7 +80,7 @@ void rdbl__aopts_norm(rdbl__aopts *out, const rdbl_agg_opts *in)
     DFLT(big_key_elements, 5000);
     DFLT(huge_collection_elements, 1000000);
     DFLT(compress_min_bytes, 1024);
-    DFLT(compress_budget_bytes, 64ULL << 20);
+    DFLT(compress_budget_bytes, 8ULL << 20);
     DFLT(family_min_keys, 1000);
     DFLT(cache_min_keys, 1000);
     DFLT(expiry_cluster_min_keys, 1000);

@@ -44,6 +44,7 @@ static rdbl_agg *mk(void)
     o.family_min_keys = 10;
     o.cache_min_keys = 10;
     o.expiry_cluster_min_keys = 10;
+    o.compress_budget_bytes = 64ULL << 20; /* the tests below sample ~10 MB */
     rdbl_agg *a;
     cr_assert(eq(int, rdbl_agg_new(&a, &o), RDBL_OK));
     rdbl_agg_set_now(a, GEN_NOW_MS);
