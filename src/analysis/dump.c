@@ -12,6 +12,7 @@ struct rdbl_dump {
     FILE *out;
     rdbl_key_filter filter;
     uint64_t keys;
+    bool writing;          /* the current key passed the filter and is being written */
     uint64_t n;            /* items written in the current array/object */
     bool hash_ttls;        /* the current hash has field TTLs buffered */
     char *ttl;             /* buffered "field":ms pairs */
@@ -96,7 +97,8 @@ static void sep(rdbl_dump *d)
 static int on_begin_key(void *user, const rdbl_key_info *k)
 {
     rdbl_dump *d = user;
-    if (!rdbl_key_filter_match(&d->filter, k))
+    d->writing = rdbl_key_filter_match(&d->filter, k);
+    if (!d->writing)
         return RDBL_SKIP;
     FILE *o = d->out;
     fprintf(o, "{\"db\":%" PRIu64 ",\"key\":\"", k->db);
@@ -368,6 +370,9 @@ static int on_end_key(void *user, const rdbl_key_info *k, const rdbl_key_stats *
     rdbl_dump *d = user;
     FILE *o = d->out;
     (void)st;
+    if (!d->writing)
+        return 0; /* filtered out: nothing was opened */
+    d->writing = false;
     switch (k->type) {
     case RDBL_TYPE_STRING:
     case RDBL_TYPE_JSON:

@@ -186,6 +186,21 @@ Test(cli, dump_keys_and_info_agree)
     cr_expect_eq(bad, 0, "%zu dump lines are not JSON objects with key and value", bad);
     free(out);
 
+    cr_assert_eq(run(&out, "dump --db 0 --type hash --match 'user:*' %s", f), 0);
+    size_t nf = 0;
+    for (char *line = out, *nl; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        cr_assert(nl);
+        json_t *j = json_loadb(line, (size_t)(nl - line), 0, NULL);
+        cr_assert(j, "filtered dump line is not JSON: %.80s", line);
+        cr_expect_str_eq(json_string_value(json_object_get(j, "type")), "hash");
+        cr_expect(strncmp(json_string_value(json_object_get(j, "key")), "user:", 5) == 0);
+        json_decref(j);
+        nf++;
+    }
+    cr_expect_gt(nf, 0, "the filter kept no key");
+    free(out);
+
     cr_assert_eq(run(&out, "keys -q %s", f), 0);
     cr_expect(strncmp(out,
                       "db,key,type,encoding,elements,rdb_bytes,memory_bytes,"
