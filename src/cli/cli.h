@@ -114,6 +114,12 @@ rdbl_source_opts cli_source_opts(bool one);
 /* CPUs online (at least 1). */
 long cli_cpus(void);
 
+/* --db N, --match GLOB, --type T (option letters 'd', 'm', 't') into a key
+ * filter; same contract as cli_mem_option. */
+int cli_filter_option(const char *cmd, int c, const char *arg, rdbl_key_filter *f);
+/* --now MS: TTLs relative to this Unix time in ms. 0, or CLI_USAGE. */
+int cli_now_option(const char *cmd, const char *arg, rdbl_analysis_opts *o);
+
 double cli_now(void);
 /* Parses sizes like "10m", "512k", "1.5g", "1048576" (binary units). */
 int cli_parse_size(const char *s, uint64_t *out);

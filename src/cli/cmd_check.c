@@ -122,10 +122,7 @@ int cmd_check(int argc, char **argv)
                 rc = cli_usage_error("check", "unknown format '%s' (text or json)", optarg);
             break;
         case 'n':
-            ao.now_ms = strtoll(optarg, &end, 10);
-            if (*optarg == '\0' || *end)
-                rc = cli_usage_error("check", "--now wants Unix milliseconds");
-            ao.has_now = true;
+            rc = cli_now_option("check", optarg, &ao);
             break;
         case 'q':
             quiet = true;

@@ -45,29 +45,18 @@ int cmd_dump(int argc, char **argv)
             if (strcmp(optarg, "jsonl") != 0)
                 return cli_usage_error("dump", "unknown format '%s' (jsonl)", optarg);
             break;
-        case 'd': {
-            char *end;
-            filter.db = strtoull(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0')
-                return cli_usage_error("dump", "--db wants a number, not '%s'", optarg);
-            filter.has_db = true;
-            break;
-        }
-        case 'm':
-            filter.match = optarg;
-            break;
-        case 't':
-            filter.type = rdbl_type_from_name(optarg);
-            if (filter.type < 0)
-                return cli_usage_error("dump", "unknown type '%s'", optarg);
-            break;
         case 'q':
             break;
         case 'h':
             fputs(help, stdout);
             return CLI_OK;
-        default:
-            return cli_usage_error("dump", "bad option");
+        default: {
+            int rc = cli_filter_option("dump", c, optarg, &filter);
+            if (rc < 0)
+                return cli_usage_error("dump", "bad option");
+            if (rc > 0)
+                return rc;
+        }
         }
     }
     if (optind != argc - 1)

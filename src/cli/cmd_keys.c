@@ -74,35 +74,15 @@ int cmd_keys(int argc, char **argv)
             else
                 return cli_usage_error("keys", "unknown format '%s' (csv or jsonl)", optarg);
             break;
-        case 'd': {
-            char *end;
-            o.filter.db = strtoull(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0')
-                return cli_usage_error("keys", "--db wants a number, not '%s'", optarg);
-            o.filter.has_db = true;
-            break;
-        }
-        case 'm':
-            o.filter.match = optarg;
-            break;
-        case 't':
-            o.filter.type = rdbl_type_from_name(optarg);
-            if (o.filter.type < 0)
-                return cli_usage_error("keys", "unknown type '%s'", optarg);
-            break;
         case 'b':
             if (cli_parse_size(optarg, &ctx.min_bytes) != 0)
                 return cli_usage_error("keys", "--min-bytes wants a size like 10m, not '%s'",
                                        optarg);
             break;
-        case 'n': {
-            char *end;
-            o.now_ms = strtoll(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0')
-                return cli_usage_error("keys", "--now wants Unix milliseconds");
-            o.has_now = true;
+        case 'n':
+            if (cli_now_option("keys", optarg, &o) != 0)
+                return CLI_USAGE;
             break;
-        }
         case 'q':
             quiet = true;
             break;
@@ -110,7 +90,9 @@ int cmd_keys(int argc, char **argv)
             fputs(help, stdout);
             return CLI_OK;
         default: {
-            int rc = cli_mem_option("keys", c, optarg, &o.mem);
+            int rc = cli_filter_option("keys", c, optarg, &o.filter);
+            if (rc < 0)
+                rc = cli_mem_option("keys", c, optarg, &o.mem);
             if (rc < 0)
                 return cli_usage_error("keys", "bad option");
             if (rc > 0)

@@ -243,14 +243,10 @@ int cmd_report(int argc, char **argv)
             jobs = (unsigned)v;
             break;
         }
-        case 'n': {
-            char *end;
-            ao.now_ms = strtoll(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0')
-                return cli_usage_error("report", "--now wants Unix milliseconds");
-            ao.has_now = true;
+        case 'n':
+            if (cli_now_option("report", optarg, &ao) != 0)
+                return CLI_USAGE;
             break;
-        }
         case 'q':
             quiet = true;
             break;

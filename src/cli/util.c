@@ -152,6 +152,39 @@ void cli_progress_done(cli_progress *p)
         fprintf(stderr, "\r%*s\r", 100, "");
 }
 
+int cli_filter_option(const char *cmd, int c, const char *arg, rdbl_key_filter *f)
+{
+    char *end;
+    switch (c) {
+    case 'd':
+        f->db = strtoull(arg, &end, 10);
+        if (*arg == '\0' || *end != '\0')
+            return cli_usage_error(cmd, "--db wants a number, not '%s'", arg);
+        f->has_db = true;
+        return 0;
+    case 'm':
+        f->match = arg;
+        return 0;
+    case 't':
+        f->type = rdbl_type_from_name(arg);
+        if (f->type < 0)
+            return cli_usage_error(cmd, "unknown type '%s'", arg);
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+int cli_now_option(const char *cmd, const char *arg, rdbl_analysis_opts *o)
+{
+    char *end;
+    o->now_ms = strtoll(arg, &end, 10);
+    if (*arg == '\0' || *end != '\0')
+        return cli_usage_error(cmd, "--now wants Unix milliseconds, not '%s'", arg);
+    o->has_now = true;
+    return 0;
+}
+
 int cli_parse_size(const char *s, uint64_t *out)
 {
     char *end;
