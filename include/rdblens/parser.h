@@ -245,7 +245,6 @@ typedef struct rdbl_events {
 
 #define RDBL_PARSE_NO_CRC      (1u << 0) /* do not compute the CRC-64 */
 #define RDBL_PARSE_FAST        (1u << 1) /* do not walk blobs nobody reads (counts from headers) */
-#define RDBL_PARSE_KEEP_EMPTY  (1u << 2) /* (reserved) */
 
 typedef struct rdbl_parse_opts {
     unsigned flags;
