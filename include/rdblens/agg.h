@@ -169,8 +169,10 @@ typedef struct rdbl_key_entry {
  * segments make a path from the root. Segments that look like ids fold to
  * "*" (decimal numbers, hex of 8+ characters with a digit, UUIDs, base64-ish
  * tokens of 16+ characters with mixed classes, timestamps and dates, random
- * alphanumerics of 8+ characters), "{...}" hash tags with a digit fold to
- * "{*}", and a word followed by 3+ digits ("order12345") to "order*".
+ * alphanumerics of 8+ characters, e-mail addresses), "{...}" hash tags with
+ * a digit fold to "{*}", and 3+ digits after a head without digits to the
+ * head and a "*" ("order12345" -> "order*"; a path ending in an id,
+ * "/p/garden/1606", keeps "/p/garden/" and folds the id).
  * Every node counts all keys below it (so a node's totals are the sums over
  * its children plus the keys that end at it). Past the node budget the
  * smallest subtrees fold into their parent's "(other)" child, whose totals

@@ -29,7 +29,7 @@
 enum { K_ROOT = 0, K_NORMAL = 1, K_OTHER = 2 };
 
 /* Byte classes for splitting keys (rdbl__prefix_prepare). */
-enum { C_DELIM = 1, C_DIGIT = 2 };
+enum { C_DELIM = 1, C_DIGIT = 2, C_AT = 4 };
 
 typedef struct pnode {
     rdbl_prefix_totals t;
@@ -67,9 +67,25 @@ static bool is_digit(uint8_t c)
 {
     return c >= '0' && c <= '9';
 }
-static bool is_alpha(uint8_t c)
+
+/* An e-mail address: one '@' with a non-empty local part, and a domain with
+ * a dot inside it; no blanks or control bytes. Addresses are ids, whether
+ * or not they hold a digit: user:email:ann@example.com -> user:email:*. */
+static bool is_email(const uint8_t *s, size_t n)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    const uint8_t *at = memchr(s, '@', n);
+    if (!at || at == s)
+        return false;
+    size_t a = (size_t)(at - s);
+    const uint8_t *dom = at + 1;
+    size_t dn = n - a - 1;
+    const uint8_t *dot = dn > 2 ? memchr(dom + 1, '.', dn - 2) : NULL;
+    if (!dot || memchr(dom, '@', dn))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] <= ' ' || s[i] == 0x7f)
+            return false;
+    return true;
 }
 
 /* Per-byte classes of fold(), as constant tables. fold_count holds 16-bit
@@ -105,6 +121,12 @@ static void fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **lab, 
     *lablen = n;
     if (n == 0)
         return;
+    if (is_email(s, n)) {
+        buf[0] = '*';
+        *lab = buf;
+        *lablen = 1;
+        return;
+    }
     /* Every rule below needs a digit, but the UUID one (36 hex characters
      * and dashes could all be letters): words are settled by one scan. */
     if (n != 36) {
@@ -155,8 +177,8 @@ static void fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **lab, 
         }
     }
     if (!star && n >= 16 && b64 == n && digits > 0 && (upper + lower) > 0 &&
-        ((upper > 0 && lower > 0) || digits >= 4)) {
-        star = true; /* base64 / base64url tokens, session ids */
+        ((upper > 0 && lower > 0) || digits >= 4) && s[0] != '/') {
+        star = true; /* base64 / base64url tokens, session ids; not paths */
     }
     if (!star && n >= 8 && alnum == n && digits > 0 && trans >= 3)
         star = true; /* random alphanumerics: aB3xQ9kL */
@@ -172,9 +194,10 @@ static void fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **lab, 
         *lablen = 3;
         return;
     }
-    /* word followed by 3+ digits: order12345 -> order* */
+    /* 3+ digits after a head without digits: order12345 -> order*; also
+     * paths and URLs ending in an id ("/p/garden/160061": the head stays) */
     size_t head = 0;
-    while (head < n && (is_alpha(s[head]) || s[head] == '_' || s[head] == '-'))
+    while (head < n && !is_digit(s[head]))
         head++;
     if (head >= 1 && head <= 32 && n - head >= 3 && digits == n - head) {
         memcpy(buf, s, head);
@@ -550,6 +573,7 @@ rdbl_status rdbl_prefix_agg_new(rdbl_prefix_agg **out, const rdbl_agg_opts *o)
     p->delim1 = strlen(p->opts.delims) == 1 ? (uint8_t)p->opts.delims[0] : -1;
     for (int c = '0'; c <= '9'; c++)
         p->cls[c] |= C_DIGIT; /* a digit that is also a delimiter splits */
+    p->cls['@'] |= C_AT;
     uint32_t root = slot_new(p);
     p->lab_cap = 4096;
     p->labels = malloc(p->lab_cap);
@@ -614,37 +638,41 @@ static inline uint64_t swar_digit(uint64_t v)
 }
 
 /* Scans a segment from pos to the next delimiter (or len) with one
- * delimiter byte: *any gets C_DIGIT if a byte is a digit, *all keeps
- * C_DIGIT only if every byte is. @return the segment's end. */
+ * delimiter byte: *any gets C_DIGIT if a byte is a digit and C_AT if one is
+ * an '@', *all keeps C_DIGIT only if every byte is a digit. @return the
+ * segment's end. */
 static size_t scan1(const uint8_t *k, size_t pos, size_t len, uint8_t delim, unsigned *any,
                     unsigned *all)
 {
-    const uint64_t dd = B1 * delim;
-    uint64_t digits_any = 0;
+    const uint64_t dd = B1 * delim, aa = B1 * '@';
+    uint64_t digits_any = 0, at_any = 0;
     bool digits_all = true;
     while (len - pos >= 8) {
         uint64_t v = rdbl__le64(k + pos);
-        uint64_t dm = swar_zero(v ^ dd), gm = swar_digit(v);
+        uint64_t dm = swar_zero(v ^ dd), gm = swar_digit(v), am = swar_zero(v ^ aa);
         if (dm) {
             unsigned n = (unsigned)__builtin_ctzll(dm) / 8; /* bytes before the delimiter */
             uint64_t keep = n ? B8 >> (64 - 8 * n) : 0;
             digits_any |= gm & keep;
+            at_any |= am & keep;
             digits_all = digits_all && (gm & keep) == keep;
             pos += n;
             goto done;
         }
         digits_any |= gm;
+        at_any |= am;
         digits_all = digits_all && gm == B8;
         pos += 8;
     }
     while (pos < len && k[pos] != delim) {
         bool dig = k[pos] >= '0' && k[pos] <= '9';
         digits_any |= dig;
+        at_any |= k[pos] == '@';
         digits_all = digits_all && dig;
         pos++;
     }
 done:
-    *any = digits_any ? C_DIGIT : 0;
+    *any = (digits_any ? C_DIGIT : 0) | (at_any ? C_AT : 0);
     *all = digits_all ? C_DIGIT : 0;
     return pos;
 }
@@ -681,8 +709,9 @@ void rdbl__prefix_prepare(const rdbl_prefix_agg *p, const rdbl_key_facts *f, rdb
             x->buf[d][0] = '*'; /* decimal ids, Unix timestamps: fold's first rule */
             lab = x->buf[d];
             n = 1;
-        } else if ((any & C_DIGIT) || n == 36) {
-            /* fold's other rules all need a digit, but the UUID one */
+        } else if ((any & (C_DIGIT | C_AT)) || n == 36) {
+            /* fold's other rules all need a digit, but the UUID and the
+             * e-mail ones */
             fold(k + start, n, x->buf[d], &lab, &n);
         }
         h = seg_hash(h, sep, lab, n);

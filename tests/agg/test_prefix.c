@@ -36,6 +36,11 @@ Test(prefix, fold_segments)
     fold_is("item_042", "item_*");
     fold_is("aB3xQ9kLm2", "*");
     fold_is("c2Vzc2lvbjpYWVo1Njc4OQ", "*");
+    fold_is("/p/garden/160061", "/p/garden/*");
+    fold_is("+15551234567", "+*");
+    fold_is("li.lopez60558@icloud.com", "*");
+    fold_is("ann@example.com", "*");
+    fold_is("a+b@mail.example.org", "*");
     /* words stay */
     fold_is("user", "user");
     fold_is("cart", "cart");
@@ -46,6 +51,13 @@ Test(prefix, fold_segments)
     fold_is("user_preferences_2", "user_preferences_2");
     fold_is("{tenant}", "{tenant}");
     fold_is("utf8", "utf8");
+    fold_is("@example.com", "@example.com"); /* no local part */
+    fold_is("ann@localhost", "ann@localhost"); /* no dot in the domain */
+    fold_is("ann@example.", "ann@example.");
+    fold_is("a@b@c.com", "a@b@c.com");
+    fold_is("ann smith@example.com", "ann smith@example.com");
+    fold_is("/p/12/view", "/p/12/view"); /* the id is not at the end */
+    fold_is("/p/garden/12", "/p/garden/12"); /* fewer than 3 digits */
 }
 
 static rdbl_key_facts fact(const char *key, uint64_t mem, bool ttl)
@@ -167,6 +179,33 @@ Test(prefix, hand_computed_tree)
     cr_assert(eq(u64, rdbl_prefix_agg_folds(p), 0));
     check_sums(p, RDBL_PREFIX_ROOT);
     rdbl_prefix_agg_free(p);
+}
+
+/* Segments reach the classifier only when they might fold: e-mail
+ * addresses must, digit or not, through both splitters (one delimiter:
+ * 8 bytes at a time; several: byte by byte). */
+Test(prefix, emails_and_paths_fold_in_the_tree)
+{
+    static const char *const delims[] = {":", ":|"};
+    for (size_t d = 0; d < 2; d++) {
+        rdbl_agg_opts o;
+        rdbl_agg_opts_default(&o);
+        o.delimiters = delims[d];
+        rdbl_prefix_agg *p;
+        cr_assert(eq(int, rdbl_prefix_agg_new(&p, &o), RDBL_OK));
+        static const char *const keys[] = {
+            "user:email:ann@example.com", "user:email:bob.lee@mail.example.org",
+            "user:email:carol1999@example.net", "counter:pv:/p/garden/160061",
+            "counter:pv:/p/garden/77", "counter:pv:/p/garden/9000001"};
+        for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+            rdbl_key_facts f = fact(keys[i], 100, false);
+            cr_assert(eq(int, rdbl_prefix_agg_add(p, &f), RDBL_OK));
+        }
+        cr_assert(eq(u64, node(p, "user:email:*")->keys, 3));
+        cr_assert(eq(u64, node(p, "counter:pv:/p/garden/*")->keys, 2));
+        cr_assert(eq(u64, node(p, "counter:pv:/p/garden/77")->keys, 1));
+        rdbl_prefix_agg_free(p);
+    }
 }
 
 Test(prefix, delimiters_depth_and_no_fold)
@@ -315,7 +354,7 @@ Test(prefix, word_at_a_time_split_equals_bytewise)
     rdbl_prefix_agg *a, *b;
     cr_assert(eq(int, rdbl_prefix_agg_new(&a, &one), RDBL_OK));
     cr_assert(eq(int, rdbl_prefix_agg_new(&b, &two), RDBL_OK));
-    static const char alphabet[] = "::0123456789abcdefxyzAB-_{}/.\xc3\xa9\xff\x80";
+    static const char alphabet[] = "::0123456789abcdefxyzAB-_{}/.@\xc3\xa9\xff\x80";
     uint64_t s = 12345;
     for (int i = 0; i < 30000; i++) {
         char key[80];
@@ -351,10 +390,6 @@ static bool ref_is_digit(uint8_t c)
 {
     return c >= '0' && c <= '9';
 }
-static bool ref_is_alpha(uint8_t c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
 
 /* Decides the label of one segment. Folded labels are written into buf
  * (>= 40 bytes); otherwise *lab points into the segment itself. */
@@ -364,6 +399,29 @@ static void ref_fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **l
     *lablen = n;
     if (n == 0)
         return;
+    /* e-mail: one '@' after a non-empty local part, a dot inside the
+     * domain, nothing at or below ' ' nor DEL */
+    size_t ats = 0, at = 0;
+    bool clean = true;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '@') {
+            ats++;
+            at = i;
+        }
+        if (s[i] <= ' ' || s[i] == 0x7f)
+            clean = false;
+    }
+    if (ats == 1 && at > 0 && clean) {
+        bool dot = false;
+        for (size_t i = at + 2; i + 1 < n; i++)
+            dot = dot || s[i] == '.';
+        if (dot) {
+            buf[0] = '*';
+            *lab = buf;
+            *lablen = 1;
+            return;
+        }
+    }
     /* Every rule below needs a digit, but the UUID one (36 hex characters
      * and dashes could all be letters): words are settled by one scan. */
     if (n != 36) {
@@ -419,7 +477,7 @@ static void ref_fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **l
         }
     }
     if (!star && n >= 16 && b64 == n && digits > 0 && (upper + lower) > 0 &&
-        ((upper > 0 && lower > 0) || digits >= 4)) {
+        ((upper > 0 && lower > 0) || digits >= 4) && s[0] != '/') {
         star = true; /* base64 / base64url tokens, session ids */
     }
     if (!star && n >= 8 && alnum == n && digits > 0 && trans >= 3)
@@ -436,9 +494,9 @@ static void ref_fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **l
         *lablen = 3;
         return;
     }
-    /* word followed by 3+ digits: order12345 -> order* */
+    /* 3+ digits after a head without digits: order12345 -> order* */
     size_t head = 0;
-    while (head < n && (ref_is_alpha(s[head]) || s[head] == '_' || s[head] == '-'))
+    while (head < n && !ref_is_digit(s[head]))
         head++;
     if (head >= 1 && head <= 32 && n - head >= 3 && digits == n - head) {
         memcpy(buf, s, head);
@@ -451,7 +509,7 @@ static void ref_fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **l
 
 Test(prefix, table_classifier_equals_reference)
 {
-    static const char alphabet[] = "0123456789abcdefABCDEFxyzXYZ-_+/=.{}T:Z\xc3\xa9 ";
+    static const char alphabet[] = "0123456789abcdefABCDEFxyzXYZ-_+/=.{}T:Z@\xc3\xa9 ";
     uint64_t s = 777;
     for (int i = 0; i < 1000000; i++) {
         uint8_t seg[48];
