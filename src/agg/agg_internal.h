@@ -72,9 +72,13 @@ static inline uint64_t rdbl__hash_bytes(const uint8_t *p, size_t n, uint64_t see
         p += 8;
         n -= 8;
     }
+    /* the last 1-7 bytes without a byte loop: two overlapping 32-bit
+     * loads, or the first, middle and last byte (n is already in h) */
     uint64_t v = 0;
-    for (size_t i = 0; i < n; i++)
-        v |= (uint64_t)p[i] << (8 * i);
+    if (n >= 4)
+        v = (uint64_t)rdbl__le32(p) << 32 | rdbl__le32(p + n - 4);
+    else if (n > 0)
+        v = (uint64_t)p[0] << 16 | (uint64_t)p[n >> 1] << 8 | p[n - 1];
     h = (h ^ rdbl__mix64(v ^ 0x5bd1e995ULL)) * 0x9e3779b97f4a7c15ULL;
     return rdbl__mix64(h);
 }

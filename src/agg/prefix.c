@@ -61,6 +61,60 @@ struct rdbl_prefix_agg {
     uint64_t folds;
 };
 
+/* SWAR over 8 bytes at a time: each helper returns the high bit of every
+ * byte that matches, exactly (no carry crosses a byte: the low 7 bits are
+ * added apart from the top one). */
+#define B7 0x7F7F7F7F7F7F7F7FULL
+#define B8 0x8080808080808080ULL
+#define B1 0x0101010101010101ULL
+
+static inline uint64_t swar_zero(uint64_t u)
+{
+    return ~(((u & B7) + B7) | u) & B8;
+}
+
+static inline uint64_t swar_digit(uint64_t v)
+{
+    uint64_t t = v ^ (B1 * '0'); /* digits become 0..9, nothing else does */
+    return ~(((t & B7) + B1 * (0x80 - 10)) | t) & B8;
+}
+
+/* Bytes in [lo, hi] (both < 0x80): t >= lo sets the top bit of t + 0x80 - lo,
+ * t > hi that of t + 0x7F - hi; bytes >= 0x80 never match. */
+static inline uint64_t swar_range(uint64_t v, uint8_t lo, uint8_t hi)
+{
+    uint64_t t = v & B7;
+    return (t + B1 * (0x80u - lo)) & ~(t + B1 * (0x7Fu - hi)) & ~v & B8;
+}
+
+static inline uint64_t swar_hex(uint64_t v)
+{
+    return swar_digit(v) | swar_range(v, 'a', 'f') | swar_range(v, 'A', 'F');
+}
+
+/* Hex ids and hashes, the most common long ids, settled a word at a time:
+ * n >= 8 bytes, all hex, at least one digit (fold's hex rule; any other rule
+ * that matches such a segment also folds it to "*"). */
+static bool is_hex_id(const uint8_t *s, size_t n)
+{
+    if (n < 8)
+        return false;
+    uint64_t hex = B8, dig = 0;
+    size_t i = 0;
+    for (; n - i >= 8; i += 8) {
+        uint64_t v = rdbl__le64(s + i);
+        hex &= swar_hex(v);
+        dig |= swar_digit(v);
+    }
+    if (i < n) { /* the last 8 bytes again, overlapping */
+        uint64_t v = rdbl__le64(s + n - 8);
+        hex &= swar_hex(v);
+        dig |= swar_digit(v);
+    }
+    return hex == B8 && dig != 0;
+}
+
+
 /* ---- segment folding ---------------------------------------------------------- */
 
 static bool is_digit(uint8_t c)
@@ -121,7 +175,7 @@ static void fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **lab, 
     *lablen = n;
     if (n == 0)
         return;
-    if (is_email(s, n)) {
+    if (is_hex_id(s, n) || is_email(s, n)) {
         buf[0] = '*';
         *lab = buf;
         *lablen = 1;
@@ -617,24 +671,6 @@ static uint32_t child_for(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, cons
 {
     uint32_t h = seg_hash(p->nodes[parent].hash, sep, lab, n);
     return child_for_h(p, parent, sep, lab, n, h, budgeted);
-}
-
-/* SWAR over 8 bytes at a time: each helper returns the high bit of every
- * byte that matches, exactly (no carry crosses a byte: the low 7 bits are
- * added apart from the top one). */
-#define B7 0x7F7F7F7F7F7F7F7FULL
-#define B8 0x8080808080808080ULL
-#define B1 0x0101010101010101ULL
-
-static inline uint64_t swar_zero(uint64_t u)
-{
-    return ~(((u & B7) + B7) | u) & B8;
-}
-
-static inline uint64_t swar_digit(uint64_t v)
-{
-    uint64_t t = v ^ (B1 * '0'); /* digits become 0..9, nothing else does */
-    return ~(((t & B7) + B1 * (0x80 - 10)) | t) & B8;
 }
 
 /* Scans a segment from pos to the next delimiter (or len) with one

@@ -26,7 +26,8 @@ typedef struct rowvec {
  * so the row of a name is cached by pointer. An entry is valid while the
  * table still has the row count it had when cached: rows are only ever
  * inserted, and an insertion moves the rows after it. */
-#define ENC_CACHE 32
+#define ENC_CACHE_BITS 7
+#define ENC_CACHE (1u << ENC_CACHE_BITS)
 typedef struct enc_cache {
     const char *name;
     rdbl_type type;
@@ -198,8 +199,10 @@ static rdbl_table_row *enc_row(rowvec *rv, rdbl_type type, const char *name)
 static rdbl_table_row *enc_row_cached(rowvec *rv, enc_cache *c, rdbl_type type,
                                       const char *name)
 {
-    enc_cache *e = &c[(((uintptr_t)name >> 3) ^ ((uintptr_t)name >> 9) ^ (uintptr_t)type * 7u) %
-                      ENC_CACHE];
+    /* multiplicative hash: the names of one table must not share a slot,
+     * or alternating types evict each other and every key binary-searches */
+    uint64_t h = ((uint64_t)(uintptr_t)name ^ (uint64_t)type) * 0x9E3779B97F4A7C15ull;
+    enc_cache *e = &c[h >> (64 - ENC_CACHE_BITS)];
     if (e->name == name && e->type == type && e->rows == rv->n)
         return &rv->v[e->row];
     size_t idx;
