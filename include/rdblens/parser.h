@@ -245,6 +245,10 @@ typedef struct rdbl_events {
 
 #define RDBL_PARSE_NO_CRC      (1u << 0) /* do not compute the CRC-64 */
 #define RDBL_PARSE_FAST        (1u << 1) /* do not walk blobs nobody reads (counts from headers) */
+/* Compute the CRC-64 in a helper thread when the input is served in place
+ * (a plain mapped file or a memory buffer; otherwise in-line). Same result
+ * and errors; one more busy core: for callers that leave the second core idle. */
+#define RDBL_PARSE_CRC_THREAD  (1u << 2)
 
 typedef struct rdbl_parse_opts {
     unsigned flags;

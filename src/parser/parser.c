@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "parser/reader.h"
+#include "source/source_int.h"
 
 /* Highest versions whose layouts this parser knows. */
 #define RDBL__MAX_REDIS_VERSION 15
@@ -57,6 +58,19 @@ static rdbl_status warn(rdbl__p *P, uint64_t off, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     return RDBL__CB(P, P->ev->on_warning(P->user, off, msg));
+}
+
+/* RDBL_PARSE_CRC_THREAD: when the bytes stay where they are (a mapped file,
+ * a memory buffer), the CRC of everything from the window's start is left to
+ * a helper thread; otherwise, or without a thread, it stays in-line. */
+static void start_crc_thread(rdbl__p *P)
+{
+    const uint8_t *p;
+    size_t len;
+    if (!rdbl__source_stable_view(P->src, &p, &len) || p != P->win)
+        return;
+    P->crcbg = rdbl__crcbg_start(p, len, P->crc);
+    P->crcbg_off = P->win_off;
 }
 
 static rdbl_status read_header(rdbl__p *P)
@@ -107,6 +121,8 @@ static rdbl_status read_header(rdbl__p *P)
                                ? v > RDBL__MAX_VALKEY_VERSION
                                : v > RDBL__MAX_REDIS_VERSION;
     P->crc_on = v >= 5 && !(P->flags & RDBL_PARSE_NO_CRC);
+    if (P->crc_on && (P->flags & RDBL_PARSE_CRC_THREAD))
+        start_crc_thread(P);
     if (P->ev->on_begin)
         RDBL__TRY(RDBL__CB(P, P->ev->on_begin(P->user, &P->fi)));
     if (P->fi.future_version)
@@ -260,8 +276,12 @@ static rdbl_status read_eof(rdbl__p *P, uint64_t eof_off)
             /* A refill inside need() folds [win, cur) into the CRC; the rest
              * of the bytes up to the EOF opcode are added here. */
             rdbl_status st = rdbl__p_need(P, 8);
-            if (st == RDBL_OK)
+            if (st == RDBL_OK && P->crcbg) {
+                P->crc = rdbl__crcbg_finish(P->crcbg, (size_t)(rdbl__p_offset(P) - P->crcbg_off));
+                P->crcbg = NULL;
+            } else if (st == RDBL_OK) {
                 P->crc = rdbl_crc64(P->crc, P->win, (size_t)(P->cur - P->win));
+            }
             P->crc_on = false;
             RDBL__TRY(st);
         }
@@ -580,6 +600,7 @@ rdbl_status rdbl_parse(rdbl_source *src, const rdbl_events *ev, void *user,
     if (P->cur > P->win && P->win != empty)
         rdbl_source_consume(src, (size_t)(P->cur - P->win));
 
+    rdbl__crcbg_cancel(P->crcbg); /* an error or a stop before the EOF opcode */
     for (int i = 0; i < RDBL__SCRATCH_SLOTS; i++)
         free(P->scratch[i].p);
     free(P->names[0].p);

@@ -56,7 +56,9 @@ rdbl_status rdbl__p_refill(rdbl__p *P, size_t n)
     size_t drop = (size_t)(keep - P->win);
     size_t keepn = (size_t)(P->cur - keep);
     if (drop) {
-        if (P->crc_on)
+        if (P->crc_on && P->crcbg)
+            rdbl__crcbg_advance(P->crcbg, (size_t)(P->win_off + drop - P->crcbg_off));
+        else if (P->crc_on)
             P->crc = rdbl_crc64(P->crc, P->win, drop);
         rdbl_source_consume(P->src, drop);
         P->win_off += drop;

@@ -48,6 +48,8 @@ typedef struct rdbl__p {
 
     bool crc_on;
     uint64_t crc;
+    struct rdbl__crcbg *crcbg; /* the CRC runs in a helper (crcbg.c); crc unused */
+    uint64_t crcbg_off;        /* decompressed offset of the helper's base */
 
     rdbl_file_info fi;
     bool dragonfly;        /* aux df-ver seen */
@@ -154,6 +156,20 @@ rdbl_status rdbl__p_double_ascii(rdbl__p *P, double *out);
 rdbl_status rdbl__p_stream_id_raw(rdbl__p *P, rdbl_stream_id *id);
 
 int rdbl__buf_reserve(rdbl__buf *b, size_t n);
+
+/* The CRC-64 of in-memory input in a helper thread (crcbg.c). base[0, len)
+ * must stay readable until finish/cancel; init is the CRC of what came before.
+ * @return NULL when no thread (or memory) is available: compute in-line. */
+typedef struct rdbl__crcbg rdbl__crcbg;
+rdbl__crcbg *rdbl__crcbg_start(const uint8_t *base, size_t len, uint64_t init);
+/* base[0, consumed) is behind the parser: the helper may read a bounded
+ * distance beyond it. Returns once the helper is past consumed (call it
+ * before releasing those bytes to the source). */
+void rdbl__crcbg_advance(rdbl__crcbg *c, size_t consumed);
+/* Joins the helper and frees c. @return the CRC of base[0, n), n <= len. */
+uint64_t rdbl__crcbg_finish(rdbl__crcbg *c, size_t n);
+/* Joins the helper and frees c (NULL is fine). */
+void rdbl__crcbg_cancel(rdbl__crcbg *c);
 
 /* Calls a handler and turns its answer into a status: STOP sets P->stop. */
 rdbl_status rdbl__p_cb(rdbl__p *P, int rc);

@@ -740,6 +740,15 @@ rdbl_compression rdbl_source_compression(const rdbl_source *s)
     return s->comp;
 }
 
+bool rdbl__source_stable_view(const rdbl_source *s, const uint8_t **p, size_t *len)
+{
+    if (s->mode != RDBL__SEG || s->dead != RDBL_OK)
+        return false;
+    *p = s->view + s->pos;
+    *len = s->end - s->pos;
+    return true;
+}
+
 size_t rdbl__source_window_cap(const rdbl_source *s)
 {
     return s->cap;

@@ -129,6 +129,13 @@ uint64_t rdbl__thread_input_consumed(const rdbl__thread *t);
 /* Stops the producer (even mid-stream), joins it and frees the queue. */
 void rdbl__thread_stop(rdbl__thread *t);
 
+/* Plain input served in place (a mapped file, the caller's memory): the
+ * unconsumed bytes, *p[0..*len), stay readable and unchanged at the same
+ * address until rdbl_source_free(), consumed or not (trimmed mapping pages
+ * fault back in from the file). The parser's background CRC relies on it.
+ * @return false for every other mode (their windows are reused). */
+bool rdbl__source_stable_view(const rdbl_source *s, const uint8_t **p, size_t *len);
+
 /* Test hooks: bytes allocated for the window (0 when none); whether a
  * producer thread decodes. */
 size_t rdbl__source_window_cap(const rdbl_source *s);
