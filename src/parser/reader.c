@@ -93,9 +93,9 @@ rdbl_status rdbl__p_refill(rdbl__p *P, size_t n)
     return rdbl__p_fail(P, st, at, "%s", serr.msg[0] ? serr.msg : rdbl_strerror(st));
 }
 
-rdbl_status rdbl__p_cb(rdbl__p *P, int rc)
+rdbl_status rdbl__p_cb_slow(rdbl__p *P, int rc)
 {
-    if (RDBL_LIKELY(rc == 0 || rc == RDBL_SKIP))
+    if (rc == 0 || rc == RDBL_SKIP)
         return RDBL_OK;
     if (rc == RDBL_STOP) {
         P->stop = 1;
@@ -112,7 +112,7 @@ rdbl_status rdbl__p_bytes(rdbl__p *P, void *out, size_t n)
     return RDBL_OK;
 }
 
-rdbl_status rdbl__p_skip(rdbl__p *P, uint64_t n)
+rdbl_status rdbl__p_skip_slow(rdbl__p *P, uint64_t n)
 {
     while (n) {
         if (P->cur == P->lim)
@@ -163,7 +163,7 @@ rdbl_status rdbl__p_len_or_special_slow(rdbl__p *P, uint64_t *out, int *special)
     }
 }
 
-rdbl_status rdbl__p_len(rdbl__p *P, uint64_t *out)
+rdbl_status rdbl__p_len_slow(rdbl__p *P, uint64_t *out)
 {
     uint64_t at = rdbl__p_offset(P);
     int special;
@@ -204,7 +204,7 @@ static rdbl_status lzf_into(rdbl__p *P, uint64_t at, uint64_t clen, uint64_t ule
     return RDBL_OK;
 }
 
-rdbl_status rdbl__p_str(rdbl__p *P, rdbl__pitem *x, int slot, int mode)
+rdbl_status rdbl__p_str_slow(rdbl__p *P, rdbl__pitem *x, int slot, int mode)
 {
     uint64_t at = rdbl__p_offset(P);
     uint64_t len;
@@ -280,7 +280,7 @@ rdbl_status rdbl__p_str(rdbl__p *P, rdbl__pitem *x, int slot, int mode)
     return RDBL_OK;
 }
 
-rdbl_status rdbl__p_str_copy(rdbl__p *P, rdbl__buf *buf, rdbl_item *out)
+rdbl_status rdbl__p_str_copy_slow(rdbl__p *P, rdbl__buf *buf, rdbl_item *out)
 {
     rdbl__pitem x;
     RDBL__TRY(rdbl__p_str(P, &x, 0, RDBL__STR_BYTES));
@@ -351,14 +351,6 @@ rdbl_status rdbl__p_blob(rdbl__p *P, rdbl__pitem *x, int slot, bool decode)
                             0xc0 | special);
     }
     x->stored = rdbl__p_offset(P) - at;
-    return RDBL_OK;
-}
-
-rdbl_status rdbl__p_i64le(rdbl__p *P, int64_t *out)
-{
-    RDBL__TRY(rdbl__p_need(P, 8));
-    *out = (int64_t)rdbl__le64(P->cur);
-    P->cur += 8;
     return RDBL_OK;
 }
 

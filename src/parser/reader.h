@@ -129,28 +129,106 @@ static inline rdbl_status rdbl__p_u8(rdbl__p *P, uint8_t *out)
     return RDBL_OK;
 }
 rdbl_status rdbl__p_bytes(rdbl__p *P, void *out, size_t n);
-rdbl_status rdbl__p_skip(rdbl__p *P, uint64_t n);
+rdbl_status rdbl__p_skip_slow(rdbl__p *P, uint64_t n);
+static inline rdbl_status rdbl__p_skip(rdbl__p *P, uint64_t n)
+{
+    if (RDBL_LIKELY(n <= (size_t)(P->lim - P->cur))) {
+        P->cur += n;
+        return RDBL_OK;
+    }
+    return rdbl__p_skip_slow(P, n);
+}
 /* A length (§3.1); special encodings are corruption here. */
-rdbl_status rdbl__p_len(rdbl__p *P, uint64_t *out);
+rdbl_status rdbl__p_len_slow(rdbl__p *P, uint64_t *out);
+static inline rdbl_status rdbl__p_len(rdbl__p *P, uint64_t *out)
+{
+    if (RDBL_LIKELY(P->cur < P->lim && P->cur[0] < 0x40)) {
+        *out = *P->cur++;
+        return RDBL_OK;
+    }
+    return rdbl__p_len_slow(P, out);
+}
 /* A length or a special string kind (*special = -1 for a plain length). */
 rdbl_status rdbl__p_len_or_special_slow(rdbl__p *P, uint64_t *out, int *special);
 static inline rdbl_status rdbl__p_len_or_special(rdbl__p *P, uint64_t *out, int *special)
 {
-    /* the common case: a 6-bit length with bytes at hand */
-    if (RDBL_LIKELY(P->cur < P->lim && P->cur[0] < 0x40)) {
-        *out = *P->cur++;
-        *special = -1;
-        return RDBL_OK;
+    /* the common cases with bytes at hand: a 6-bit length, a special
+     * (integer or LZF string), a 14-bit length */
+    if (RDBL_LIKELY(P->cur < P->lim)) {
+        uint8_t b = P->cur[0];
+        if (RDBL_LIKELY(b < 0x40)) {
+            *out = b;
+            *special = -1;
+            P->cur++;
+            return RDBL_OK;
+        }
+        if (b >= 0xC0) {
+            *out = 0;
+            *special = b & 0x3f;
+            P->cur++;
+            return RDBL_OK;
+        }
+        if (b < 0x80 && P->lim - P->cur >= 2) {
+            *out = (uint64_t)(b & 0x3f) << 8 | P->cur[1];
+            *special = -1;
+            P->cur += 2;
+            return RDBL_OK;
+        }
     }
     return rdbl__p_len_or_special_slow(P, out, special);
 }
 /* A string (§3.2) into x. slot picks the scratch buffer for LZF output. */
-rdbl_status rdbl__p_str(rdbl__p *P, rdbl__pitem *x, int slot, int mode);
+rdbl_status rdbl__p_str_slow(rdbl__p *P, rdbl__pitem *x, int slot, int mode);
+static inline rdbl_status rdbl__p_str(rdbl__p *P, rdbl__pitem *x, int slot, int mode)
+{
+    /* the common case: a short plain string (6-bit length) wholly in the window */
+    if (RDBL_LIKELY(P->cur < P->lim && P->cur[0] < 0x40 &&
+                    P->cur[0] < (size_t)(P->lim - P->cur))) {
+        size_t len = P->cur[0];
+        x->inwin = mode != RDBL__STR_LEN;
+        x->lzf = false;
+        x->it.is_int = false;
+        x->it.len = len;
+        x->it.ptr = mode == RDBL__STR_LEN ? NULL : P->cur + 1;
+        x->abs = rdbl__p_offset(P) + 1;
+        x->stored = 1 + len;
+        P->cur += 1 + len;
+        return RDBL_OK;
+    }
+    return rdbl__p_str_slow(P, x, slot, mode);
+}
 /* A string copied into buf (for names that must outlive later reads). */
-rdbl_status rdbl__p_str_copy(rdbl__p *P, rdbl__buf *buf, rdbl_item *out);
+rdbl_status rdbl__p_str_copy_slow(rdbl__p *P, rdbl__buf *buf, rdbl_item *out);
+static inline rdbl_status rdbl__p_str_copy(rdbl__p *P, rdbl__buf *buf, rdbl_item *out)
+{
+    /* a short plain string wholly in the window, and room in buf; with 64
+     * bytes at hand on both sides, a fixed-size copy (no length-driven loop) */
+    if (RDBL_LIKELY(P->cur < P->lim && P->cur[0] < 0x40 &&
+                    P->cur[0] < (size_t)(P->lim - P->cur) && (size_t)P->cur[0] + 24 <= buf->cap)) {
+        size_t n = P->cur[0];
+        if (RDBL_LIKELY((size_t)(P->lim - P->cur) > 64 && buf->cap >= 64))
+            memcpy(buf->p, P->cur + 1, 64);
+        else
+            memcpy(buf->p, P->cur + 1, n);
+        P->cur += 1 + n;
+        buf->len = n;
+        out->ptr = buf->p;
+        out->len = n;
+        out->is_int = false;
+        out->ival = 0;
+        return RDBL_OK;
+    }
+    return rdbl__p_str_copy_slow(P, buf, out);
+}
 /* A whole string that must be contiguous (a blob): decompressed when LZF. */
 rdbl_status rdbl__p_blob(rdbl__p *P, rdbl__pitem *x, int slot, bool decode);
-rdbl_status rdbl__p_i64le(rdbl__p *P, int64_t *out);
+static inline rdbl_status rdbl__p_i64le(rdbl__p *P, int64_t *out)
+{
+    RDBL__TRY(rdbl__p_need(P, 8));
+    *out = (int64_t)rdbl__le64(P->cur);
+    P->cur += 8;
+    return RDBL_OK;
+}
 rdbl_status rdbl__p_double_bin(rdbl__p *P, double *out);
 rdbl_status rdbl__p_double_ascii(rdbl__p *P, double *out);
 rdbl_status rdbl__p_stream_id_raw(rdbl__p *P, rdbl_stream_id *id);
@@ -172,7 +250,13 @@ uint64_t rdbl__crcbg_finish(rdbl__crcbg *c, size_t n);
 void rdbl__crcbg_cancel(rdbl__crcbg *c);
 
 /* Calls a handler and turns its answer into a status: STOP sets P->stop. */
-rdbl_status rdbl__p_cb(rdbl__p *P, int rc);
+rdbl_status rdbl__p_cb_slow(rdbl__p *P, int rc);
+static inline rdbl_status rdbl__p_cb(rdbl__p *P, int rc)
+{
+    if (RDBL_LIKELY(rc == 0 || rc == RDBL_SKIP))
+        return RDBL_OK;
+    return rdbl__p_cb_slow(P, rc);
+}
 #define RDBL__CB(P, call) rdbl__p_cb((P), (call))
 
 /* The top-level record loop (parser.c): until EOF, or, nested, until the
