@@ -174,3 +174,68 @@ Test(intset, every_prefix_and_bit_flip)
     cr_assert(accepted > 0 && accepted < len * 8);
     free(is);
 }
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The validator sums text lengths by runs of one length (sorted members):
+ * members on both sides of every power of ten, in every width, and random
+ * sorted sets, against the per-member lengths of tv_check_info. */
+Test(intset, text_length_runs)
+{
+    int64_t v[200];
+    size_t n = 0;
+    v[n++] = INT64_MIN;
+    v[n++] = INT64_MIN + 1;
+    v[n++] = INT64_MAX;
+    v[n++] = INT64_MAX - 1;
+    v[n++] = 0;
+    int64_t p = 1;
+    for (int k = 0; k <= 18; k++, p = k <= 18 ? p * 10 : p) {
+        const int64_t c[] = {p - 1, p, p + 1, -(p - 1), -p, -(p + 1)};
+        for (size_t j = 0; j < 6; j++)
+            v[n++] = c[j];
+    }
+    qsort(v, n, sizeof v[0], cmp_i64);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) /* drop duplicates (0, 1, -1 twice) */
+        if (m == 0 || v[i] != v[m - 1])
+            v[m++] = v[i];
+    static const uint32_t widths[] = {2, 4, 8};
+    static const int64_t lims[] = {INT16_MAX, INT32_MAX, INT64_MAX};
+    for (int w = 0; w < 3; w++) {
+        int64_t sub[200];
+        size_t k = 0;
+        for (size_t i = 0; i < m; i++)
+            if (v[i] >= -lims[w] - 1 && v[i] <= lims[w])
+                sub[k++] = v[i];
+        /* every window of the list, so that runs start and end anywhere */
+        for (size_t a = 0; a < k; a++) {
+            for (size_t b = a + 1; b <= k; b += 1 + (b - a) / 4) {
+                size_t len;
+                uint8_t *is = is_build(widths[w], sub + a, (uint32_t)(b - a), &len);
+                is_expect(is, len, sub + a, b - a);
+                free(is);
+            }
+        }
+    }
+    uint64_t seed = 11;
+    for (int round = 0; round < 300; round++) {
+        size_t cnt = 1 + (size_t)(trand(&seed) % 150);
+        int shift = (int)(trand(&seed) % 63);
+        for (size_t i = 0; i < cnt; i++)
+            v[i] = (int64_t)trand(&seed) >> shift;
+        qsort(v, cnt, sizeof v[0], cmp_i64);
+        m = 0;
+        for (size_t i = 0; i < cnt; i++)
+            if (m == 0 || v[i] != v[m - 1])
+                v[m++] = v[i];
+        size_t len;
+        uint8_t *is = is_build(8, v, (uint32_t)m, &len);
+        is_expect(is, len, v, m);
+        free(is);
+    }
+}
