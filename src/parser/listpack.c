@@ -103,6 +103,35 @@ static inline int64_t lp_u64_to_i64(uint64_t u)
     return v;
 }
 
+/* The errors of an entry whose header was read: its size s runs past the
+ * end, its bl-byte backlen does, or the backlen is wrong. Out of line: the
+ * walk below calls it only on failure. */
+static rdbl_status lp_entry_fail(const uint8_t *lp, size_t off, size_t room, uint64_t count,
+                                 uint64_t s, unsigned bl, rdbl__berr *e)
+{
+    if (s > room)
+        return rdbl__berr_fail(e, off,
+                               "listpack entry %" PRIu64 " at +%zu: entry of %" PRIu64
+                               " bytes runs past the end (%zu bytes left)",
+                               count, off, s, room);
+    if (bl > room - s)
+        return rdbl__berr_fail(e, off + (size_t)s,
+                               "listpack entry %" PRIu64 " at +%zu: %u-byte backlen runs past "
+                               "the end (%zu bytes left)",
+                               count, off, bl, (size_t)(room - s));
+    const uint8_t *bp = lp + off + s;
+    uint64_t got = lp_backlen_decode_for_msg(bp, bp + bl - 1);
+    if (got != s)
+        return rdbl__berr_fail(e, off + (size_t)s,
+                               "listpack entry %" PRIu64 " at +%zu: backlen %" PRIu64
+                               " != entry size %" PRIu64,
+                               count, off, got, s);
+    return rdbl__berr_fail(e, off + (size_t)s,
+                           "listpack entry %" PRIu64 " at +%zu: backlen of entry size %" PRIu64
+                           " is not in its %u-byte form",
+                           count, off, s, bl);
+}
+
 rdbl_status rdbl__lp_validate(const uint8_t *lp, size_t len, rdbl__blob_info *info,
                               rdbl__berr *e)
 {
@@ -117,25 +146,35 @@ rdbl_status rdbl__lp_validate(const uint8_t *lp, size_t len, rdbl__blob_info *in
         return rdbl__berr_fail(e, len - 1, "listpack ends with 0x%02x instead of 0xFF",
                                lp[len - 1]);
 
-    const size_t end = len - 1; /* offset of the terminator */
-    size_t off = LP_HDR;
+    const uint8_t *const end = lp + len - 1; /* the terminator */
+    const uint8_t *p = lp + LP_HDR;
     uint64_t count = 0, largest = 0, bytes = 0;
-    while (off < end) {
-        const uint8_t *p = lp + off;
-        const size_t room = end - off; /* bytes before the terminator, >= 1 */
+    while (p < end) {
+        const size_t room = (size_t)(end - p); /* bytes before the terminator, >= 1 */
         const unsigned b = p[0];
         uint64_t s;    /* encoding + data size */
         uint64_t vlen; /* string length, or the integer's text length */
-        size_t need;   /* header bytes */
-        if (b < 0x80) {
-            s = 1;
-            vlen = 1 + (b >= 10) + (b >= 100);
-            need = 1;
-        } else if (b < 0xC0) {
-            need = 1;
-            vlen = b & 0x3F;
-            s = 1 + vlen;
-        } else if (b < 0xE0) {
+        if (RDBL_LIKELY(b < 0xC0)) {
+            /* uint7 or a string of up to 63 bytes: S <= 64, a 1-byte backlen,
+             * and the header is the first byte; most entries */
+            if (b < 0x80) {
+                s = 1;
+                vlen = 1 + (b >= 10) + (b >= 100);
+            } else {
+                vlen = b & 0x3F;
+                s = 1 + vlen;
+            }
+            if (RDBL_UNLIKELY(s >= room || p[s] != s))
+                return lp_entry_fail(lp, (size_t)(p - lp), room, count, s, 1, e);
+            count++;
+            bytes += vlen;
+            if (vlen > largest)
+                largest = vlen;
+            p += s + 1;
+            continue;
+        }
+        size_t need; /* header bytes */
+        if (b < 0xE0) {
             need = 2;
             if (room < need)
                 goto short_header;
@@ -184,28 +223,20 @@ rdbl_status rdbl__lp_validate(const uint8_t *lp, size_t len, rdbl__blob_info *in
                 vlen = rdbl__i64_textlen_inline(lp_u64_to_i64(rdbl__le64(p + 1)));
                 break;
             case LP_END:
-                return rdbl__berr_fail(e, off,
+                return rdbl__berr_fail(e, (size_t)(p - lp),
                                        "listpack entry %" PRIu64 " at +%zu: end marker %zu bytes "
                                        "before the end of the listpack",
-                                       count, off, room);
+                                       count, (size_t)(p - lp), room);
             default:
-                return rdbl__berr_fail(e, off,
+                return rdbl__berr_fail(e, (size_t)(p - lp),
                                        "listpack entry %" PRIu64 " at +%zu: invalid encoding byte "
                                        "0x%02x",
-                                       count, off, b);
+                                       count, (size_t)(p - lp), b);
             }
         }
-        if (s > room)
-            return rdbl__berr_fail(e, off,
-                                   "listpack entry %" PRIu64 " at +%zu: entry of %" PRIu64
-                                   " bytes runs past the end (%zu bytes left)",
-                                   count, off, s, room);
         const unsigned bl = lp_backlen_size(s);
-        if (bl > room - s)
-            return rdbl__berr_fail(e, off + (size_t)s,
-                                   "listpack entry %" PRIu64 " at +%zu: %u-byte backlen runs past "
-                                   "the end (%zu bytes left)",
-                                   count, off, bl, (size_t)(room - s));
+        if (s > room || bl > room - s)
+            return lp_entry_fail(lp, (size_t)(p - lp), room, count, s, bl, e);
         const uint8_t *bp = p + s; /* the backlen field, bl bytes, in bounds */
         bool ok;
         if (RDBL_LIKELY(bl == 1)) {
@@ -215,31 +246,21 @@ rdbl_status rdbl__lp_validate(const uint8_t *lp, size_t len, rdbl__blob_info *in
             lp_backlen_encode(s, bl, want);
             ok = memcmp(bp, want, bl) == 0;
         }
-        if (RDBL_UNLIKELY(!ok)) {
-            uint64_t got = lp_backlen_decode_for_msg(bp, bp + bl - 1);
-            if (got != s)
-                return rdbl__berr_fail(e, off + (size_t)s,
-                                       "listpack entry %" PRIu64 " at +%zu: backlen %" PRIu64
-                                       " != entry size %" PRIu64,
-                                       count, off, got, s);
-            return rdbl__berr_fail(e, off + (size_t)s,
-                                   "listpack entry %" PRIu64 " at +%zu: backlen of entry size %" PRIu64
-                                   " is not in its %u-byte form",
-                                   count, off, s, bl);
-        }
+        if (RDBL_UNLIKELY(!ok))
+            return lp_entry_fail(lp, (size_t)(p - lp), room, count, s, bl, e);
         count++;
         bytes += vlen;
         if (vlen > largest)
             largest = vlen;
-        off += (size_t)s + bl;
+        p += (size_t)s + bl;
         continue;
     short_header:
-        return rdbl__berr_fail(e, off,
+        return rdbl__berr_fail(e, (size_t)(p - lp),
                                "listpack entry %" PRIu64 " at +%zu: %zu-byte header of encoding "
                                "0x%02x runs past the end (%zu bytes left)",
-                               count, off, need, b, room);
+                               count, (size_t)(p - lp), need, b, room);
     }
-    /* Every step stayed within [off, end], so the walk stopped exactly at the
+    /* Every step stayed within [p, end], so the walk stopped exactly at the
      * terminator. */
     uint16_t hdr = rdbl__le16(lp + 4);
     if (hdr != LP_COUNT_UNKNOWN && hdr != count)
