@@ -320,6 +320,43 @@ static bool lzf_fast(const uint8_t *in, size_t clen, uint8_t *out, size_t ulen)
     size_t in_left = clen;
     uint8_t *op = out;
     size_t out_left = ulen;
+    /* While the longest token (a 33-byte literal run, a 3-byte reference)
+     * and the widest copy of either (32 bytes, 264 rounded up to 16) fit in
+     * both buffers, the only possible failure is a reference before the
+     * start: no other check. The checked loop below does the rest. */
+    while (in_left >= 33 && out_left >= 272) {
+        unsigned c = *ip++;
+        if (c < 32) {
+            size_t n = (size_t)c + 1;
+            copy16(op, ip);
+            copy16(op + 16, ip + 16); /* the bytes past n are rewritten later */
+            ip += n;
+            in_left -= n + 1;
+            op += n;
+            out_left -= n;
+            continue;
+        }
+        size_t n = c >> 5;
+        if (n == 7)
+            n += *ip++;
+        size_t d = ((size_t)(c & 0x1F) << 8 | *ip++) + 1;
+        n += 2;
+        in_left = clen - (size_t)(ip - in);
+        if (RDBL_UNLIKELY(d > (size_t)(op - out)))
+            return false;
+        const uint8_t *r = op - d;
+        if (d >= 16) {
+            for (size_t i = 0; i < n; i += 16)
+                copy16(op + i, r + i);
+        } else if (d == 1) {
+            memset(op, r[0], n);
+        } else {
+            for (size_t i = 0; i < n; i++)
+                op[i] = r[i];
+        }
+        op += n;
+        out_left -= n;
+    }
     while (in_left) {
         unsigned c = *ip++;
         in_left--;

@@ -146,3 +146,29 @@ Test(lzf_ref, random_token_soup)
         agree(in, clen, ulen, "soup");
     }
 }
+
+/* Corruptions deep inside long streams, where the whole-blob decoder runs
+ * its unchecked inner loop (far from both ends): same verdict as liblzf. */
+Test(lzf_ref, corruption_inside_long_streams, .timeout = 120)
+{
+    static const size_t sizes[] = {1000, 8192, 65536};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        for (unsigned shape = 0; shape < 5; shape++) {
+            size_t len = sizes[s];
+            uint8_t *p = malloc(len);
+            fill(p, len, shape);
+            size_t clen;
+            uint8_t *c = compress(p, len, &clen);
+            for (int round = 0; round < 300; round++) {
+                size_t i = next() % clen;
+                uint8_t keep = c[i];
+                c[i] = (uint8_t)next();
+                agree(c, clen, len, "corrupted inside");
+                agree(c, clen, len + 1 + next() % 64, "corrupted inside, longer");
+                c[i] = keep;
+            }
+            free(c);
+            free(p);
+        }
+    }
+}
