@@ -18,6 +18,14 @@ typedef struct rdbl__berr {
     char msg[120];
 } rdbl__berr;
 
+/* An empty error, cheaper than = {0} (which clears all of msg) on paths
+ * taken for every blob; the decoders fill both fields when they fail. */
+static inline void rdbl__berr_clear(rdbl__berr *e)
+{
+    e->offset = 0;
+    e->msg[0] = '\0';
+}
+
 typedef struct rdbl__blob_info {
     uint64_t count;       /* entries (for zipmaps: fields + values, i.e. 2 per pair) */
     uint64_t largest;     /* largest entry length (ints: decimal text length) */

@@ -196,6 +196,8 @@ static int lzf_emit(void *ud, const uint8_t *p, size_t n)
     return 0;
 }
 
+static rdbl_status read_string_lzf(rdbl__p *P, uint64_t at, bool want);
+
 static rdbl_status read_string_value(rdbl__p *P)
 {
     P->where = "string value";
@@ -221,17 +223,29 @@ static rdbl_status read_string_value(rdbl__p *P)
         return RDBL_OK;
     }
     if (special <= 2) {
-        P->cur--; /* let the generic reader decode the integer */
-        rdbl__pitem x;
-        RDBL__TRY(rdbl__p_str(P, &x, 0, RDBL__STR_BYTES));
-        rdbl__p_count(P, x.it.len);
+        /* an 8, 16 or 32-bit integer (§3.2), as rdbl__p_str reads it */
+        size_t w = (size_t)1 << special;
+        RDBL__TRY(rdbl__p_need(P, w));
+        int64_t v = special == 0   ? (int8_t)P->cur[0]
+                    : special == 1 ? (int16_t)rdbl__le16(P->cur)
+                                   : (int32_t)rdbl__le32(P->cur);
+        P->cur += w;
+        rdbl_item it = {NULL, rdbl__i64_textlen_inline(v), v, true};
+        rdbl__p_count(P, it.len);
         if (want)
-            RDBL__TRY(RDBL__CB(P, P->ev->on_string(P->user, &P->ki, &x.it, 0, x.it.len)));
+            RDBL__TRY(RDBL__CB(P, P->ev->on_string(P->user, &P->ki, &it, 0, it.len)));
         return RDBL_OK;
     }
     if (special != 3)
         return rdbl__p_fail(P, RDBL_CORRUPT, at, "invalid string encoding 0x%02x",
                             0xc0 | special);
+    return read_string_lzf(P, at, want);
+}
+
+/* The LZF form of a string value, its header byte read (apart from the
+ * common forms above so that they stay light). */
+static rdbl_status read_string_lzf(rdbl__p *P, uint64_t at, bool want)
+{
     /* LZF: skipped by its compressed length when nobody reads it */
     uint64_t clen, ulen;
     RDBL__TRY(rdbl__p_len(P, &clen));
@@ -250,7 +264,8 @@ static rdbl_status read_string_value(rdbl__p *P)
         rdbl__buf *dst = &P->scratch[0];
         if (rdbl__buf_reserve(dst, (size_t)ulen) != 0)
             return rdbl__p_fail(P, RDBL_NOMEM, at, "out of memory");
-        rdbl__berr e = {0};
+        rdbl__berr e;
+        rdbl__berr_clear(&e);
         if (rdbl__lzf_decompress(P->cur, (size_t)clen, dst->p, (size_t)ulen, &e) != RDBL_OK)
             return rdbl__p_fail(P, RDBL_CORRUPT, at, "LZF data: %s", e.msg);
         P->cur += clen;
@@ -268,7 +283,8 @@ static rdbl_status read_string_value(rdbl__p *P)
         st = rdbl__p_need(P, n);
         if (st != RDBL_OK)
             break;
-        rdbl__berr e = {0};
+        rdbl__berr e;
+        rdbl__berr_clear(&e);
         int rc = rdbl__lzf_stream_feed(z, P->cur, n, lzf_emit, &c, &e);
         P->cur += n;
         left -= n;
@@ -278,7 +294,8 @@ static rdbl_status read_string_value(rdbl__p *P)
             st = RDBL__CB(P, c.handler_rc);
     }
     if (st == RDBL_OK) {
-        rdbl__berr e = {0};
+        rdbl__berr e;
+        rdbl__berr_clear(&e);
         if (rdbl__lzf_stream_finish(z, &e) != RDBL_OK)
             st = rdbl__p_fail(P, RDBL_CORRUPT, at, "LZF data: %s", e.msg);
     }
@@ -504,7 +521,8 @@ static inline bool bi_next(blob_iter *b, rdbl_item *it)
 static rdbl_status validate_blob(rdbl__p *P, rdbl_blob_kind kind, const uint8_t *p, size_t n,
                                  uint64_t blob_off, bool in_file, rdbl__blob_info *info)
 {
-    rdbl__berr e = {0};
+    rdbl__berr e;
+    rdbl__berr_clear(&e);
     rdbl_status st;
     const char *what;
     switch (kind) {

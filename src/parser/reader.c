@@ -196,7 +196,8 @@ static rdbl_status lzf_into(rdbl__p *P, uint64_t at, uint64_t clen, uint64_t ule
     RDBL__TRY(rdbl__p_need(P, (size_t)clen));
     if (rdbl__buf_reserve(dst, (size_t)ulen ? (size_t)ulen : 1) != 0)
         return rdbl__p_fail(P, RDBL_NOMEM, at, "cannot allocate %" PRIu64 " bytes", ulen);
-    rdbl__berr e = {0};
+    rdbl__berr e;
+    rdbl__berr_clear(&e);
     if (rdbl__lzf_decompress(P->cur, (size_t)clen, dst->p, (size_t)ulen, &e) != RDBL_OK)
         return rdbl__p_fail(P, RDBL_CORRUPT, at, "LZF data: %s", e.msg);
     dst->len = (size_t)ulen;

@@ -143,7 +143,8 @@ static rdbl_status read_nodes(rdbl__p *P, uint64_t *nodes_out)
         rdbl__p_resolve(P, &x);
         uint64_t boff = x.inwin ? x.abs : bat;
         rdbl__blob_info info = {0};
-        rdbl__berr e = {0};
+        rdbl__berr e;
+        rdbl__berr_clear(&e);
         if (rdbl__lp_validate(x.it.ptr, x.it.len, &info, &e) != RDBL_OK)
             return rdbl__p_blob_fail(P, boff, x.inwin, "stream node listpack", &e);
         if (info.count == 0)

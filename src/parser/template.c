@@ -148,7 +148,8 @@ rdbl_status rdbl__p_template_value(rdbl__p *P)
     rdbl__p_resolve(P, &x);
     uint64_t boff = x.inwin ? x.abs : at;
     rdbl__blob_info info = {0};
-    rdbl__berr e = {0};
+    rdbl__berr e;
+    rdbl__berr_clear(&e);
     if (rdbl__lp_validate(x.it.ptr, x.it.len, &info, &e) != RDBL_OK)
         return rdbl__p_blob_fail(P, boff, x.inwin, "listpack", &e);
     if (info.count != t->n)
