@@ -20,6 +20,15 @@
  * streamed through the incremental decoder. */
 #define RDBL__LZF_WHOLE (1u << 20)
 
+/* The per-encoding readers stay out of line: rdbl__p_value then only
+ * dispatches (tail calls), without the register saves of every reader
+ * inlined into it on each key. */
+#if defined(__GNUC__)
+#define RDBL__OUTLINE __attribute__((noinline))
+#else
+#define RDBL__OUTLINE
+#endif
+
 typedef struct type_row {
     rdbl_type type;
     rdbl_encoding enc;
@@ -198,7 +207,7 @@ static int lzf_emit(void *ud, const uint8_t *p, size_t n)
 
 static rdbl_status read_string_lzf(rdbl__p *P, uint64_t at, bool want);
 
-static rdbl_status read_string_value(rdbl__p *P)
+static RDBL__OUTLINE rdbl_status read_string_value(rdbl__p *P)
 {
     P->where = "string value";
     uint64_t at = rdbl__p_offset(P);
@@ -315,7 +324,7 @@ static rdbl_status emit_single(rdbl__p *P, const rdbl_item *it)
     }
 }
 
-static rdbl_status read_plain_single(rdbl__p *P)
+static RDBL__OUTLINE rdbl_status read_plain_single(rdbl__p *P)
 {
     P->where = P->ki.type == RDBL_TYPE_SET ? "set" : "list";
     uint64_t n;
@@ -338,7 +347,7 @@ static rdbl_status check_score(rdbl__p *P, uint64_t at, double score)
     return RDBL_OK;
 }
 
-static rdbl_status read_plain_zset(rdbl__p *P, bool binary)
+static RDBL__OUTLINE rdbl_status read_plain_zset(rdbl__p *P, bool binary)
 {
     P->where = "sorted set";
     uint64_t n;
@@ -368,7 +377,7 @@ static rdbl_status read_plain_zset(rdbl__p *P, bool binary)
 /* Hash forms with pairs, and with per-field TTLs (§5: 4, 22, 24, HASH_2). */
 enum hash_form { HASH_PLAIN, HASH_META_PRE_GA, HASH_META, HASH_VALKEY2, HASH_DF_EXPIRY };
 
-static rdbl_status read_plain_hash(rdbl__p *P, enum hash_form form)
+static RDBL__OUTLINE rdbl_status read_plain_hash(rdbl__p *P, enum hash_form form)
 {
     P->where = "hash";
     int64_t min_expire = 0;
@@ -439,7 +448,7 @@ static rdbl_status read_plain_hash(rdbl__p *P, enum hash_form form)
 
 /* Dragonfly SET_WITH_EXPIRY: (member, expiry string) pairs; member TTLs are
  * counted as field TTLs. */
-static rdbl_status read_df_set_expiry(rdbl__p *P)
+static RDBL__OUTLINE rdbl_status read_df_set_expiry(rdbl__p *P)
 {
     P->where = "set with expiry";
     uint64_t n;
@@ -686,7 +695,7 @@ static rdbl_status read_blob(rdbl__p *P, rdbl_blob_kind kind, int group, bool tr
     return RDBL_OK;
 }
 
-static rdbl_status read_single_blob(rdbl__p *P, rdbl_blob_kind kind, int group, bool triplets,
+static RDBL__OUTLINE rdbl_status read_single_blob(rdbl__p *P, rdbl_blob_kind kind, int group, bool triplets,
                                     const char *where)
 {
     P->where = where;
@@ -697,7 +706,7 @@ static rdbl_status read_single_blob(rdbl__p *P, rdbl_blob_kind kind, int group, 
     return RDBL_OK;
 }
 
-static rdbl_status read_quicklist(rdbl__p *P, bool v2)
+static RDBL__OUTLINE rdbl_status read_quicklist(rdbl__p *P, bool v2)
 {
     P->where = v2 ? "quicklist node" : "quicklist (ziplist) node";
     uint64_t nodes;
@@ -745,7 +754,7 @@ static rdbl_status read_quicklist(rdbl__p *P, bool v2)
     return RDBL_OK;
 }
 
-static rdbl_status read_listpack_ex(rdbl__p *P, bool ga)
+static RDBL__OUTLINE rdbl_status read_listpack_ex(rdbl__p *P, bool ga)
 {
     P->where = "hash listpack with TTLs";
     if (ga) {
