@@ -355,15 +355,6 @@ rdbl_status rdbl__p_blob(rdbl__p *P, rdbl__pitem *x, int slot, bool decode)
     return RDBL_OK;
 }
 
-rdbl_status rdbl__p_double_bin(rdbl__p *P, double *out)
-{
-    RDBL__TRY(rdbl__p_need(P, 8));
-    uint64_t u = rdbl__le64(P->cur);
-    memcpy(out, &u, 8);
-    P->cur += 8;
-    return RDBL_OK;
-}
-
 rdbl_status rdbl__p_double_ascii(rdbl__p *P, double *out)
 {
     uint64_t at = rdbl__p_offset(P);

@@ -142,9 +142,19 @@ static inline rdbl_status rdbl__p_skip(rdbl__p *P, uint64_t n)
 rdbl_status rdbl__p_len_slow(rdbl__p *P, uint64_t *out);
 static inline rdbl_status rdbl__p_len(rdbl__p *P, uint64_t *out)
 {
-    if (RDBL_LIKELY(P->cur < P->lim && P->cur[0] < 0x40)) {
-        *out = *P->cur++;
-        return RDBL_OK;
+    /* 6-bit and 14-bit lengths with their bytes at hand */
+    if (RDBL_LIKELY(P->cur < P->lim)) {
+        uint8_t b = P->cur[0];
+        if (RDBL_LIKELY(b < 0x40)) {
+            *out = b;
+            P->cur++;
+            return RDBL_OK;
+        }
+        if (b < 0x80 && P->lim - P->cur >= 2) {
+            *out = (uint64_t)(b & 0x3f) << 8 | P->cur[1];
+            P->cur += 2;
+            return RDBL_OK;
+        }
     }
     return rdbl__p_len_slow(P, out);
 }
@@ -229,7 +239,14 @@ static inline rdbl_status rdbl__p_i64le(rdbl__p *P, int64_t *out)
     P->cur += 8;
     return RDBL_OK;
 }
-rdbl_status rdbl__p_double_bin(rdbl__p *P, double *out);
+static inline rdbl_status rdbl__p_double_bin(rdbl__p *P, double *out)
+{
+    RDBL__TRY(rdbl__p_need(P, 8));
+    uint64_t u = rdbl__le64(P->cur);
+    memcpy(out, &u, 8);
+    P->cur += 8;
+    return RDBL_OK;
+}
 rdbl_status rdbl__p_double_ascii(rdbl__p *P, double *out);
 rdbl_status rdbl__p_stream_id_raw(rdbl__p *P, rdbl_stream_id *id);
 
