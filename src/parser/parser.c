@@ -15,6 +15,9 @@
 #include "parser/reader.h"
 #include "source/source_int.h"
 
+/* Bytes ahead of the read position the record loop prefetches. */
+#define RDBL__PREFETCH 4096
+
 /* Highest versions whose layouts this parser knows. */
 #define RDBL__MAX_REDIS_VERSION 15
 #define RDBL__MAX_VALKEY_VERSION 81
@@ -395,6 +398,12 @@ static bool nested_at_end(rdbl__p *P)
 rdbl_status rdbl__p_records(rdbl__p *P)
 {
     for (;;) {
+#if defined(__GNUC__)
+        /* The hardware prefetchers stop at page boundaries; ask for the
+         * input a few records ahead (never beyond the window). */
+        if (RDBL_LIKELY((size_t)(P->lim - P->cur) > RDBL__PREFETCH))
+            __builtin_prefetch(P->cur + RDBL__PREFETCH);
+#endif
         uint64_t off = rdbl__p_offset(P);
         P->where = "record";
         if (P->nested && nested_at_end(P))
