@@ -18,19 +18,7 @@
  * minus a 16-byte header. Not verified against a server. */
 #include "memmodel/mm.h"
 
-size_t rdbl__je_usable(size_t n, unsigned lg_q)
-{
-    size_t q = (size_t)1 << lg_q;
-    if (n <= 8)
-        return 8;
-    if (n <= 8 * q)
-        return (n + q - 1) & ~(q - 1);
-    if (n > ((size_t)1 << 62))
-        return n; /* beyond any real request: keep the arithmetic defined */
-    unsigned lg = 63u - (unsigned)__builtin_clzll((unsigned long long)(n - 1));
-    size_t d = (size_t)1 << (lg - 2);
-    return (n + d - 1) & ~(d - 1);
-}
+/* rdbl__je_usable is inline in mm.h. */
 
 size_t rdbl__libc_usable(size_t n)
 {

@@ -31,94 +31,8 @@
 
 #include "memmodel/mm.h"
 
-bool rdbl__mm_item_int(const rdbl_item *it, int64_t *v)
-{
-    if (it->is_int) {
-        *v = it->ival;
-        return true;
-    }
-    if (!it->ptr || it->len == 0 || it->len > 20)
-        return false;
-    return rdbl__str_to_i64(it->ptr, it->len, v);
-}
-
-size_t rdbl__sds_hdr(size_t n, int kind)
-{
-    if (n == 0)
-        return 3;
-    if (n < 32)
-        return 1;
-    if (kind == RDBL__SDS_VALKEY) {
-        if (n <= 252)
-            return 3;
-        if (n <= 65530)
-            return 5;
-        if ((uint64_t)n <= 0xFFFFFFFFull - 9)
-            return 9;
-        return 17;
-    }
-    if (n < 256)
-        return 3;
-    if (n < 65536)
-        return 5;
-    if ((uint64_t)n <= 0xFFFFFFFFull)
-        return 9;
-    return 17;
-}
-
-static size_t lp_backlen(size_t l)
-{
-    if (l <= 127)
-        return 1;
-    if (l < 16383)
-        return 2;
-    if (l < 2097151)
-        return 3;
-    if (l < 268435455)
-        return 4;
-    return 5;
-}
-
-static size_t lp_int_encdata(int64_t v)
-{
-    if (v >= 0 && v <= 127)
-        return 1;
-    if (v >= -4096 && v <= 4095)
-        return 2;
-    if (v >= INT16_MIN && v <= INT16_MAX)
-        return 3;
-    if (v >= -8388608 && v <= 8388607)
-        return 4;
-    if (v >= INT32_MIN && v <= INT32_MAX)
-        return 5;
-    return 9;
-}
-
-size_t rdbl__lp_int_entry(int64_t v)
-{
-    size_t l = lp_int_encdata(v);
-    return l + lp_backlen(l);
-}
-
-size_t rdbl__lp_str_entry(size_t len)
-{
-    size_t l;
-    if (len < 64)
-        l = 1 + len;
-    else if (len < 4096)
-        l = 2 + len;
-    else
-        l = 5 + len;
-    return l + lp_backlen(l);
-}
-
-size_t rdbl__lp_item_entry(const rdbl_item *it)
-{
-    int64_t v;
-    if (rdbl__mm_item_int(it, &v))
-        return rdbl__lp_int_entry(v);
-    return rdbl__lp_str_entry(it->len);
-}
+/* rdbl__mm_item_int, rdbl__sds_hdr and the listpack entry sizes are inline
+ * in mm.h. */
 
 size_t rdbl__lp_estimate_repeated_int(int64_t lo, int64_t hi, uint64_t n)
 {
@@ -578,39 +492,49 @@ static size_t g17(double x, char *out)
     double a = fabs(x);
     if (!(a >= 1e-5 && a < 18889465931478580854784.0)) /* 2^74 */
         return 0;
-    int e2;
-    double fr = frexp(a, &e2);               /* a = fr * 2^e2, fr in [0.5, 1) */
-    uint64_t m = (uint64_t)ldexp(fr, 53);    /* exact: 53 bits */
-    int e = e2 - 53;                         /* a = m * 2^e, -70 <= e <= 21 */
-    /* X = floor(log10(a)), maybe one off; fixed below */
-    int X = (int)floor(log10(a));
+    /* a is normal here: a = m * 2^e with the 53-bit significand m (hidden
+     * bit set) from the bits, as frexp/ldexp would give, without the calls */
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits);
+    uint64_t m = (bits & (((uint64_t)1 << 52) - 1)) | ((uint64_t)1 << 52);
+    int e = (int)((bits >> 52) & 0x7ff) - 1075; /* -70 <= e <= 21 */
+    /* X = floor(log10(a)) from the binary exponent: a is in
+     * [2^(e+52), 2^(e+53)), so floor((e + 52) log10 2) is X or X - 1 (the
+     * interval spans 0.302 decades); the loop below fixes it. 78913 / 2^18
+     * is log10 2 to within 2^-20, exact for this range (tested). */
+    int X = ((e + 52) * 78913) >> 18;
     uint64_t q;
     u128 rem, half; /* rounding: compare rem with half of the divisor */
     for (int tries = 0;; tries++) {
         int k = 16 - X; /* q = a * 10^k should have 17 digits */
-        u128 num, den;
+        u128 qq;
         if (k >= 0) {
             if (k > 38 - 16)
                 return 0;
-            num = (u128)m;
-            for (int i = 0; i < k; i++)
-                num *= 10u; /* m * 10^k < 2^53 * 10^22 < 2^127 */
+            /* m * 10^k < 2^53 * 10^22 < 2^127 */
+            u128 num = (u128)m * (k <= 19 ? p10[k] : p10[19]);
+            if (k > 19)
+                num *= p10[k - 19];
             if (e >= 0) {
-                num <<= e;
-                den = 1;
+                qq = num << e;
+                rem = 0;
+                half = 1;
             } else {
-                den = (u128)1 << -e;
+                /* the divisor is 2^-e: a shift and a mask */
+                qq = num >> -e;
+                rem = num & (((u128)1 << -e) - 1);
+                half = (u128)1 << -e;
             }
         } else {
             /* a >= 10^17: integral here (e >= 4), divide by 10^-k */
             if (e < 0 || -k > 19)
                 return 0;
-            num = (u128)m << e; /* < 2^127 */
-            den = p10[-k];
+            u128 num = (u128)m << e; /* < 2^127 */
+            u128 den = p10[-k];
+            qq = num / den;
+            rem = num % den;
+            half = den; /* compare 2 * rem with den */
         }
-        u128 qq = num / den;
-        rem = num % den;
-        half = den; /* compare 2 * rem with den */
         if (qq >= p10[17] && tries < 2) {
             X++;
             continue;

@@ -9,10 +9,30 @@
 #include "internal.h"
 #include "rdblens/memmodel.h"
 
+/* ---- model.c ---- */
+
+/* rdbl_memmodel_last() without the copy (for the analysis pipeline, once
+ * per key): the last key's estimate, borrowed until the next key's
+ * on_end_key, or NULL before the first. */
+const rdbl_mem_estimate *rdbl__memmodel_last_ref(const rdbl_memmodel *m);
+
 /* ---- alloc.c: J(n) ---- */
 
-/* jemalloc 5 usable size of an n-byte request; lg_q = 3 (quantum 8) or 4. */
-size_t rdbl__je_usable(size_t n, unsigned lg_q);
+/* jemalloc 5 usable size of an n-byte request; lg_q = 3 (quantum 8) or 4.
+ * Inline: the model asks for several sizes per element. */
+static inline size_t rdbl__je_usable(size_t n, unsigned lg_q)
+{
+    size_t q = (size_t)1 << lg_q;
+    if (n <= 8)
+        return 8;
+    if (n <= 8 * q)
+        return (n + q - 1) & ~(q - 1);
+    if (n > ((size_t)1 << 62))
+        return n; /* beyond any real request: keep the arithmetic defined */
+    unsigned lg = 63u - (unsigned)__builtin_clzll((unsigned long long)(n - 1));
+    size_t d = (size_t)1 << (lg - 2);
+    return (n + d - 1) & ~(d - 1);
+}
 /* glibc malloc_usable_size on x86-64 (mmap threshold at its 128 KiB default). */
 size_t rdbl__libc_usable(size_t n);
 
@@ -22,18 +42,95 @@ size_t rdbl__libc_usable(size_t n);
  * items, or bytes in canonical decimal form. Items longer than 20 bytes
  * never are; an item whose bytes were not delivered (ptr NULL, !is_int) is
  * taken as not an integer. */
-bool rdbl__mm_item_int(const rdbl_item *it, int64_t *v);
+static inline bool rdbl__mm_item_int(const rdbl_item *it, int64_t *v)
+{
+    if (it->is_int) {
+        *v = it->ival;
+        return true;
+    }
+    if (!it->ptr || it->len == 0 || it->len > 20)
+        return false;
+    /* canonical decimal starts with '-' or a digit: most text members
+     * ("user:1") end here without a call */
+    if (it->ptr[0] != '-' && (unsigned)(it->ptr[0] - '0') > 9)
+        return false;
+    return rdbl__str_to_i64(it->ptr, it->len, v);
+}
 
 /* sds header size for an n-byte string. kind 0: Redis (sdsReqType by
  * 2^5/2^8/2^16/2^32); kind 1: Valkey 8.0+ (types fit hdr + n + 1 in the
  * type's range). Empty strings take the type-8 header (3). */
 enum { RDBL__SDS_REDIS = 0, RDBL__SDS_VALKEY = 1 };
-size_t rdbl__sds_hdr(size_t n, int kind);
+static inline size_t rdbl__sds_hdr(size_t n, int kind)
+{
+    if (n == 0)
+        return 3;
+    if (n < 32)
+        return 1;
+    if (kind == RDBL__SDS_VALKEY) {
+        if (n <= 252)
+            return 3;
+        if (n <= 65530)
+            return 5;
+        if ((uint64_t)n <= 0xFFFFFFFFull - 9)
+            return 9;
+        return 17;
+    }
+    if (n < 256)
+        return 3;
+    if (n < 65536)
+        return 5;
+    if ((uint64_t)n <= 0xFFFFFFFFull)
+        return 9;
+    return 17;
+}
 
 /* Listpack entry sizes (encoding + data + backlen). */
-size_t rdbl__lp_int_entry(int64_t v);
-size_t rdbl__lp_str_entry(size_t len);
-size_t rdbl__lp_item_entry(const rdbl_item *it);
+static inline size_t rdbl__lp_backlen(size_t l)
+{
+    if (l <= 127)
+        return 1;
+    if (l < 16383)
+        return 2;
+    if (l < 2097151)
+        return 3;
+    if (l < 268435455)
+        return 4;
+    return 5;
+}
+static inline size_t rdbl__lp_int_entry(int64_t v)
+{
+    /* encoding + data: 1..9 bytes, so the backlen is 1 byte */
+    if (v >= 0 && v <= 127)
+        return 2;
+    if (v >= -4096 && v <= 4095)
+        return 3;
+    if (v >= INT16_MIN && v <= INT16_MAX)
+        return 4;
+    if (v >= -8388608 && v <= 8388607)
+        return 5;
+    if (v >= INT32_MIN && v <= INT32_MAX)
+        return 6;
+    return 10;
+}
+static inline size_t rdbl__lp_str_entry(size_t len)
+{
+    size_t l;
+    if (len < 64)
+        l = 1 + len;
+    else if (len < 4096)
+        l = 2 + len;
+    else
+        l = 5 + len;
+    return l + rdbl__lp_backlen(l);
+}
+static inline size_t rdbl__lp_item_entry(const rdbl_item *it)
+{
+    int64_t v;
+    if (rdbl__mm_item_int(it, &v))
+        return rdbl__lp_int_entry(v);
+    return rdbl__lp_str_entry(it->len);
+}
 #define RDBL__LP_EMPTY 7u /* 6-byte header + EOF */
 /* lpEstimateBytesRepeatedInteger (Redis 7.2 t_set.c): bytes of a listpack
  * holding n copies of an integer as wide as the widest of lo/hi. */
