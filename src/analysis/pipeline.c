@@ -13,6 +13,7 @@
 
 #include "analysis/analysis_int.h"
 #include "internal.h"
+#include "memmodel/mm.h"
 
 #define SAMPLE_MIN_LEN 1024u
 
@@ -269,31 +270,34 @@ static int on_end_key(void *user, const rdbl_key_info *k, const rdbl_key_stats *
         if (rc)
             return rc;
     }
-    rdbl_mem_estimate est;
-    if (rdbl_memmodel_last(p->mm, &est) != RDBL_OK)
-        memset(&est, 0, sizeof est);
-    rdbl_key_facts f;
-    rdbl_key_facts_init(&f);
-    f.db = k->db;
-    f.key = k->key;
-    f.type = k->type;
-    f.encoding = k->encoding;
-    f.mem_encoding = est.encoding ? est.encoding : rdbl_encoding_name(k->encoding);
-    f.elements = st->elements;
-    f.rdb_bytes = st->rdb_bytes;
-    f.mem_bytes = est.bytes;
-    f.largest_element = st->largest_element;
-    f.value_bytes = st->value_bytes;
-    f.has_expire = k->has_expire;
-    f.expire_ms = k->expire_ms;
-    f.idle_s = k->idle_s;
-    f.freq = k->freq;
-    f.fields_with_ttl = st->fields_with_ttl;
-    f.min_field_expire_ms = st->min_field_expire_ms;
-    f.compact_mem_bytes = est.compact_bytes;
-    f.compact_config = est.compact_config[0] ? est.compact_config : NULL;
-    f.sample = (rdbl_str){p->sample, p->sample_len};
-    f.modelled = est.modelled;
+    /* the estimate is read in place and the facts built in one go: this
+     * runs once per key */
+    static const rdbl_mem_estimate none; /* no estimate yet: zeros */
+    const rdbl_mem_estimate *est = rdbl__memmodel_last_ref(p->mm);
+    if (!est)
+        est = &none;
+    rdbl_key_facts f = {
+        .db = k->db,
+        .key = k->key,
+        .type = k->type,
+        .encoding = k->encoding,
+        .mem_encoding = est->encoding ? est->encoding : rdbl_encoding_name(k->encoding),
+        .elements = st->elements,
+        .rdb_bytes = st->rdb_bytes,
+        .mem_bytes = est->bytes,
+        .largest_element = st->largest_element,
+        .value_bytes = st->value_bytes,
+        .has_expire = k->has_expire,
+        .expire_ms = k->expire_ms,
+        .idle_s = k->idle_s,
+        .freq = k->freq,
+        .fields_with_ttl = st->fields_with_ttl,
+        .compact_mem_bytes = est->compact_bytes,
+        .compact_config = est->compact_config[0] ? est->compact_config : NULL,
+        .sample = {p->sample, p->sample_len},
+        .modelled = est->modelled,
+        .min_field_expire_ms = st->min_field_expire_ms,
+    };
     if (p->has_module)
         f.module = (rdbl_str){(const uint8_t *)p->module, strlen(p->module)};
     if (p->agg && (p->q ? rdbl__aggq_add(p->q, &f) : rdbl_agg_add(p->agg, &f)) != RDBL_OK)

@@ -127,7 +127,9 @@ static int on_begin_key(void *user, const rdbl_key_info *k)
     if (k->db != m->cur_db || !m->db_seen)
         rdbl__mm_db_switch(m, k->db);
     mmkey *s = &m->k;
-    memset(s, 0, sizeof *s);
+    /* the common part only (a few hundred bytes, not ~900): the ring and
+     * the stream counters are reset when a key first uses them */
+    memset(s, 0, MMKEY_COMMON_SIZE);
     s->type = k->type;
     s->enc = k->encoding;
     s->rdb_type = k->rdb_type;
@@ -140,10 +142,6 @@ static int on_begin_key(void *user, const rdbl_key_info *k)
     s->lp_bytes = s->lp2_bytes = s->lpex_bytes = RDBL__LP_EMPTY;
     rdbl__zl_init(&s->zl);
     rdbl__zl_init(&s->node_zl);
-    rdbl__dsim_init(&s->ds);
-    rdbl__raxc_init(&s->rax_nodes);
-    rdbl__raxc_init(&s->rax_pel);
-    rdbl__raxc_init(&s->rax_cpel);
     s->active = true;
 
     switch (k->type) {
@@ -328,9 +326,11 @@ static int on_set_member(void *user, const rdbl_key_info *k, const rdbl_item *it
     bool isint = rdbl__mm_item_int(it, &v);
     uint64_t idx = s->n++;
     note_element(s, it);
-    s->sds_sum += J(m, (size_t)sds_req(m, it->len));
-    s->sds_req_sum += sds_req(m, it->len);
-    s->lp_bytes += rdbl__lp_item_entry(it);
+    uint64_t req = sds_req(m, it->len);
+    s->sds_sum += J(m, (size_t)req);
+    s->sds_req_sum += req;
+    uint64_t le = isint ? rdbl__lp_int_entry(v) : rdbl__lp_str_entry(it->len);
+    s->lp_bytes += le;
     if (isint) {
         if (!s->have_int || v < s->imin)
             s->imin = v;
@@ -345,7 +345,7 @@ static int on_set_member(void *user, const rdbl_key_info *k, const rdbl_item *it
         s->all_int = false;
         if (s->first_nonint == UINT64_MAX) {
             s->first_nonint = idx;
-            s->pre_lp = s->lp_bytes - rdbl__lp_item_entry(it);
+            s->pre_lp = s->lp_bytes - le;
         }
     }
     /* 7.2+ listpack set loading: the first member that does not fit */
@@ -356,6 +356,31 @@ static int on_set_member(void *user, const rdbl_key_info *k, const rdbl_item *it
     return 0;
 }
 
+/* The listpack entry of a zset score as d2string() writes it in `style`,
+ * and (zl not NULL) its ziplist entry. Integral scores in the style's
+ * integer range are written as "%lld" text, which the server stores as that
+ * integer: sized without formatting. Zero goes the slow way ("-0" is not an
+ * integer). */
+static uint64_t score_entry(double score, int style, rdbl__zl *zl)
+{
+    /* rdbl__score_text's ranges: 6.2 (-2^52 + 1, 2^52) exclusive, else
+     * +-LLONG_MAX/2 (2^62 as a double) inclusive; for integral values */
+    double lim_lo = style == RDBL__SCORE_62 ? -4503599627370494.0 : -4611686018427387903.0;
+    double lim_hi = style == RDBL__SCORE_62 ? 4503599627370495.0 : 4611686018427387903.0;
+    if (score != 0 && score >= lim_lo && score <= lim_hi && (double)(int64_t)score == score) {
+        int64_t v = (int64_t)score;
+        if (zl)
+            rdbl__zl_push_int(zl, v);
+        return rdbl__lp_int_entry(v);
+    }
+    char buf[48];
+    size_t sl = rdbl__score_text(score, style, buf, sizeof buf);
+    rdbl_item sc = {.ptr = (const uint8_t *)buf, .len = sl < sizeof buf ? sl : sizeof buf};
+    if (zl)
+        rdbl__zl_push_item(zl, &sc);
+    return rdbl__lp_item_entry(&sc);
+}
+
 static int on_zset_member(void *user, const rdbl_key_info *k, const rdbl_item *it, double score)
 {
     (void)k;
@@ -363,23 +388,30 @@ static int on_zset_member(void *user, const rdbl_key_info *k, const rdbl_item *i
     mmkey *s = &m->k;
     s->n++;
     note_element(s, it);
-    s->sds_sum += J(m, (size_t)sds_req(m, it->len));
-    s->sds_req_sum += sds_req(m, it->len);
-    char buf[48];
+    uint64_t req = sds_req(m, it->len);
+    s->sds_sum += J(m, (size_t)req);
+    s->sds_req_sum += req;
+    int64_t v;
+    bool mint = rdbl__mm_item_int(it, &v);
+    uint64_t me = mint ? rdbl__lp_int_entry(v) : rdbl__lp_str_entry(it->len);
+    /* the ziplist sizes matter to 6.2 profiles only (price.c reads zl.bytes
+     * only when m->p->ziplist) */
+    rdbl__zl *zl = m->p->ziplist ? &s->zl : NULL;
+    if (zl) {
+        if (mint) /* integers always fit zipTryEncoding's 1..31 characters */
+            rdbl__zl_push_int(zl, v);
+        else
+            rdbl__zl_push_str(zl, it->len);
+    }
     int style = m->p->score_style;
     if (s->enc == RDBL_ENC_ZIPLIST)
         style = RDBL__SCORE_62; /* the text an old server wrote into its ziplist */
-    size_t sl = rdbl__score_text(score, style, buf, sizeof buf);
-    rdbl_item sc = {.ptr = (const uint8_t *)buf, .len = sl < sizeof buf ? sl : sizeof buf};
-    s->lp_bytes += rdbl__lp_item_entry(it) + rdbl__lp_item_entry(&sc);
-    rdbl__zl_push_item(&s->zl, it);
-    rdbl__zl_push_item(&s->zl, &sc);
+    uint64_t se = score_entry(score, style, zl);
+    s->lp_bytes += me + se;
     /* the 7.0 load conversion's listpack, with the loader's own score text */
-    if (style != m->p->score_style) {
-        sl = rdbl__score_text(score, m->p->score_style, buf, sizeof buf);
-        sc.len = sl < sizeof buf ? sl : sizeof buf;
-    }
-    s->lp2_bytes += rdbl__lp_item_entry(it) + rdbl__lp_item_entry(&sc);
+    if (style != m->p->score_style)
+        se = score_entry(score, m->p->score_style, NULL);
+    s->lp2_bytes += me + se;
     return 0;
 }
 
@@ -398,8 +430,10 @@ static int on_hash_field(void *user, const rdbl_key_info *k, const rdbl_item *fi
         s->first_long = idx;
     uint64_t fe = rdbl__lp_item_entry(field), ve = rdbl__lp_item_entry(value);
     s->lp_bytes += fe + ve;
-    rdbl__zl_push_item(&s->zl, field);
-    rdbl__zl_push_item(&s->zl, value);
+    if (m->p->ziplist) { /* zl.bytes is read by 6.2 profiles only */
+        rdbl__zl_push_item(&s->zl, field);
+        rdbl__zl_push_item(&s->zl, value);
+    }
     uint64_t vreq = sds_req(m, value->len);
     uint64_t freq = rdbl__mm_field_req(m, field->len, expire_ms >= 0);
     s->sds_sum += J(m, (size_t)freq) + J(m, (size_t)vreq);
@@ -459,7 +493,7 @@ static void ql2_node(rdbl_memmodel *m, mmkey *s, const rdbl_blob *b)
                 s->approx = true; /* stored plain: its LZF length is unknown */
             cost = comp;
             /* remember what to give back if this node ends up in the last d */
-            s->ql_ring[(idx - (uint64_t)depth) % (uint64_t)depth] = (int64_t)(full - comp);
+            mmkey_ring(s)[(idx - (uint64_t)depth) % (uint64_t)depth] = (int64_t)(full - comp);
         }
     }
     s->node_sum += m->p->ql_node + cost;
@@ -540,6 +574,7 @@ static int on_blob(void *user, const rdbl_key_info *k, const rdbl_blob *b)
     s->got_blob = true;
     switch (b->kind) {
     case RDBL_BLOB_STREAM_NODE: {
+        mmkey_stream(s);
         uint8_t id[16];
         rdbl__stream_id_bytes(b->node_id, id);
         rdbl__raxc_add(&s->rax_nodes, id, &m->a);
@@ -584,6 +619,7 @@ static int on_stream_meta(void *user, const rdbl_key_info *k, const rdbl_stream_
 {
     (void)k;
     rdbl_memmodel *m = user;
+    mmkey_stream(&m->k);
     m->k.st_meta_nodes = sm->nodes;
     m->k.st_have_meta = true;
     return 0;
@@ -591,6 +627,7 @@ static int on_stream_meta(void *user, const rdbl_key_info *k, const rdbl_stream_
 
 static void stream_close_consumer(rdbl_memmodel *m, mmkey *s)
 {
+    mmkey_stream(s);
     if (!s->in_consumer)
         return;
     uint64_t alloc = 0;
@@ -640,6 +677,7 @@ static int on_stream_pel(void *user, const rdbl_key_info *k, rdbl_str group, rdb
     (void)delivery_count;
     rdbl_memmodel *m = user;
     mmkey *s = &m->k;
+    mmkey_stream(s);
     uint8_t b[16];
     rdbl__stream_id_bytes(id, b);
     rdbl__raxc_add(&s->rax_pel, b, &m->a);
@@ -670,6 +708,7 @@ static int on_stream_consumer_pel(void *user, const rdbl_key_info *k, rdbl_str g
     (void)consumer;
     rdbl_memmodel *m = user;
     mmkey *s = &m->k;
+    mmkey_stream(s);
     uint8_t b[16];
     rdbl__stream_id_bytes(id, b);
     rdbl__raxc_add(&s->rax_cpel, b, &m->a);
@@ -782,6 +821,11 @@ rdbl_status rdbl_memmodel_last(const rdbl_memmodel *m, rdbl_mem_estimate *out)
     }
     *out = m->last;
     return RDBL_OK;
+}
+
+const rdbl_mem_estimate *rdbl__memmodel_last_ref(const rdbl_memmodel *m)
+{
+    return m->have_last ? &m->last : NULL;
 }
 
 const rdbl_mem_config *rdbl_memmodel_config(const rdbl_memmodel *m)

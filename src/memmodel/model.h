@@ -3,6 +3,9 @@
 #ifndef RDBL_MEMMODEL_MODEL_H
 #define RDBL_MEMMODEL_MODEL_H
 
+#include <stddef.h>
+#include <string.h>
+
 #include "memmodel/mm.h"
 
 #define RDBL__QL_RING 64 /* list-compress-depth handled exactly up to this depth */
@@ -45,7 +48,6 @@ typedef struct mmkey {
     uint64_t ttl_fields;        /* hash fields with a TTL */
     uint64_t vk_entries;        /* Valkey 8.1+: sum of hash entry allocations */
     bool items_unused;
-    rdbl__dsim ds;
 
     /* lists */
     uint64_t node_items, node_expect;
@@ -58,11 +60,22 @@ typedef struct mmkey {
     uint64_t node_alloc;   /* the same with the struct rounded */
     uint64_t node_raw;     /* sum of node bytes */
     uint64_t last_node_bytes, first_blob_size;
-    int64_t ql_ring[RDBL__QL_RING]; /* compressed-node savings of the last nodes */
 
     /* verbatim blobs (intset, listpack, zipmap, ziplist) */
     bool got_blob;
     uint64_t blobs, blob_size, blob_count;
+
+    /* modules */
+    bool module_seen;
+    uint64_t module_bytes;
+
+    /* Everything above is reset for every key. The parts below are big
+     * (~900 bytes with them) and used by one kind of key each: they are
+     * reset on first use (mmkey_ring, mmkey_stream), which `parts` records. */
+    unsigned parts;        /* MMKEY_RING | MMKEY_STREAM */
+
+    /* type-18 lists with list-compress-depth */
+    int64_t ql_ring[RDBL__QL_RING]; /* compressed-node savings of the last nodes */
 
     /* streams */
     rdbl__raxc rax_nodes, rax_pel, rax_cpel;
@@ -73,11 +86,34 @@ typedef struct mmkey {
     uint64_t st_group_rax, st_cons_rax; /* R() sums */
     uint64_t st_group_real, st_cons_real; /* real radix-tree allocations */
     uint64_t st_alloc;                  /* real allocations of groups, consumers, PELs */
-
-    /* modules */
-    bool module_seen;
-    uint64_t module_bytes;
 } mmkey;
+
+enum { MMKEY_RING = 1u, MMKEY_STREAM = 2u };
+
+/* The part of mmkey reset for every key: up to and including `parts`. */
+#define MMKEY_COMMON_SIZE (offsetof(mmkey, parts) + sizeof(unsigned))
+
+/* The list-compress-depth ring of the current key, zeroed on first use. */
+static inline int64_t *mmkey_ring(mmkey *s)
+{
+    if (!(s->parts & MMKEY_RING)) {
+        memset(s->ql_ring, 0, sizeof s->ql_ring);
+        s->parts |= MMKEY_RING;
+    }
+    return s->ql_ring;
+}
+
+/* The stream counters of the current key, reset on first use. */
+static inline void mmkey_stream(mmkey *s)
+{
+    if (!(s->parts & MMKEY_STREAM)) {
+        memset(&s->rax_nodes, 0, sizeof *s - offsetof(mmkey, rax_nodes));
+        rdbl__raxc_init(&s->rax_nodes);
+        rdbl__raxc_init(&s->rax_pel);
+        rdbl__raxc_init(&s->rax_cpel);
+        s->parts |= MMKEY_STREAM;
+    }
+}
 
 /* Totals of one database, flushed when the database changes. */
 typedef struct mmdb {

@@ -26,6 +26,28 @@ typedef struct price {
     bool approx;
 } price;
 
+static void price_init(price *p)
+{
+    p->b = p->r = p->alloc = 0;
+    p->enc = NULL;
+    p->compact = 0;
+    p->advice[0] = '\0';
+    p->approx = false;
+}
+
+/* (uint64_t)llround(x) for x > 0, without the libm call for x < 2^52:
+ * there t = trunc(x) and x - t are exact (x's ulp divides 1), and llround
+ * rounds half away from zero, so the result is t + (x - t >= 0.5). From
+ * 2^52 on, x is integral: llround as before. */
+static inline uint64_t round_pos(double x)
+{
+    if (x < 4503599627370496.0) {
+        uint64_t t = (uint64_t)x;
+        return t + (x - (double)t >= 0.5 ? 1 : 0);
+    }
+    return (uint64_t)llround(x);
+}
+
 static inline size_t J(const rdbl_memmodel *m, uint64_t n)
 {
     return rdbl__J(&m->a, (size_t)n);
@@ -206,10 +228,11 @@ static void price_list(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_stat
     int64_t depth = m->cfg.th.list_compress_depth;
     if (depth > 0 && depth <= RDBL__QL_RING && s->enc == RDBL_ENC_QUICKLIST2) {
         uint64_t d = (uint64_t)depth;
+        const int64_t *ring = mmkey_ring(s);
         for (uint64_t i = s->nodes > d ? s->nodes - d : 0; i < s->nodes; i++)
             if (i >= d) {
-                s->node_sum += (uint64_t)s->ql_ring[(i - d) % d];
-                s->node_alloc += (uint64_t)s->ql_ring[(i - d) % d];
+                s->node_sum += (uint64_t)ring[(i - d) % d];
+                s->node_alloc += (uint64_t)ring[(i - d) % d];
             }
     }
     /* 7.2+: a list of one packed node within the limit is a plain listpack
@@ -707,6 +730,7 @@ static void price_hash(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_stat
 static void price_stream(price *p, rdbl_memmodel *m, mmkey *s, uint64_t *data)
 {
     p->enc = "stream";
+    mmkey_stream(s);
     if (s->st_have_meta && s->st_meta_nodes != s->st_nodes)
         p->approx = true; /* node blobs missing */
     uint64_t ralloc = 0;
@@ -781,9 +805,13 @@ void rdbl__mm_price(rdbl_memmodel *m, const rdbl_key_info *k, const rdbl_key_sta
 {
     mmkey *s = &m->k;
     rdbl_mem_estimate *e = &m->last;
-    memset(e, 0, sizeof *e);
-    price v = {0};
-    price kp = {0};
+    /* every field is set below; only the advice texts need their NUL
+     * (zeroing the 96-byte texts costs more than the pricing of a string) */
+    e->compact_bytes = 0;
+    e->compact_config[0] = '\0';
+    price v, kp;
+    price_init(&v);
+    price_init(&kp);
     uint64_t data = st ? st->value_bytes : s->payload;
     e->modelled = true;
     switch (s->type) {
@@ -817,19 +845,19 @@ void rdbl__mm_price(rdbl_memmodel *m, const rdbl_key_info *k, const rdbl_key_sta
     }
     price_key(&kp, m, s);
     double total = v.b + kp.b;
-    e->bytes = total > 0 ? (uint64_t)llround(total) : 0;
+    e->bytes = total > 0 ? round_pos(total) : 0;
     e->encoding = v.enc ? v.enc : "unknown";
     e->key_bytes = k ? k->key.len : s->keylen;
     e->data_bytes = data;
     double rnd = v.r + kp.r;
-    e->rounding_bytes = rnd > 0 ? (uint64_t)llround(rnd) : 0;
+    e->rounding_bytes = rnd > 0 ? round_pos(rnd) : 0;
     e->overhead_bytes = (int64_t)e->bytes - (int64_t)e->key_bytes - (int64_t)e->data_bytes -
                         (int64_t)e->rounding_bytes;
     /* the expires dict entry (Valkey 8.1+: the TTL sits in the robj, the
      * expires table holds a pointer) */
     e->expire_bytes = s->has_expire ? (m->p->key_model == RDBL__KEY_VK_ROBJ ? 8 : J(m, 24)) : 0;
     double alloc = v.alloc + kp.alloc + (double)e->expire_bytes;
-    e->alloc_bytes = alloc > 0 ? (uint64_t)llround(alloc) : 0;
+    e->alloc_bytes = alloc > 0 ? round_pos(alloc) : 0;
     e->approximate = v.approx || s->approx || m->p->key_model == RDBL__KEY_KVOBJ;
     if (v.compact) {
         uint64_t c = v.compact + (uint64_t)llround(kp.b);
