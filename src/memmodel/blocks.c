@@ -481,7 +481,10 @@ static size_t shortest_text(double v, char *buf, size_t cap)
  * many zset scores. @return the length, or 0 when x is out of range (the
  * caller then uses snprintf). out has room for 32 bytes. */
 #if defined(__SIZEOF_INT128__)
-static size_t g17(double x, char *out)
+/* The 17 significant digits of |x| as an integer q in [10^16, 10^17) and
+ * the decimal exponent X of the first: |x| ~ q * 10^(X - 16). @return false
+ * out of range. */
+static bool g17_digits(double x, uint64_t *q_out, int *X_out)
 {
     __extension__ typedef unsigned __int128 u128;
     static const uint64_t p10[20] = {
@@ -491,7 +494,7 @@ static size_t g17(double x, char *out)
         1000000000000000000u, 10000000000000000000u};
     double a = fabs(x);
     if (!(a >= 1e-5 && a < 18889465931478580854784.0)) /* 2^74 */
-        return 0;
+        return false;
     /* a is normal here: a = m * 2^e with the 53-bit significand m (hidden
      * bit set) from the bits, as frexp/ldexp would give, without the calls */
     uint64_t bits;
@@ -510,7 +513,7 @@ static size_t g17(double x, char *out)
         u128 qq;
         if (k >= 0) {
             if (k > 38 - 16)
-                return 0;
+                return false;
             /* m * 10^k < 2^53 * 10^22 < 2^127 */
             u128 num = (u128)m * (k <= 19 ? p10[k] : p10[19]);
             if (k > 19)
@@ -528,7 +531,7 @@ static size_t g17(double x, char *out)
         } else {
             /* a >= 10^17: integral here (e >= 4), divide by 10^-k */
             if (e < 0 || -k > 19)
-                return 0;
+                return false;
             u128 num = (u128)m << e; /* < 2^127 */
             u128 den = p10[-k];
             qq = num / den;
@@ -544,7 +547,7 @@ static size_t g17(double x, char *out)
             continue;
         }
         if (qq >= p10[17] || qq < p10[16])
-            return 0; /* NEVER: the estimate is off by at most one */
+            return false; /* NEVER: the estimate is off by at most one */
         q = (uint64_t)qq;
         break;
     }
@@ -555,6 +558,17 @@ static size_t g17(double x, char *out)
         q = p10[16];
         X++;
     }
+    *q_out = q;
+    *X_out = X;
+    return true;
+}
+
+static size_t g17(double x, char *out)
+{
+    uint64_t q;
+    int X;
+    if (!g17_digits(x, &q, &X))
+        return 0;
     char d[17];
     for (int i = 16; i >= 0; i--) {
         d[i] = (char)('0' + q % 10);
@@ -602,11 +616,41 @@ static size_t g17(double x, char *out)
     }
     return o;
 }
+
+size_t rdbl__score_g17_len(double x)
+{
+    uint64_t q;
+    int X;
+    if (!g17_digits(x, &q, &X))
+        return 0;
+    /* %g drops trailing zeros: nd significant digits remain */
+    int nd = 17;
+    while (nd > 1 && q % 10 == 0) {
+        q /= 10;
+        nd--;
+    }
+    size_t n = x < 0 ? 1 : 0;
+    if (X >= -4 && X < 17) {
+        if (X >= 0)
+            n += (size_t)(X + 1) + (nd > X + 1 ? (size_t)(nd - X) : 0);
+        else
+            n += 2 + (size_t)(-X - 1) + (size_t)nd;
+    } else {
+        n += (size_t)nd + (nd > 1 ? 1 : 0) + 2 + (X >= 100 || X <= -100 ? 3 : 2);
+    }
+    return n;
+}
 #else
 static size_t g17(double x, char *out)
 {
     (void)x, (void)out;
     return 0; /* no 128-bit integers: snprintf does it */
+}
+
+size_t rdbl__score_g17_len(double x)
+{
+    (void)x;
+    return 0;
 }
 #endif
 

@@ -224,6 +224,9 @@ uint64_t rdbl__scaled_sum(uint64_t asize, uint64_t elesize, uint64_t samples, ui
  * else %.17g; 2 (7.2+, Valkey): as 1, else fpconv_dtoa's shortest form. */
 enum { RDBL__SCORE_62 = 0, RDBL__SCORE_70 = 1, RDBL__SCORE_SHORT = 2 };
 size_t rdbl__score_text(double score, int style, char *buf, size_t cap);
+/* The length of printf("%.17g", x) without writing it, for x in the exact
+ * integer path's range (1e-5 <= |x| < 2^74, x != 0); 0 otherwise. */
+size_t rdbl__score_g17_len(double x);
 
 /* ---- target.c: per-version profiles ---- */
 

@@ -359,8 +359,9 @@ static int on_set_member(void *user, const rdbl_key_info *k, const rdbl_item *it
 /* The listpack entry of a zset score as d2string() writes it in `style`,
  * and (zl not NULL) its ziplist entry. Integral scores in the style's
  * integer range are written as "%lld" text, which the server stores as that
- * integer: sized without formatting. Zero goes the slow way ("-0" is not an
- * integer). */
+ * integer, and %.17g text is never an integer: both are sized without
+ * formatting. Zero ("-0" is not an integer), the shortest-text style and
+ * the rest take the text. */
 static uint64_t score_entry(double score, int style, rdbl__zl *zl)
 {
     /* rdbl__score_text's ranges: 6.2 (-2^52 + 1, 2^52) exclusive, else
@@ -372,6 +373,17 @@ static uint64_t score_entry(double score, int style, rdbl__zl *zl)
         if (zl)
             rdbl__zl_push_int(zl, v);
         return rdbl__lp_int_entry(v);
+    }
+    /* Non-integral scores print as %.17g (6.2, 7.0) with a '.' or an
+     * exponent, never as an integer: only the length matters. */
+    if (style != RDBL__SCORE_SHORT && score > -4503599627370496.0 &&
+        score < 4503599627370496.0 && (double)(int64_t)score != score) {
+        size_t len = rdbl__score_g17_len(score);
+        if (len) {
+            if (zl)
+                rdbl__zl_push_str(zl, len);
+            return rdbl__lp_str_entry(len);
+        }
     }
     char buf[48];
     size_t sl = rdbl__score_text(score, style, buf, sizeof buf);

@@ -150,8 +150,23 @@ struct rdbl_memmodel {
 void rdbl__mm_resolve(rdbl_memmodel *m);
 /* totals.c: a new database starts (flushes the previous one's dict terms). */
 void rdbl__mm_db_switch(rdbl_memmodel *m, uint64_t db);
-/* totals.c: adds a finished key's estimate. */
-void rdbl__mm_totals_add(rdbl_memmodel *m, const rdbl_mem_estimate *e, bool has_expire);
+/* Adds a finished key's estimate to the totals (see totals.c). */
+static inline void rdbl__mm_totals_add(rdbl_memmodel *m, const rdbl_mem_estimate *e,
+                                       bool has_expire)
+{
+    m->t_keys++;
+    m->db.keys++;
+    if (has_expire) {
+        m->t_expires++;
+        m->db.expires++;
+    }
+    if (!e->modelled)
+        m->t_not_modelled++;
+    if (e->approximate)
+        m->t_approx++;
+    m->t_sum += (double)e->bytes;
+    m->t_alloc += (double)e->alloc_bytes;
+}
 /* price.c: prices the finished key into m->last and adds it to the totals. */
 void rdbl__mm_price(rdbl_memmodel *m, const rdbl_key_info *k, const rdbl_key_stats *st);
 /* price.c: requested bytes of a hash field string on the target. */

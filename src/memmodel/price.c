@@ -42,8 +42,8 @@ static void price_init(price *p)
 static inline uint64_t round_pos(double x)
 {
     if (x < 4503599627370496.0) {
-        uint64_t t = (uint64_t)x;
-        return t + (x - (double)t >= 0.5 ? 1 : 0);
+        int64_t t = (int64_t)x; /* signed: one instruction each way */
+        return (uint64_t)t + (x - (double)t >= 0.5 ? 1 : 0);
     }
     return (uint64_t)llround(x);
 }

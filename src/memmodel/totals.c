@@ -33,21 +33,7 @@ void rdbl__mm_db_switch(rdbl_memmodel *m, uint64_t db)
     m->db_seen = true;
 }
 
-void rdbl__mm_totals_add(rdbl_memmodel *m, const rdbl_mem_estimate *e, bool has_expire)
-{
-    m->t_keys++;
-    m->db.keys++;
-    if (has_expire) {
-        m->t_expires++;
-        m->db.expires++;
-    }
-    if (!e->modelled)
-        m->t_not_modelled++;
-    if (e->approximate)
-        m->t_approx++;
-    m->t_sum += (double)e->bytes;
-    m->t_alloc += (double)e->alloc_bytes;
-}
+/* rdbl__mm_totals_add is inline in model.h (once per key). */
 
 void rdbl_memmodel_totals(const rdbl_memmodel *m, rdbl_mem_totals *out)
 {

@@ -90,3 +90,47 @@ Test(score_text, decimal_scores_powers_and_ties)
     same(1.0 / 3);
     same(123456.7890123456789);
 }
+
+/* rdbl__score_g17_len (the model sizes non-integral scores by it): the
+ * length of %.17g, and that text is never an integer. */
+static void same_len(double x)
+{
+    if (!(fabs(x) >= 1e-5 && fabs(x) < 4503599627370496.0) || (double)(int64_t)x == x)
+        return;
+    char want[64];
+    int n = snprintf(want, sizeof want, "%.17g", x);
+    cr_assert(eq(sz, rdbl__score_g17_len(x), (size_t)n), "%a: %s", x, want);
+    cr_assert(strchr(want, '.') || strchr(want, 'e'), "%a: %s", x, want);
+}
+
+Test(score_text, g17_length)
+{
+    for (int i = 0; i < 1000000; i++) {
+        uint64_t b = next();
+        double x;
+        b = (b & 0x800FFFFFFFFFFFFFull) | (uint64_t)(1023 - 17 + next() % 70) << 52;
+        memcpy(&x, &b, 8);
+        same_len(x);
+    }
+    for (int j = 1; j <= 12; j++) {
+        double p = pow(10, j);
+        for (int i = 0; i < 20000; i++) {
+            double k = (double)(next() % 100000000000ull);
+            same_len(k / p);
+            same_len(-k / p);
+            same_len(nextafter(k / p, 0));
+        }
+    }
+    for (int e = -17; e <= 52; e++) {
+        same_len(ldexp(1, e) + ldexp(1, e - 52));
+        same_len(nextafter(ldexp(1, e), 0));
+        same_len(nextafter(pow(10, e / 4), INFINITY));
+    }
+    same_len(1e-5);
+    same_len(0.1);
+    same_len(12345.67);
+    same_len(-0.5);
+    same_len(4503599627370495.5);
+    cr_assert(eq(sz, rdbl__score_g17_len(0.0), 0));
+    cr_assert(eq(sz, rdbl__score_g17_len(1e-6), 0));
+}
