@@ -247,6 +247,27 @@ static const uint8_t *copy_in(batch *b, const uint8_t *p, size_t n)
     return d;
 }
 
+rdbl_key_facts *rdbl__aggq_slot(rdbl__aggq *q, size_t bytes, uint8_t **arena)
+{
+    if (atomic_load_explicit(&q->failed, memory_order_relaxed) || bytes > BATCH_ARENA)
+        return NULL;
+    if (q->cur->n == BATCH_FACTS || bytes > BATCH_ARENA - q->cur->used)
+        push(q);
+    batch *b = q->cur;
+    *arena = b->arena + b->used;
+    b->used += bytes;
+    return &b->facts[b->n];
+}
+
+void rdbl__aggq_commit(rdbl__aggq *q)
+{
+    batch *b = q->cur;
+    size_t i = b->n++;
+    atomic_store_explicit(&b->state[i],
+                          rdbl__advice_samples(q->opts, &b->facts[i]) ? S_WANT : S_NONE,
+                          memory_order_relaxed); /* published by the push's mutex */
+}
+
 rdbl_status rdbl__aggq_add(rdbl__aggq *q, const rdbl_key_facts *f)
 {
     if (atomic_load_explicit(&q->failed, memory_order_relaxed))
