@@ -71,7 +71,7 @@ static rdbl_status add_prepared(rdbl_agg *a, const rdbl_key_facts *f,
     rdbl_status st;
     if ((st = rdbl__prefix_add_prep(a->prefix, f, x)) || (st = rdbl_top_agg_add(a->top, f)) ||
         (st = rdbl_ttl_agg_add(a->ttl, f)) || (st = rdbl_access_agg_add(a->access, f)) ||
-        (st = rdbl_tables_agg_add(a->tables, f)) ||
+        (st = rdbl__tables_agg_add_deferred(a->tables, f)) ||
         (st = rdbl__advice_agg_add_sized(a->advice, f, sizes, ctx)))
         return st;
     return RDBL_OK;
@@ -81,7 +81,9 @@ rdbl_status rdbl_agg_add(rdbl_agg *a, const rdbl_key_facts *f)
 {
     rdbl__prefix_prep x;
     rdbl__prefix_prepare(a->prefix, f, &x);
-    return add_prepared(a, f, &x, NULL, NULL);
+    rdbl_status st = add_prepared(a, f, &x, NULL, NULL);
+    rdbl_status fst = rdbl__tables_agg_flush(a->tables);
+    return st != RDBL_OK ? st : fst;
 }
 
 /* Key i is added while key i + AHEAD/2 has its nodes and minute slot
@@ -121,7 +123,8 @@ rdbl_status rdbl__agg_add_batch(rdbl_agg *a, const rdbl_key_facts *f, size_t n,
         }
     }
     free(ring);
-    return st;
+    rdbl_status fst = rdbl__tables_agg_flush(a->tables);
+    return st != RDBL_OK ? st : fst;
 }
 
 rdbl_status rdbl_agg_add_function(rdbl_agg *a, rdbl_str name, rdbl_str engine,

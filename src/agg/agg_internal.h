@@ -209,6 +209,10 @@ void rdbl__prefix_prefetch(const rdbl_prefix_agg *p, const rdbl__prefix_prep *x,
 rdbl_status rdbl__prefix_add_prep(rdbl_prefix_agg *p, const rdbl_key_facts *f,
                                   const rdbl__prefix_prep *x);
 void rdbl__ttl_prefetch(const rdbl_ttl_agg *t, const rdbl_key_facts *f);
+/* rdbl_tables_agg_add() in two steps: the rows and the summary totals of
+ * deferred keys are only right after the flush (a batch flushes once). */
+rdbl_status rdbl__tables_agg_add_deferred(rdbl_tables_agg *t, const rdbl_key_facts *f);
+rdbl_status rdbl__tables_agg_flush(rdbl_tables_agg *t);
 /* Adds f[0..n) in order. sizes (may be NULL) is asked for sample sizes
  * computed ahead. @return the first error (the facts after the failing one
  * are not added). */

@@ -717,31 +717,38 @@ static size_t scan1(const uint8_t *k, size_t pos, size_t len, uint8_t delim, uns
     const uint64_t dd = B1 * delim, aa = B1 * '@';
     uint64_t digits_any = 0, at_any = 0;
     bool digits_all = true;
-    while (len - pos >= 8) {
-        uint64_t v = rdbl__le64(k + pos);
-        uint64_t dm = swar_zero(v ^ dd), gm = swar_digit(v), am = swar_zero(v ^ aa);
-        if (dm) {
-            unsigned n = (unsigned)__builtin_ctzll(dm) / 8; /* bytes before the delimiter */
-            uint64_t keep = n ? B8 >> (64 - 8 * n) : 0;
-            digits_any |= gm & keep;
-            at_any |= am & keep;
-            digits_all = digits_all && (gm & keep) == keep;
-            pos += n;
-            goto done;
+    while (pos < len) {
+        /* a whole word, or the last 1-7 bytes at the bottom of one: the
+         * key's last 8 bytes shifted down (zeros above match nothing), or
+         * a copy when the key is shorter than a word */
+        size_t rem = len - pos;
+        uint64_t v, valid = B8;
+        if (rem >= 8) {
+            v = rdbl__le64(k + pos);
+        } else {
+            if (len >= 8) {
+                v = rdbl__le64(k + len - 8) >> (8 * (8 - rem));
+            } else {
+                uint8_t w[8] = {0};
+                memcpy(w, k + pos, rem);
+                v = rdbl__le64(w);
+            }
+            valid = B8 >> (8 * (8 - rem));
         }
-        digits_any |= gm;
-        at_any |= am;
-        digits_all = digits_all && gm == B8;
-        pos += 8;
+        uint64_t dm = swar_zero(v ^ dd) & valid, gm = swar_digit(v), am = swar_zero(v ^ aa);
+        uint64_t keep = valid;
+        size_t step = rem >= 8 ? 8 : rem;
+        if (dm) {
+            step = (unsigned)__builtin_ctzll(dm) / 8; /* bytes before the delimiter */
+            keep = step ? B8 >> (64 - 8 * step) : 0;
+        }
+        digits_any |= gm & keep;
+        at_any |= am & keep;
+        digits_all = digits_all && (gm & keep) == keep;
+        pos += step;
+        if (dm)
+            break;
     }
-    while (pos < len && k[pos] != delim) {
-        bool dig = k[pos] >= '0' && k[pos] <= '9';
-        digits_any |= dig;
-        at_any |= k[pos] == '@';
-        digits_all = digits_all && dig;
-        pos++;
-    }
-done:
     *any = (digits_any ? C_DIGIT : 0) | (at_any ? C_AT : 0);
     *all = digits_all ? C_DIGIT : 0;
     return pos;
@@ -838,17 +845,19 @@ rdbl_status rdbl__prefix_add_prep(rdbl_prefix_agg *p, const rdbl_key_facts *f,
         if (p->nodes[id].kind == K_OTHER)
             break;
     }
-    rdbl_prefix_totals t;
-    memset(&t, 0, sizeof t);
-    t.keys = 1;
-    t.mem_bytes = f->mem_bytes;
-    t.rdb_bytes = f->rdb_bytes;
-    t.elements = f->elements;
-    t.value_bytes = f->value_bytes;
-    t.keys_with_ttl = f->has_expire;
-    t.mem_no_ttl = f->has_expire ? 0 : f->mem_bytes;
-    for (unsigned i = 0; i <= d; i++)
-        totals_add(&p->nodes[path[i]].t, &t);
+    /* the key counts in every node of its path (the fam_* figures, below,
+     * only where it ends) */
+    const uint64_t mem_no_ttl = f->has_expire ? 0 : f->mem_bytes;
+    for (unsigned i = 0; i <= d; i++) {
+        rdbl_prefix_totals *y = &p->nodes[path[i]].t;
+        y->keys = rdbl__sadd(y->keys, 1);
+        y->mem_bytes = rdbl__sadd(y->mem_bytes, f->mem_bytes);
+        y->rdb_bytes = rdbl__sadd(y->rdb_bytes, f->rdb_bytes);
+        y->elements = rdbl__sadd(y->elements, f->elements);
+        y->value_bytes = rdbl__sadd(y->value_bytes, f->value_bytes);
+        y->keys_with_ttl = rdbl__sadd(y->keys_with_ttl, f->has_expire);
+        y->mem_no_ttl = rdbl__sadd(y->mem_no_ttl, mem_no_ttl);
+    }
     if (terminal && d > 0 && f->type == RDBL_TYPE_STRING && !f->has_expire &&
         f->value_bytes <= 64) {
         rdbl_prefix_totals *y = &p->nodes[path[d]].t;

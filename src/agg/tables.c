@@ -35,6 +35,16 @@ typedef struct enc_cache {
     size_t row;
 } enc_cache;
 
+#define PEND_MAX 64
+#define PEND_SLOTS 128
+typedef struct pend_combo {
+    uint64_t db;
+    const char *mem_enc;
+    const char *rdb_enc;
+    rdbl_type type;
+    rdbl_table_stats s;
+} pend_combo;
+
 struct rdbl_tables_agg {
     rdbl__aopts opts;
     int64_t ref_ms;
@@ -51,6 +61,14 @@ struct rdbl_tables_agg {
      * row for both encoding tables */
     size_t last_db;
     enc_cache mem_cache[ENC_CACHE], rdb_cache[ENC_CACHE];
+    /* Keys not yet in the rows, summed by (db, type, both encodings): a
+     * batch of keys falls into a few such combinations, so each key adds
+     * to one of them instead of to five rows. Flushed in the order the
+     * combinations were first seen, so rows past a cap fold exactly as
+     * they would key by key. */
+    pend_combo pend[PEND_MAX];
+    uint8_t pend_slot[PEND_SLOTS]; /* index + 1 into pend, 0 = empty */
+    unsigned npend;
 };
 
 unsigned rdbl_log2_bucket(uint64_t v)
@@ -214,7 +232,62 @@ static rdbl_table_row *enc_row_cached(rowvec *rv, enc_cache *c, rdbl_type type,
 
 static rdbl_status module_key(rdbl_tables_agg *t, const rdbl_key_facts *f);
 
-rdbl_status rdbl_tables_agg_add(rdbl_tables_agg *t, const rdbl_key_facts *f)
+/* Adds the pending combinations to their rows and the summary. */
+rdbl_status rdbl__tables_agg_flush(rdbl_tables_agg *t)
+{
+    for (unsigned i = 0; i < t->npend; i++) {
+        const pend_combo *c = &t->pend[i];
+        stats_add(&t->sum.all, &c->s);
+        rdbl_table_row *r = db_row(t, c->db);
+        if (!r)
+            return RDBL_NOMEM;
+        stats_add(&r->s, &c->s);
+        stats_add(&t->types[c->type].s, &c->s);
+        r = enc_row_cached(&t->enc, t->mem_cache, c->type, c->mem_enc);
+        if (!r)
+            return RDBL_NOMEM;
+        stats_add(&r->s, &c->s);
+        r = enc_row_cached(&t->rdb_enc, t->rdb_cache, c->type, c->rdb_enc);
+        if (!r)
+            return RDBL_NOMEM;
+        stats_add(&r->s, &c->s);
+    }
+    t->npend = 0;
+    memset(t->pend_slot, 0, sizeof t->pend_slot);
+    return RDBL_OK;
+}
+
+static rdbl_status pend_add(rdbl_tables_agg *t, uint64_t db, rdbl_type ty, const char *mem_enc,
+                            const char *rdb_enc, const rdbl_table_stats *s)
+{
+    uint64_t h = (db * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)(uintptr_t)mem_enc >> 3) ^
+                 ((uint64_t)(uintptr_t)rdb_enc << 7) ^ ((uint64_t)ty << 20);
+    h *= 0xbf58476d1ce4e5b9ull;
+    unsigned slot = (unsigned)(h >> 57); /* 7 bits: PEND_SLOTS */
+    for (;;) {
+        unsigned at = t->pend_slot[slot];
+        if (at == 0)
+            break;
+        pend_combo *c = &t->pend[at - 1];
+        if (c->db == db && c->type == ty && c->mem_enc == mem_enc && c->rdb_enc == rdb_enc) {
+            stats_add(&c->s, s);
+            return RDBL_OK;
+        }
+        slot = (slot + 1) % PEND_SLOTS;
+    }
+    if (t->npend == PEND_MAX) {
+        rdbl_status st = rdbl__tables_agg_flush(t);
+        if (st != RDBL_OK)
+            return st;
+        return pend_add(t, db, ty, mem_enc, rdb_enc, s);
+    }
+    pend_combo *c = &t->pend[t->npend++];
+    *c = (pend_combo){db, mem_enc, rdb_enc, ty, *s};
+    t->pend_slot[slot] = (uint8_t)t->npend;
+    return RDBL_OK;
+}
+
+rdbl_status rdbl__tables_agg_add_deferred(rdbl_tables_agg *t, const rdbl_key_facts *f)
 {
     rdbl_table_stats s;
     s.keys = 1;
@@ -226,7 +299,6 @@ rdbl_status rdbl_tables_agg_add(rdbl_tables_agg *t, const rdbl_key_facts *f)
     s.max_largest_element = f->largest_element;
     rdbl_type ty = (unsigned)f->type < RDBL_TYPE__COUNT ? f->type : RDBL_TYPE_MODULE;
 
-    stats_add(&t->sum.all, &s);
     if (f->has_expire && f->expire_ms <= t->ref_ms)
         t->sum.expired_keys++;
     if (f->elements == 0 && ty != RDBL_TYPE_STRING && ty != RDBL_TYPE_STREAM &&
@@ -238,20 +310,9 @@ rdbl_status rdbl_tables_agg_add(rdbl_tables_agg *t, const rdbl_key_facts *f)
     }
     t->sum.hash_fields_with_ttl = rdbl__sadd(t->sum.hash_fields_with_ttl, f->fields_with_ttl);
 
-    rdbl_table_row *r = db_row(t, f->db);
-    if (!r)
-        return RDBL_NOMEM;
-    stats_add(&r->s, &s);
-    stats_add(&t->types[ty].s, &s);
-
-    r = enc_row_cached(&t->enc, t->mem_cache, ty, rdbl__mem_enc(f));
-    if (!r)
-        return RDBL_NOMEM;
-    stats_add(&r->s, &s);
-    r = enc_row_cached(&t->rdb_enc, t->rdb_cache, ty, rdbl_encoding_name(f->encoding));
-    if (!r)
-        return RDBL_NOMEM;
-    stats_add(&r->s, &s);
+    rdbl_status st = pend_add(t, f->db, ty, rdbl__mem_enc(f), rdbl_encoding_name(f->encoding), &s);
+    if (st != RDBL_OK)
+        return st;
 
     rdbl_count *d = t->dist[ty][RDBL_DIST_ELEMENTS];
     unsigned b = rdbl_log2_bucket(f->elements);
@@ -268,6 +329,13 @@ rdbl_status rdbl_tables_agg_add(rdbl_tables_agg *t, const rdbl_key_facts *f)
     if (f->module.len || ty == RDBL_TYPE_MODULE)
         return module_key(t, f);
     return RDBL_OK;
+}
+
+rdbl_status rdbl_tables_agg_add(rdbl_tables_agg *t, const rdbl_key_facts *f)
+{
+    rdbl_status st = rdbl__tables_agg_add_deferred(t, f);
+    rdbl_status fst = rdbl__tables_agg_flush(t);
+    return st != RDBL_OK ? st : fst;
 }
 
 static rdbl_status func_add(rdbl_tables_agg *t, const char *name, const char *engine,
