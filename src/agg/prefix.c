@@ -350,6 +350,21 @@ static rdbl_status table_resize(rdbl_prefix_agg *p, uint32_t want)
     return RDBL_OK;
 }
 
+/* Labels are short: compared with a few loads inside both of them (the
+ * first and last 4 or 8 bytes overlap), memcmp only past 16 bytes. */
+static bool label_eq(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    if (n >= 8) {
+        if (n > 16)
+            return memcmp(a, b, n) == 0;
+        return rdbl__le64(a) == rdbl__le64(b) && rdbl__le64(a + n - 8) == rdbl__le64(b + n - 8);
+    }
+    if (n >= 4)
+        return rdbl__le32(a) == rdbl__le32(b) && rdbl__le32(a + n - 4) == rdbl__le32(b + n - 4);
+    /* 0-3 bytes: the first, middle and last cover them all */
+    return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
+}
+
 static uint32_t lookup(const rdbl_prefix_agg *p, uint32_t parent, uint8_t sep,
                        const uint8_t *lab, size_t n, uint32_t h)
 {
@@ -363,7 +378,7 @@ static uint32_t lookup(const rdbl_prefix_agg *p, uint32_t parent, uint8_t sep,
             uint32_t id = (uint32_t)slot;
             const pnode *nd = &p->nodes[id];
             if (nd->parent == parent && nd->sep == sep && nd->label_len == n &&
-                (n == 0 || memcmp(label_of(p, nd), lab, n) == 0))
+                label_eq(label_of(p, nd), lab, n))
                 return id;
         }
         i = (i + 1) & p->tmask;
