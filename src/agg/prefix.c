@@ -105,6 +105,8 @@ static bool is_hex_id(const uint8_t *s, size_t n)
         uint64_t v = rdbl__le64(s + i);
         hex &= swar_hex(v);
         dig |= swar_digit(v);
+        if (hex != B8)
+            return false;
     }
     if (i < n) { /* the last 8 bytes again, overlapping */
         uint64_t v = rdbl__le64(s + n - 8);
@@ -145,22 +147,21 @@ static bool is_email(const uint8_t *s, size_t n)
 /* The byte classes fold() counts, 8 bytes at a time: one bit (the top bit
  * of the byte) per byte of the class. */
 typedef struct fold_masks {
-    uint64_t dig, hex, alnum, b64, upper, lower;
+    uint64_t dig, hex, alnum, upper, lower, at;
 } fold_masks;
 
 static void fold_classify(uint64_t v, uint64_t keep, fold_masks *m)
 {
+    uint64_t folded = v | (B1 * 0x20); /* 'A'-'Z' -> 'a'-'z'; nothing else becomes a letter */
     uint64_t d = swar_digit(v) & keep;
-    uint64_t lo = swar_range(v, 'a', 'z') & keep, up = swar_range(v, 'A', 'Z') & keep;
-    uint64_t sym = swar_zero(v ^ (B1 * '+')) | swar_zero(v ^ (B1 * '/')) |
-                   swar_zero(v ^ (B1 * '=')) | swar_zero(v ^ (B1 * '_')) |
-                   swar_zero(v ^ (B1 * '-'));
+    uint64_t letter = swar_range(folded, 'a', 'z') & keep;
+    uint64_t lo = swar_range(v, 'a', 'z') & keep;
     m->dig = d;
-    m->upper = up;
     m->lower = lo;
-    m->hex = d | ((swar_range(v, 'a', 'f') | swar_range(v, 'A', 'F')) & keep);
-    m->alnum = d | lo | up;
-    m->b64 = m->alnum | (sym & keep);
+    m->upper = letter & ~lo;
+    m->alnum = d | letter;
+    m->hex = d | (swar_range(folded, 'a', 'f') & keep);
+    m->at = swar_zero(v ^ (B1 * '@')) & keep;
 }
 
 /* The number of bytes marked in a mask (top bits only): the bits moved to
@@ -168,6 +169,22 @@ static void fold_classify(uint64_t v, uint64_t keep, fold_masks *m)
 static size_t count8(uint64_t mask)
 {
     return (size_t)(((mask >> 7) * B1) >> 56);
+}
+
+static bool is_b64_byte(uint8_t c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '+' ||
+           c == '/' || c == '=' || c == '_' || c == '-';
+}
+
+/* Only asked of long tokens that passed every other test of the base64
+ * rule, so a byte loop. */
+static bool all_b64(const uint8_t *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!is_b64_byte(s[i]))
+            return false;
+    return true;
 }
 
 /* Letter/digit alternations of an all-alphanumeric segment: positions
@@ -188,7 +205,7 @@ static void fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **lab, 
     *lablen = n;
     if (n == 0)
         return;
-    if (is_hex_id(s, n) || is_email(s, n)) {
+    if (is_hex_id(s, n)) { /* the most common long ids, settled first */
         buf[0] = '*';
         *lab = buf;
         *lablen = 1;
@@ -196,8 +213,8 @@ static void fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **lab, 
     }
     /* Class counts, a word at a time: whole words, then the last bytes as
      * an overlapping word (or, under 8 bytes, copied into one). */
-    size_t digits = 0, hex = 0, b64 = 0, alnum = 0;
-    uint64_t any_up = 0, any_low = 0;
+    size_t digits = 0, hex = 0, alnum = 0;
+    uint64_t any_up = 0, any_low = 0, any_at = 0;
     for (size_t at = 0; at < n;) {
         uint64_t v, keep = B8;
         if (n - at >= 8) {
@@ -220,9 +237,15 @@ static void fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **lab, 
         digits += count8(m.dig);
         hex += count8(m.hex);
         alnum += count8(m.alnum);
-        b64 += count8(m.b64);
         any_up |= m.upper;
         any_low |= m.lower;
+        any_at |= m.at;
+    }
+    if (any_at && is_email(s, n)) {
+        buf[0] = '*';
+        *lab = buf;
+        *lablen = 1;
+        return;
     }
     /* Every rule below needs a digit, but the UUID one (36 hex characters
      * and dashes could all be letters). */
@@ -248,8 +271,8 @@ static void fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **lab, 
                    c == '+';
         }
     }
-    if (!star && n >= 16 && b64 == n && digits > 0 && (upper + lower) > 0 &&
-        ((upper > 0 && lower > 0) || digits >= 4) && s[0] != '/') {
+    if (!star && n >= 16 && digits > 0 && (upper + lower) > 0 &&
+        ((upper > 0 && lower > 0) || digits >= 4) && s[0] != '/' && all_b64(s, n)) {
         star = true; /* base64 / base64url tokens, session ids; not paths */
     }
     if (!star && n >= 8 && alnum == n && digits > 0 && transitions(s, n) >= 3)
@@ -365,7 +388,7 @@ static bool label_eq(const uint8_t *a, const uint8_t *b, size_t n)
     return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
 }
 
-static uint32_t lookup(const rdbl_prefix_agg *p, uint32_t parent, uint8_t sep,
+static inline uint32_t lookup(const rdbl_prefix_agg *p, uint32_t parent, uint8_t sep,
                        const uint8_t *lab, size_t n, uint32_t h)
 {
     uint32_t i = h & p->tmask;
