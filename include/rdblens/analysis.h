@@ -96,7 +96,7 @@ typedef struct rdbl_analysis_opts {
     rdbl_mem_config mem;          /* set with rdbl_mem_config_init() (target "auto" is fine) */
     bool has_now;                 /* --now: TTLs relative to now_ms, not the snapshot's ctime */
     int64_t now_ms;
-    unsigned parse_flags;         /* RDBL_PARSE_* */
+    unsigned parse_flags;         /* RDBL_PARSE_* [RDBL_PARSE_CRC_THREAD with >= 2 CPUs] */
     uint64_t sample_bytes;        /* prefix of each string value kept for compression advice
                                      [64 KiB]; only strings of >= 1 KiB are sampled */
     uint64_t sample_budget;       /* total bytes sampled per file [8 MiB] */

@@ -33,6 +33,8 @@ static rdbl_status run_one(job *j)
     }
     rdbl_analysis_opts o = *j->ao;
     o.threaded = o.threaded && j->alone;
+    if (!j->alone) /* files in parallel (-j) keep every core busy already */
+        o.parse_flags &= ~RDBL_PARSE_CRC_THREAD;
     cli_progress prog;
     cli_progress_init(&prog, src, j->quiet);
     o.progress = cli_progress_cb;

@@ -116,7 +116,7 @@ int cmd_keys(int argc, char **argv)
     o.progress_user = &prog;
     o.on_key = on_key;
     o.key_user = &ctx;
-    o.parse_flags = RDBL_PARSE_FAST;
+    o.parse_flags |= RDBL_PARSE_FAST;
     static char obuf[1 << 16];
     setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
     rdbl_keyrows_header(stdout, ctx.fmt);
