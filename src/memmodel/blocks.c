@@ -129,7 +129,24 @@ static void dsim_finish(rdbl__dsim *d)
  * number of steps finishes the rehash: exactly for small tables (occupancy
  * distribution by dynamic programming), the mean for large ones. */
 #define RDBL__DSIM_EXACT 64
+static double rehash_need_calc(uint64_t S, uint64_t u);
+
+/* Tables filled one entry at a time start every rehash full (u == S, a
+ * power of two): those answers depend on S alone, and a key with a
+ * thousand members starts ten of them. Kept per thread (several analyses
+ * may run at once); 0 = not computed yet (a need is at least 1). */
 static double rehash_need(uint64_t S, uint64_t u)
+{
+    static _Thread_local double full[64];
+    if (u != S || S == 0 || (S & (S - 1)) != 0)
+        return rehash_need_calc(S, u);
+    unsigned lg = (unsigned)__builtin_ctzll(S);
+    if (full[lg] == 0)
+        full[lg] = rehash_need_calc(S, u);
+    return full[lg];
+}
+
+static double rehash_need_calc(uint64_t S, uint64_t u)
 {
     /* The median for a table that grows by doubling (u == S), the common
      * case, precomputed by the same dynamic programming for S = 4 .. 512. */
