@@ -117,6 +117,14 @@ rdbl_status rdbl__agg_add_batch(rdbl_agg *a, const rdbl_key_facts *f, size_t n,
         }
         st = add_prepared(a, &f[i], &ring[i % AHEAD], sizes, ctx);
         size_t far = i + AHEAD;
+        if (far + AHEAD < n) {
+            /* the facts were written on the parsing thread's core: their
+             * lines come from there, ask for them before prepare needs
+             * them (the key bytes are fetched by prepare's own stage) */
+            const char *fp = (const char *)&f[far + AHEAD];
+            for (size_t o = 0; o < sizeof *f; o += 64)
+                __builtin_prefetch(fp + o);
+        }
         if (far < n) {
             rdbl__prefix_prepare(a->prefix, &f[far], &ring[far % AHEAD]);
             rdbl__prefix_prefetch(a->prefix, &ring[far % AHEAD], false);
