@@ -846,6 +846,12 @@ void rdbl__prefix_prepare(const rdbl_prefix_agg *p, const rdbl_key_facts *f, rdb
 
 void rdbl__prefix_prefetch(const rdbl_prefix_agg *p, const rdbl__prefix_prep *x, bool nodes)
 {
+    /* A tree that fits in L2 gains nothing from the hints, and they cost:
+     * on bench-1g (700 nodes) the aggregation thread ran 10% faster
+     * without them. */
+    if ((size_t)p->nslots * sizeof *p->nodes + ((size_t)p->tmask + 1) * sizeof *p->table <
+        (1u << 20))
+        return;
     for (unsigned i = 0; i < x->nseg; i++) {
         const uint64_t *slot = &p->table[x->seg[i].hash & p->tmask];
         if (!nodes) {
