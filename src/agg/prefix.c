@@ -889,17 +889,19 @@ rdbl_status rdbl__prefix_add_prep(rdbl_prefix_agg *p, const rdbl_key_facts *f,
         if (p->nodes[id].kind == K_OTHER)
             break;
     }
-    /* the key counts in every node of its path (the fam_* figures, below,
-     * only where it ends) */
+    /* The key counts in every node of its path (the fam_* figures, below,
+     * only where it ends). Byte and element sums come from the file and
+     * saturate; key counts grow by one per key parsed and cannot. */
     const uint64_t mem_no_ttl = f->has_expire ? 0 : f->mem_bytes;
+    const uint64_t with_ttl = f->has_expire ? 1 : 0;
     for (unsigned i = 0; i <= d; i++) {
         rdbl_prefix_totals *y = &p->nodes[path[i]].t;
-        y->keys = rdbl__sadd(y->keys, 1);
+        y->keys++;
+        y->keys_with_ttl += with_ttl;
         y->mem_bytes = rdbl__sadd(y->mem_bytes, f->mem_bytes);
         y->rdb_bytes = rdbl__sadd(y->rdb_bytes, f->rdb_bytes);
         y->elements = rdbl__sadd(y->elements, f->elements);
         y->value_bytes = rdbl__sadd(y->value_bytes, f->value_bytes);
-        y->keys_with_ttl = rdbl__sadd(y->keys_with_ttl, f->has_expire);
         y->mem_no_ttl = rdbl__sadd(y->mem_no_ttl, mem_no_ttl);
     }
     if (terminal && d > 0 && f->type == RDBL_TYPE_STRING && !f->has_expire &&
