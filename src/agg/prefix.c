@@ -326,7 +326,7 @@ static const uint8_t *label_of(const rdbl_prefix_agg *p, const pnode *nd)
  * are known from the key alone, before any lookup, and a batch can prefetch
  * them (rdbl__prefix_prefetch). Lookups still compare parent, separator and
  * label. */
-static uint32_t seg_hash(uint32_t parent_hash, uint8_t sep, const uint8_t *lab, size_t n)
+static inline uint32_t seg_hash(uint32_t parent_hash, uint8_t sep, const uint8_t *lab, size_t n)
 {
     /* One multiply per 8 bytes and one to finish: labels are short and
      * every key hashes up to max_depth of them in a dependent chain, so the
@@ -375,7 +375,7 @@ static rdbl_status table_resize(rdbl_prefix_agg *p, uint32_t want)
 
 /* Labels are short: compared with a few loads inside both of them (the
  * first and last 4 or 8 bytes overlap), memcmp only past 16 bytes. */
-static bool label_eq(const uint8_t *a, const uint8_t *b, size_t n)
+static inline bool label_eq(const uint8_t *a, const uint8_t *b, size_t n)
 {
     if (n >= 8) {
         if (n > 16)
