@@ -54,6 +54,9 @@ void rdbl__mm_resolve(rdbl_memmodel *m)
             m->valkey_ver[0] ? m->valkey_ver : NULL, m->cfg.warning, sizeof m->cfg.warning);
     }
     m->p = rdbl__profile_get(m->cfg.target);
+    /* Valkey 8.1+: the TTL sits in the robj, the expires table holds a
+     * pointer; elsewhere a dictEntry */
+    m->expire_entry = m->p->key_model == RDBL__KEY_VK_ROBJ ? 8 : m->j24;
     if (m->p->key_model == RDBL__KEY_KVOBJ && !m->cfg.warning[0])
         snprintf(m->cfg.warning, sizeof m->cfg.warning,
                  "redis-8.0 is priced with the 7.4 rules (the 8.x key/value object is not "
@@ -802,6 +805,9 @@ rdbl_memmodel *rdbl_memmodel_new(const rdbl_mem_config *cfg, rdbl_error *err)
     m->cfg.warning[0] = '\0';
     m->a.kind = cfg->allocator;
     m->a.lg_q = cfg->allocator == RDBL_ALLOC_JEMALLOC_Q16 ? 4 : 3;
+    m->j16 = J(m, 16);
+    m->j24 = J(m, 24);
+    m->expire_entry = m->j24; /* until the target is resolved */
     m->enode = rdbl__skiplist_enode(&m->a, 32);
     uint64_t g = 0;
     for (size_t l = 2; l <= 32; l++) {

@@ -126,6 +126,8 @@ struct rdbl_memmodel {
     rdbl__alloc_ctx a;
     double enode;        /* expected skiplist node allocation */
     uint64_t enode_step; /* gcd of J(24 + 16 L) - J(40) over the levels */
+    size_t j16, j24;     /* J(16) (robj), J(24) (dictEntry): asked for by most keys */
+    uint64_t expire_entry; /* a TTL's cost in the expires dict (set by rdbl__mm_resolve) */
     bool resolved;
 
     /* what the file says about its writer */

@@ -10,29 +10,59 @@
  * objectComputeSize() does. Float sums follow its `asize += (double)elesize /
  * samples * count` (rdbl__scaled_sum). The "alloc" figures price the same
  * objects as really allocated (structs rounded, shared integers free, real
- * radix-tree nodes) for the INFO-like totals. */
+ * radix-tree nodes) for the INFO-like totals.
+ *
+ * The sums are integers: every term is a whole number of bytes, except the
+ * expected bucket and entry counts of Valkey's tables (vk_ht_usage,
+ * vk_set_entries; skiplist nodes are summed in doubles too). Those go to
+ * separate double sums, added once at the end; they are each the only
+ * contribution, or the last one, to their key's sum, so the result is the
+ * double sum this file used to compute term by term, to the bit (integer
+ * terms are exact in doubles below 2^53). */
 #include <math.h>
-#include <stdio.h>
 
 #include "memmodel/model.h"
 
 typedef struct price {
-    double b;          /* MEMORY USAGE bytes of the value */
-    double r;          /* rounding inside b */
-    double alloc;      /* real allocations of the value */
+    uint64_t b;        /* MEMORY USAGE bytes of the value */
+    int64_t r;         /* rounding inside b */
+    uint64_t alloc;    /* real allocations of the value */
+    double fb, falloc; /* non-integral parts of b and alloc (frac set) */
+    bool frac;
+    bool approx;
     const char *enc;
     uint64_t compact;  /* compact alternative (value part), 0 if none */
-    char advice[96];
-    bool approx;
+    /* the advice line's terms (rdbl__mm_advice), written out only when the
+     * compact alternative is smaller than the key */
+    const char *adv_n1, *adv_n2;
+    uint64_t adv_v1, adv_v2;
 } price;
 
-static void price_init(price *p)
+static inline void price_init(price *p)
 {
-    p->b = p->r = p->alloc = 0;
+    p->b = p->alloc = 0;
+    p->r = 0;
+    p->frac = false;
+    p->approx = false;
     p->enc = NULL;
     p->compact = 0;
-    p->advice[0] = '\0';
-    p->approx = false;
+}
+
+static inline void price_advice(price *p, const char *n1, uint64_t v1, const char *n2,
+                                uint64_t v2)
+{
+    p->adv_n1 = n1;
+    p->adv_v1 = v1;
+    p->adv_n2 = n2;
+    p->adv_v2 = v2;
+}
+
+/* A non-integral part (see the file header): the only or the last term. */
+static inline void price_frac(price *p, double b, double alloc)
+{
+    p->frac = true;
+    p->fb = b;
+    p->falloc = alloc;
 }
 
 /* (uint64_t)llround(x) for x > 0, without the libm call for x < 2^52:
@@ -56,15 +86,15 @@ static inline size_t J(const rdbl_memmodel *m, uint64_t n)
 static inline void pj(price *p, const rdbl_memmodel *m, uint64_t n)
 {
     size_t j = J(m, n);
-    p->b += (double)j;
-    p->r += (double)(j - n);
-    p->alloc += (double)j;
+    p->b += j;
+    p->r += (int64_t)(j - n);
+    p->alloc += j;
 }
-/* a struct counted as sizeof, allocated as J(sizeof) */
-static inline void ps(price *p, const rdbl_memmodel *m, uint64_t n)
+/* the robj: counted as sizeof, allocated as J(16) */
+static inline void probj(price *p, const rdbl_memmodel *m)
 {
-    p->b += (double)n;
-    p->alloc += (double)J(m, n);
+    p->b += 16;
+    p->alloc += m->j16;
 }
 
 static uint64_t sds_req(const rdbl_memmodel *m, uint64_t len)
@@ -90,18 +120,12 @@ static bool live(const rdbl_memmodel *m)
 
 /* Hashtable buckets plus entries, as objectComputeSize sums them. */
 static void ht_value(price *p, const rdbl_memmodel *m, uint64_t slots, uint64_t n,
-                     uint64_t strings, uint64_t strings_req, double per_entry)
+                     uint64_t strings, uint64_t strings_req, uint64_t per_entry)
 {
     uint64_t asize = 16 + m->p->dict_struct + 8 * slots;
-    double ele = (double)strings + per_entry * (double)n;
-    double v;
-    if (per_entry == floor(per_entry))
-        v = (double)rdbl__scaled_sum(asize, (uint64_t)ele, n, n);
-    else
-        v = (double)asize + ele;
-    p->b += v;
-    p->r += (double)(strings - strings_req);
-    p->alloc += J(m, 16) + J(m, m->p->dict_struct) + (double)J(m, 8 * slots) + (double)strings;
+    p->b += rdbl__scaled_sum(asize, strings + per_entry * n, n, n);
+    p->r += (int64_t)(strings - strings_req);
+    p->alloc += m->j16 + J(m, m->p->dict_struct) + J(m, 8 * slots) + strings;
 }
 
 /* Valkey 8.0 set members: no entry when a member sits alone in its bucket,
@@ -174,7 +198,7 @@ static void price_string(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_st
         /* shared integers 0..9999 (OBJ_SHARED_INTEGERS) cost nothing per key */
         bool shared = known && iv >= 0 && iv < 10000 && !m->cfg.no_shared_integers;
         if (!shared)
-            p->alloc += J(m, 16);
+            p->alloc += m->j16;
         return;
     }
     if (m->p->key_model == RDBL__KEY_VK_ROBJ) {
@@ -190,14 +214,14 @@ static void price_string(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_st
             return;
         }
         p->enc = "raw";
-        ps(p, m, 16);
+        probj(p, m);
         pj(p, m, sds_req(m, len));
         return;
     }
     if (len <= 44) {
         p->enc = "embstr";
         if (m->p->ziplist) { /* 6.2: sdslen + 2 + sizeof(robj), no allocator */
-            p->b += (double)len + 18;
+            p->b += len + 18;
             p->alloc += J(m, len + 20);
         } else {
             pj(p, m, len + 20);
@@ -205,7 +229,7 @@ static void price_string(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_st
         return;
     }
     p->enc = "raw";
-    ps(p, m, 16);
+    probj(p, m);
     pj(p, m, sds_req(m, len));
 }
 
@@ -251,16 +275,16 @@ static void price_list(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_stat
         }
         if (fits) {
             p->enc = "listpack";
-            ps(p, m, 16);
+            probj(p, m);
             pj(p, m, bytes);
             return;
         }
     }
     p->enc = m->p->ziplist ? "quicklist" : "quicklist";
     uint64_t asize = 16 + m->p->ql_struct;
-    p->b += (double)rdbl__scaled_sum(asize, s->node_sum, s->nodes, s->nodes);
-    p->r += (double)(s->node_sum - s->nodes * m->p->ql_node) - (double)s->node_raw;
-    p->alloc += J(m, 16) + J(m, m->p->ql_struct) + (double)s->node_alloc;
+    p->b += rdbl__scaled_sum(asize, s->node_sum, s->nodes, s->nodes);
+    p->r += (int64_t)(s->node_sum - s->nodes * m->p->ql_node) - (int64_t)s->node_raw;
+    p->alloc += m->j16 + J(m, m->p->ql_struct) + s->node_alloc;
 }
 
 /* ---- sets ---- */
@@ -276,22 +300,20 @@ static void set_as_ht(price *p, rdbl_memmodel *m, const mmkey *s, uint64_t n, ui
         strings = n * J(m, sds_req(m, avg));
         req = n * sds_req(m, avg);
     }
-    double per = 24;
     if (m->p->vk_hashtable) {
         double ht = vk_ht_usage(m, n);
-        p->b += 16 + ht + (double)strings;
-        p->r += (double)(strings - req);
-        p->alloc += J(m, 16) + ht + (double)strings;
+        price_frac(p, 16 + ht + (double)strings, m->j16 + ht + (double)strings);
+        p->r += (int64_t)(strings - req);
         return;
     }
     if (m->p->vk_set_entries) {
         ht_value(p, m, slots, n, strings, req, 0);
-        p->b += vk_set_entries(n, slots);
-        p->alloc += vk_set_entries(n, slots);
+        double e = vk_set_entries(n, slots);
+        price_frac(p, e, e);
         return;
     }
-    ht_value(p, m, slots, n, strings, req, per);
-    p->alloc += (double)n * J(m, 24);
+    ht_value(p, m, slots, n, strings, req, 24);
+    p->alloc += n * m->j24;
 }
 
 static void set_intset_advice(price *p, const rdbl_memmodel *m, const mmkey *s, uint64_t n)
@@ -304,13 +326,13 @@ static void set_intset_advice(price *p, const rdbl_memmodel *m, const mmkey *s, 
         if (w2 > w)
             w = w2;
         p->compact = 16 + J(m, 8 + (uint64_t)w * n);
-        rdbl__mm_advice(p->advice, sizeof p->advice, "set-max-intset-entries", n, NULL, 0);
+        price_advice(p, "set-max-intset-entries", n, NULL, 0);
     } else if (m->p->lp_sets) {
         p->compact = 16 + J(m, s->lp_bytes);
         bool ne = (int64_t)n > m->cfg.th.set_max_listpack_entries;
         bool nv = (int64_t)s->maxlen > m->cfg.th.set_max_listpack_value;
-        rdbl__mm_advice(p->advice, sizeof p->advice, ne ? "set-max-listpack-entries" : NULL, n,
-                        nv ? "set-max-listpack-value" : NULL, s->maxlen);
+        price_advice(p, ne ? "set-max-listpack-entries" : NULL, n,
+                     nv ? "set-max-listpack-value" : NULL, s->maxlen);
     }
 }
 
@@ -329,9 +351,9 @@ static void price_set(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_stats
             return;
         }
         p->enc = intset ? "intset" : "listpack";
-        ps(p, m, 16);
+        probj(p, m);
         if (m->p->ziplist) {
-            p->b += (double)bytes;
+            p->b += bytes;
             p->alloc += J(m, bytes);
         } else {
             pj(p, m, bytes);
@@ -368,10 +390,10 @@ static void price_set(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_stats
         if (w2 > w)
             w = w2;
         p->enc = "intset";
-        ps(p, m, 16);
+        probj(p, m);
         uint64_t bytes = 8 + (uint64_t)w * n;
         if (m->p->ziplist) {
-            p->b += (double)bytes;
+            p->b += bytes;
             p->alloc += J(m, bytes);
         } else {
             pj(p, m, bytes);
@@ -388,7 +410,7 @@ static void price_set(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_stats
                                  : RDBL__LP_EMPTY;
             uint64_t bytes = s->lp_bytes > est ? s->lp_bytes : est;
             p->enc = "listpack";
-            ps(p, m, 16);
+            probj(p, m);
             pj(p, m, bytes);
             return;
         }
@@ -435,10 +457,10 @@ static void zset_as_skiplist(price *p, rdbl_memmodel *m, const mmkey *s, uint64_
     double base = (double)n * (double)J(m, 40);
     double g = (double)m->enode_step;
     double nodes = base + g * floor(((double)n * m->enode - base) / g + 0.5);
-    p->b += fixed + (double)hdr + (double)strings + (double)n * per_entry + nodes;
-    p->r += (double)(hdr - (24 + 16 * 32)) + (double)(strings - req);
-    p->alloc += fixed - 16 - 16 - 32 + J(m, 16) + J(m, 16) + J(m, 32) + (double)hdr +
-                (double)strings + (double)n * (per_entry ? J(m, 24) : 0) + nodes;
+    price_frac(p, fixed + (double)hdr + (double)strings + (double)n * per_entry + nodes,
+               fixed - 16 - 16 - 32 + m->j16 + m->j16 + J(m, 32) + (double)hdr +
+                   (double)strings + (double)n * (per_entry ? m->j24 : 0) + nodes);
+    p->r += (int64_t)(hdr - (24 + 16 * 32)) + (int64_t)(strings - req);
 }
 
 static void zset_advice(price *p, const rdbl_memmodel *m, const mmkey *s, uint64_t n)
@@ -448,8 +470,8 @@ static void zset_advice(price *p, const rdbl_memmodel *m, const mmkey *s, uint64
     p->compact = 16 + (m->p->ziplist ? s->zl.bytes : J(m, s->lp2_bytes ? s->lp2_bytes : s->lp_bytes));
     bool ne = (int64_t)n > m->cfg.th.zset_max_listpack_entries;
     bool nv = (int64_t)s->maxlen > m->cfg.th.zset_max_listpack_value;
-    rdbl__mm_advice(p->advice, sizeof p->advice, ne ? "zset-max-listpack-entries" : NULL, n,
-                    nv ? "zset-max-listpack-value" : NULL, s->maxlen);
+    price_advice(p, ne ? "zset-max-listpack-entries" : NULL, n,
+                 nv ? "zset-max-listpack-value" : NULL, s->maxlen);
 }
 
 static uint64_t zset_convert_slots(const rdbl_memmodel *m, uint64_t n)
@@ -478,14 +500,14 @@ static void price_zset(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_stat
             return;
         }
         p->enc = m->p->ziplist ? "ziplist" : "listpack";
-        ps(p, m, 16);
+        probj(p, m);
         uint64_t bytes;
         if (s->enc == RDBL_ENC_LISTPACK || (m->p->ziplist && s->got_blob))
             bytes = s->got_blob ? s->blob_size : (st ? st->rdb_bytes : 0);
         else
             bytes = s->n == n ? s->lp_bytes : (p->approx = true, s->blob_size);
         if (m->p->ziplist) {
-            p->b += (double)bytes;
+            p->b += bytes;
             p->alloc += J(m, bytes);
         } else {
             pj(p, m, bytes);
@@ -517,9 +539,9 @@ static void price_zset(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_stat
     if ((int64_t)n <= th->zset_max_listpack_entries &&
         (int64_t)s->maxlen <= th->zset_max_listpack_value) {
         p->enc = m->p->ziplist ? "ziplist" : "listpack";
-        ps(p, m, 16);
+        probj(p, m);
         if (m->p->ziplist) {
-            p->b += (double)s->zl.bytes;
+            p->b += s->zl.bytes;
             p->alloc += J(m, s->zl.bytes);
         } else {
             pj(p, m, s->lp2_bytes);
@@ -543,8 +565,7 @@ static void hash_as_ht(price *p, rdbl_memmodel *m, const mmkey *s, uint64_t n, u
             uint64_t avg = n ? s->payload / (2 * n) : 0;
             entries = (double)n * J(m, 2 * (rdbl__sds_hdr((size_t)avg, RDBL__SDS_VALKEY) + avg + 1));
         }
-        p->b += 16 + ht + entries;
-        p->alloc += J(m, 16) + ht + entries;
+        price_frac(p, 16 + ht + entries, m->j16 + ht + entries);
         return;
     }
     uint64_t strings = s->sds_sum, req = s->sds_req_sum;
@@ -555,7 +576,7 @@ static void hash_as_ht(price *p, rdbl_memmodel *m, const mmkey *s, uint64_t n, u
         req = 2 * n * sds_req(m, avg);
     }
     ht_value(p, m, slots, n, strings, req, 24);
-    p->alloc += (double)n * J(m, 24);
+    p->alloc += n * m->j24;
 }
 
 static void hash_advice(price *p, const rdbl_memmodel *m, const mmkey *s, uint64_t n)
@@ -568,8 +589,8 @@ static void hash_advice(price *p, const rdbl_memmodel *m, const mmkey *s, uint64
         p->compact += J(m, 32);
     bool ne = (int64_t)n > m->cfg.th.hash_max_listpack_entries;
     bool nv = (int64_t)s->maxlen > m->cfg.th.hash_max_listpack_value;
-    rdbl__mm_advice(p->advice, sizeof p->advice, ne ? "hash-max-listpack-entries" : NULL, n,
-                    nv ? "hash-max-listpack-value" : NULL, s->maxlen);
+    price_advice(p, ne ? "hash-max-listpack-entries" : NULL, n,
+                 nv ? "hash-max-listpack-value" : NULL, s->maxlen);
 }
 
 /* Redis 7.4+ hashes with field TTLs (types 24 and 25; memory-model.md §8.2):
@@ -590,7 +611,7 @@ static bool price_hash_ttl(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_
             return true;
         }
         p->enc = "listpackex";
-        ps(p, m, 16);
+        probj(p, m);
         pj(p, m, 32);
         if (s->got_blob)
             pj(p, m, s->blob_size);
@@ -617,7 +638,7 @@ static bool price_hash_ttl(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_
         rdbl__dsim_add(&d, rem + 1, 1);
     } else {
         p->enc = "listpackex";
-        ps(p, m, 16);
+        probj(p, m);
         pj(p, m, 32);
         pj(p, m, s->lpex_bytes);
         hash_advice(p, m, s, n);
@@ -652,7 +673,7 @@ static void price_hash(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_stat
             return;
         }
         p->enc = m->p->ziplist ? "ziplist" : "listpack";
-        ps(p, m, 16);
+        probj(p, m);
         uint64_t bytes;
         if (s->enc == RDBL_ENC_LISTPACK || (m->p->ziplist && s->enc == RDBL_ENC_ZIPLIST))
             bytes = s->got_blob ? s->blob_size : (p->approx = true, st ? st->rdb_bytes : 0);
@@ -661,7 +682,7 @@ static void price_hash(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_stat
         else
             bytes = (p->approx = true, s->blob_size);
         if (m->p->ziplist) {
-            p->b += (double)bytes;
+            p->b += bytes;
             p->alloc += J(m, bytes);
         } else {
             pj(p, m, bytes);
@@ -712,9 +733,9 @@ static void price_hash(price *p, rdbl_memmodel *m, mmkey *s, const rdbl_key_stat
         rdbl__dsim_add(&d, rem, 1);
     } else {
         p->enc = m->p->ziplist ? "ziplist" : "listpack";
-        ps(p, m, 16);
+        probj(p, m);
         if (m->p->ziplist) {
-            p->b += (double)s->zl.bytes;
+            p->b += s->zl.bytes;
             p->alloc += J(m, s->zl.bytes);
         } else {
             pj(p, m, s->lp_bytes);
@@ -737,7 +758,7 @@ static void price_stream(price *p, rdbl_memmodel *m, mmkey *s, uint64_t *data)
     uint64_t rnodes = rdbl__raxc_nodes(&s->rax_nodes, &m->a, &ralloc);
     if (s->rax_nodes.unordered)
         p->approx = true;
-    double rax = 16.0 * (double)s->rax_nodes.n + 244.0 * (double)rnodes;
+    uint64_t rax = 16 * s->rax_nodes.n + 244 * rnodes;
     uint64_t nodes = s->st_node_sum;
     if (live(m) && s->st_nodes > 0) {
         /* §6.2: the last node was allocated with lpNew(prealloc) by XADD and
@@ -752,20 +773,18 @@ static void price_stream(price *p, rdbl_memmodel *m, mmkey *s, uint64_t *data)
      * node (streamRadixTreeMemoryUsage); Valkey 8.1+ counts its real
      * allocations (raxAllocSize) */
     bool real = pf->vk_hashtable;
-    double grax = real ? (double)s->st_group_real : (double)s->st_group_rax;
-    double crax = real ? (double)s->st_cons_real : (double)s->st_cons_rax;
+    uint64_t grax = real ? s->st_group_real : s->st_group_rax;
+    uint64_t crax = real ? s->st_cons_real : s->st_cons_rax;
     if (real)
-        rax = (double)(J(m, 24) + ralloc);
-    double groups = (double)s->st_groups * pf->cg_struct + grax +
-                    (double)pf->nack_struct * (double)s->st_pel;
-    double cons = (double)s->st_consumers * pf->consumer_struct + (double)s->st_names + crax;
-    p->b += 16 + pf->stream_struct + rax + (double)nodes + groups + cons;
-    p->r += (double)(nodes - s->st_node_raw);
-    p->alloc += J(m, 16) + J(m, pf->stream_struct) + J(m, 24) + (double)ralloc + (double)nodes +
-                (double)s->st_groups * (J(m, pf->cg_struct) + J(m, 24)) +
-                (double)s->st_group_real + (double)s->st_cons_real +
-                (double)s->st_pel * J(m, pf->nack_struct) +
-                (double)s->st_consumers * J(m, pf->consumer_struct) + (double)s->st_alloc;
+        rax = m->j24 + ralloc;
+    uint64_t groups = s->st_groups * pf->cg_struct + grax + pf->nack_struct * s->st_pel;
+    uint64_t cons = s->st_consumers * pf->consumer_struct + s->st_names + crax;
+    p->b += 16 + pf->stream_struct + rax + nodes + groups + cons;
+    p->r += (int64_t)(nodes - s->st_node_raw);
+    p->alloc += m->j16 + J(m, pf->stream_struct) + m->j24 + ralloc + nodes +
+                s->st_groups * (J(m, pf->cg_struct) + m->j24) + s->st_group_real +
+                s->st_cons_real + s->st_pel * J(m, pf->nack_struct) +
+                s->st_consumers * J(m, pf->consumer_struct) + s->st_alloc;
     *data = s->st_node_raw;
 }
 
@@ -778,7 +797,7 @@ static void price_key(price *k, const rdbl_memmodel *m, const mmkey *s)
     case RDBL__KEY_VK_ROBJ:
         /* Valkey 8.1+: MEMORY USAGE is objectComputeSize() alone; the key
          * lives in the robj, counted only inside an embedded string */
-        k->alloc += (double)J(m, 16 + 8 + 1 + rdbl__sds_hdr((size_t)len, RDBL__SDS_VALKEY) + len + 1) - 16;
+        k->alloc += J(m, 16 + 8 + 1 + rdbl__sds_hdr((size_t)len, RDBL__SDS_VALKEY) + len + 1) - 16;
         return;
     case RDBL__KEY_VK_ENTRY: {
         /* Valkey 8.0: the key sds is embedded in the dict entry, after 17
@@ -791,11 +810,12 @@ static void price_key(price *k, const rdbl_memmodel *m, const mmkey *s)
         return;
     }
     default:
-        ps(k, m, 24);
+        k->b += 24; /* the dictEntry, counted as sizeof */
+        k->alloc += m->j24;
         pj(k, m, sds_req(m, len));
         if (m->cfg.cluster && m->p->cluster_key) {
             k->b += m->p->cluster_key;
-            k->alloc += (double)J(m, 24 + m->p->cluster_key) - J(m, 24);
+            k->alloc += J(m, 24 + m->p->cluster_key) - m->j24;
         }
         return;
     }
@@ -838,32 +858,39 @@ void rdbl__mm_price(rdbl_memmodel *m, const rdbl_key_info *k, const rdbl_key_sta
          * serialized size and say it is not modelled */
         e->modelled = false;
         v.enc = "module";
-        v.b = (double)(s->module_seen ? s->module_bytes : (st ? st->rdb_bytes : 0));
+        v.b = s->module_seen ? s->module_bytes : (st ? st->rdb_bytes : 0);
         v.alloc = v.b;
-        data = (uint64_t)v.b;
+        data = v.b;
         break;
     }
     price_key(&kp, m, s);
-    double total = v.b + kp.b;
-    e->bytes = total > 0 ? round_pos(total) : 0;
+    e->expire_bytes = s->has_expire ? m->expire_entry : 0; /* see rdbl__mm_resolve */
+    if (RDBL_LIKELY(!v.frac)) {
+        e->bytes = v.b + kp.b;
+        e->alloc_bytes = v.alloc + kp.alloc + e->expire_bytes;
+    } else {
+        /* the double sums of the value, then the key terms, in the order
+         * they were always added */
+        double vb = (double)v.b + v.fb, va = (double)v.alloc + v.falloc;
+        double total = vb + (double)kp.b;
+        e->bytes = total > 0 ? round_pos(total) : 0;
+        double alloc = va + (double)kp.alloc + (double)e->expire_bytes;
+        e->alloc_bytes = alloc > 0 ? round_pos(alloc) : 0;
+    }
     e->encoding = v.enc ? v.enc : "unknown";
     e->key_bytes = k ? k->key.len : s->keylen;
     e->data_bytes = data;
-    double rnd = v.r + kp.r;
-    e->rounding_bytes = rnd > 0 ? round_pos(rnd) : 0;
+    int64_t rnd = v.r + kp.r;
+    e->rounding_bytes = rnd > 0 ? (uint64_t)rnd : 0;
     e->overhead_bytes = (int64_t)e->bytes - (int64_t)e->key_bytes - (int64_t)e->data_bytes -
                         (int64_t)e->rounding_bytes;
-    /* the expires dict entry (Valkey 8.1+: the TTL sits in the robj, the
-     * expires table holds a pointer) */
-    e->expire_bytes = s->has_expire ? (m->p->key_model == RDBL__KEY_VK_ROBJ ? 8 : J(m, 24)) : 0;
-    double alloc = v.alloc + kp.alloc + (double)e->expire_bytes;
-    e->alloc_bytes = alloc > 0 ? round_pos(alloc) : 0;
     e->approximate = v.approx || s->approx || m->p->key_model == RDBL__KEY_KVOBJ;
     if (v.compact) {
-        uint64_t c = v.compact + (uint64_t)llround(kp.b);
+        uint64_t c = v.compact + kp.b;
         if (c < e->bytes) {
             e->compact_bytes = c;
-            snprintf(e->compact_config, sizeof e->compact_config, "%s", v.advice);
+            rdbl__mm_advice(e->compact_config, sizeof e->compact_config, v.adv_n1, v.adv_v1,
+                            v.adv_n2, v.adv_v2);
         }
     }
     m->have_last = true;
