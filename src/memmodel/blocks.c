@@ -42,12 +42,6 @@ size_t rdbl__lp_estimate_repeated_int(int64_t lo, int64_t hi, uint64_t n)
 
 /* ---- ziplist ---- */
 
-void rdbl__zl_init(rdbl__zl *z)
-{
-    z->bytes = 11;
-    z->prev_len = 0;
-}
-
 static void zl_push(rdbl__zl *z, uint64_t encdata)
 {
     uint64_t e = (z->prev_len < 254 ? 1 : 5) + encdata;

@@ -141,7 +141,12 @@ typedef struct rdbl__zl {
     uint64_t bytes;     /* total, header and end byte included */
     uint64_t prev_len;  /* total size of the last entry (0: none) */
 } rdbl__zl;
-void rdbl__zl_init(rdbl__zl *z);
+/* An empty ziplist: the 10-byte header and the end byte (inline: two per key). */
+static inline void rdbl__zl_init(rdbl__zl *z)
+{
+    z->bytes = 11;
+    z->prev_len = 0;
+}
 void rdbl__zl_push_int(rdbl__zl *z, int64_t v);
 void rdbl__zl_push_str(rdbl__zl *z, size_t len);
 void rdbl__zl_push_item(rdbl__zl *z, const rdbl_item *it);

@@ -130,22 +130,18 @@ static int on_begin_key(void *user, const rdbl_key_info *k)
     if (k->db != m->cur_db || !m->db_seen)
         rdbl__mm_db_switch(m, k->db);
     mmkey *s = &m->k;
-    /* the common part only (a few hundred bytes, not ~900): the ring and
-     * the stream counters are reset when a key first uses them */
-    memset(s, 0, MMKEY_COMMON_SIZE);
+    /* the head only (~100 bytes, a few stores); the element part for the
+     * keys that are not strings; the ring and the stream counters when a
+     * key first uses them */
+    memset(s, 0, MMKEY_HEAD_SIZE);
     s->type = k->type;
     s->enc = k->encoding;
     s->rdb_type = k->rdb_type;
     s->keylen = k->key.len;
     s->has_expire = k->has_expire;
-    s->first_nonint = UINT64_MAX;
-    s->first_long = UINT64_MAX;
-    s->first_lp_break = UINT64_MAX;
-    s->all_int = true;
-    s->lp_bytes = s->lp2_bytes = s->lpex_bytes = RDBL__LP_EMPTY;
-    rdbl__zl_init(&s->zl);
-    rdbl__zl_init(&s->node_zl);
     s->active = true;
+    if (k->type != RDBL_TYPE_STRING)
+        mmkey_elements(s);
 
     switch (k->type) {
     case RDBL_TYPE_STRING:

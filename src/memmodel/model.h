@@ -10,27 +10,38 @@
 
 #define RDBL__QL_RING 64 /* list-compress-depth handled exactly up to this depth */
 
-/* Everything one key's events leave behind. Fixed size: no allocation. */
+/* Everything one key's events leave behind. Fixed size: no allocation.
+ * Reset in three parts (on_begin_key): the head for every key, the element
+ * part for every key but strings (two thirds of the keys of a typical dump,
+ * which need the head only), the big parts on first use. */
 typedef struct mmkey {
+    /* ---- head: reset for every key ---- */
     bool active;
-    rdbl_type type;
-    rdbl_encoding enc;   /* as stored in the file */
-    int rdb_type;
-    size_t keylen;
     bool has_expire;
     bool approx;         /* something the model needs was missing */
     bool skipped;        /* on_begin_key said RDBL_SKIP: only blob events come */
+    rdbl_type type;
+    rdbl_encoding enc;   /* as stored in the file */
+    int rdb_type;
+    unsigned parts;      /* MMKEY_RING | MMKEY_STREAM: big parts reset for this key */
+    size_t keylen;
 
     /* strings */
     bool str_seen, str_int;
+    uint8_t str_buf[21];
     int64_t str_ival;
     uint64_t str_len;
-    uint8_t str_buf[21];
     size_t str_have;
 
+    /* modules */
+    bool module_seen;
+    uint64_t module_bytes;
+
+    uint64_t payload;      /* sum of element lengths */
+
+    /* ---- elements: reset for every key but strings (mmkey_elements) ---- */
     /* elements (members, fields+values, list items) */
     uint64_t n;            /* elements (pairs for hashes and zsets) */
-    uint64_t payload;      /* sum of element lengths */
     uint64_t maxlen;       /* longest element (hashes: longest field or value) */
     uint64_t sds_sum;      /* sum of J(sds) over the strings a hashtable would hold */
     uint64_t sds_req_sum;  /* the same, requested sizes */
@@ -65,14 +76,8 @@ typedef struct mmkey {
     bool got_blob;
     uint64_t blobs, blob_size, blob_count;
 
-    /* modules */
-    bool module_seen;
-    uint64_t module_bytes;
-
-    /* Everything above is reset for every key. The parts below are big
-     * (~900 bytes with them) and used by one kind of key each: they are
-     * reset on first use (mmkey_ring, mmkey_stream), which `parts` records. */
-    unsigned parts;        /* MMKEY_RING | MMKEY_STREAM */
+    /* ---- big parts (~900 bytes with them), used by one kind of key each:
+     * reset on first use (mmkey_ring, mmkey_stream), which `parts` records */
 
     /* type-18 lists with list-compress-depth */
     int64_t ql_ring[RDBL__QL_RING]; /* compressed-node savings of the last nodes */
@@ -90,8 +95,22 @@ typedef struct mmkey {
 
 enum { MMKEY_RING = 1u, MMKEY_STREAM = 2u };
 
-/* The part of mmkey reset for every key: up to and including `parts`. */
-#define MMKEY_COMMON_SIZE (offsetof(mmkey, parts) + sizeof(unsigned))
+/* The head of mmkey (reset for every key) and its element part. */
+#define MMKEY_HEAD_SIZE offsetof(mmkey, n)
+#define MMKEY_ELEMENTS_SIZE (offsetof(mmkey, ql_ring) - offsetof(mmkey, n))
+
+/* Resets the element part for a key that is not a string. */
+static inline void mmkey_elements(mmkey *s)
+{
+    memset(&s->n, 0, MMKEY_ELEMENTS_SIZE);
+    s->first_nonint = UINT64_MAX;
+    s->first_long = UINT64_MAX;
+    s->first_lp_break = UINT64_MAX;
+    s->all_int = true;
+    s->lp_bytes = s->lp2_bytes = s->lpex_bytes = RDBL__LP_EMPTY;
+    rdbl__zl_init(&s->zl);
+    rdbl__zl_init(&s->node_zl);
+}
 
 /* The list-compress-depth ring of the current key, zeroed on first use. */
 static inline int64_t *mmkey_ring(mmkey *s)
