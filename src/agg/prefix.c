@@ -116,7 +116,6 @@ static bool is_hex_id(const uint8_t *s, size_t n)
     return hex == B8 && dig != 0;
 }
 
-
 /* ---- segment folding ---------------------------------------------------------- */
 
 static bool is_digit(uint8_t c)

@@ -232,29 +232,36 @@ static rdbl_table_row *enc_row_cached(rowvec *rv, enc_cache *c, rdbl_type type,
 
 static rdbl_status module_key(rdbl_tables_agg *t, const rdbl_key_facts *f);
 
-/* Adds the pending combinations to their rows and the summary. */
+static rdbl_status flush_one(rdbl_tables_agg *t, const pend_combo *c)
+{
+    stats_add(&t->sum.all, &c->s);
+    rdbl_table_row *r = db_row(t, c->db);
+    if (!r)
+        return RDBL_NOMEM;
+    stats_add(&r->s, &c->s);
+    stats_add(&t->types[c->type].s, &c->s);
+    r = enc_row_cached(&t->enc, t->mem_cache, c->type, c->mem_enc);
+    if (!r)
+        return RDBL_NOMEM;
+    stats_add(&r->s, &c->s);
+    r = enc_row_cached(&t->rdb_enc, t->rdb_cache, c->type, c->rdb_enc);
+    if (!r)
+        return RDBL_NOMEM;
+    stats_add(&r->s, &c->s);
+    return RDBL_OK;
+}
+
+/* Adds the pending combinations to their rows and the summary. They are
+ * gone afterwards, also on failure (out of memory for a row: the aggregate
+ * is incomplete then, as after any failed add, but never counts twice). */
 rdbl_status rdbl__tables_agg_flush(rdbl_tables_agg *t)
 {
-    for (unsigned i = 0; i < t->npend; i++) {
-        const pend_combo *c = &t->pend[i];
-        stats_add(&t->sum.all, &c->s);
-        rdbl_table_row *r = db_row(t, c->db);
-        if (!r)
-            return RDBL_NOMEM;
-        stats_add(&r->s, &c->s);
-        stats_add(&t->types[c->type].s, &c->s);
-        r = enc_row_cached(&t->enc, t->mem_cache, c->type, c->mem_enc);
-        if (!r)
-            return RDBL_NOMEM;
-        stats_add(&r->s, &c->s);
-        r = enc_row_cached(&t->rdb_enc, t->rdb_cache, c->type, c->rdb_enc);
-        if (!r)
-            return RDBL_NOMEM;
-        stats_add(&r->s, &c->s);
-    }
+    rdbl_status st = RDBL_OK;
+    for (unsigned i = 0; i < t->npend && st == RDBL_OK; i++)
+        st = flush_one(t, &t->pend[i]);
     t->npend = 0;
     memset(t->pend_slot, 0, sizeof t->pend_slot);
-    return RDBL_OK;
+    return st;
 }
 
 static rdbl_status pend_add(rdbl_tables_agg *t, uint64_t db, rdbl_type ty, const char *mem_enc,
