@@ -847,16 +847,54 @@ const rdbl_mem_config *rdbl_memmodel_config(const rdbl_memmodel *m)
     return &m->cfg;
 }
 
-/* Compact-encoding advice text: "name value[; name value]". */
+/* Appends to a bounded text as snprintf would (truncated, NUL-terminated). */
+typedef struct textbuf {
+    char *p;
+    size_t left; /* room before the NUL */
+} textbuf;
+
+static void tb_put(textbuf *t, const char *s, size_t n)
+{
+    if (n > t->left)
+        n = t->left;
+    memcpy(t->p, s, n);
+    t->p += n;
+    t->left -= n;
+    *t->p = '\0';
+}
+
+static void tb_u64(textbuf *t, uint64_t v)
+{
+    char d[20];
+    size_t i = sizeof d;
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    tb_put(t, d + i, sizeof d - i);
+}
+
+static void tb_term(textbuf *t, const char *name, uint64_t v)
+{
+    tb_put(t, name, strlen(name));
+    tb_put(t, " ", 1);
+    tb_u64(t, pow2_at_least(v));
+}
+
+/* Compact-encoding advice text: "name value[; name value]" (values rounded
+ * up to a power of two). Written by hand: it is asked for once per key that
+ * has a compact alternative, and snprintf cost ~1000 instructions. */
 void rdbl__mm_advice(char *out, size_t cap, const char *n1, uint64_t v1, const char *n2,
                      uint64_t v2)
 {
+    if (cap == 0)
+        return;
+    textbuf t = {out, cap - 1};
     out[0] = '\0';
+    if (n1)
+        tb_term(&t, n1, v1);
     if (n1 && n2)
-        snprintf(out, cap, "%s %llu; %s %llu", n1, (unsigned long long)pow2_at_least(v1), n2,
-                 (unsigned long long)pow2_at_least(v2));
-    else if (n1)
-        snprintf(out, cap, "%s %llu", n1, (unsigned long long)pow2_at_least(v1));
-    else if (n2)
-        snprintf(out, cap, "%s %llu", n2, (unsigned long long)pow2_at_least(v2));
+        tb_put(&t, "; ", 2);
+    if (n2)
+        tb_term(&t, n2, v2);
 }

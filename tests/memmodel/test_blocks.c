@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "memmodel/mm.h"
+#include "memmodel/model.h"
 
 TestSuite(mm_blocks);
 
@@ -336,4 +336,41 @@ Test(mm_blocks, score_text)
     cr_expect(eq(str, (b[n] = 0, b), "1.152921504606847e+18"));
     n = rdbl__score_text(INFINITY, RDBL__SCORE_70, b, sizeof b);
     cr_expect(eq(str, (b[n] = 0, b), "inf"));
+}
+
+/* The advice line (model.c, written without snprintf) against snprintf's
+ * text, powers of two around every width, truncated to every capacity. */
+static uint64_t pow2_ref(uint64_t v)
+{
+    uint64_t p = 1;
+    while (p < v && p < ((uint64_t)1 << 62))
+        p <<= 1;
+    return p;
+}
+
+Test(mm_blocks, advice_text_matches_snprintf)
+{
+    static const char *const names[] = {NULL, "hash-max-listpack-entries",
+                                        "zset-max-listpack-value", "s"};
+    uint64_t vals[] = {0, 1, 2, 3, 9, 10, 127, 128, 129, 1000, 65535, 65537,
+                       ((uint64_t)1 << 40) + 1, ((uint64_t)1 << 62) + 5, UINT64_MAX};
+    for (size_t a = 0; a < 4; a++)
+        for (size_t b = 0; b < 4; b++)
+            for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++)
+                for (size_t cap = 1; cap <= 96; cap++) {
+                    const char *n1 = names[a], *n2 = names[b];
+                    uint64_t v1 = vals[i], v2 = vals[(i + 3) % (sizeof vals / sizeof vals[0])];
+                    char want[96] = "", got[96];
+                    memset(got, 'x', sizeof got);
+                    if (n1 && n2)
+                        snprintf(want, cap, "%s %llu; %s %llu", n1,
+                                 (unsigned long long)pow2_ref(v1), n2,
+                                 (unsigned long long)pow2_ref(v2));
+                    else if (n1)
+                        snprintf(want, cap, "%s %llu", n1, (unsigned long long)pow2_ref(v1));
+                    else if (n2)
+                        snprintf(want, cap, "%s %llu", n2, (unsigned long long)pow2_ref(v2));
+                    rdbl__mm_advice(got, cap, n1, v1, n2, v2);
+                    cr_assert(eq(str, got, want), "cap %zu", cap);
+                }
 }
