@@ -738,17 +738,25 @@ static int on_module(void *user, const rdbl_key_info *k, rdbl_str module, int en
     return 0;
 }
 
+/* A stream's last group and a list's last node end with their key. Out of
+ * line, so that on_end_key needs no stack frame for the other keys. */
+RDBL__MM_NOINLINE static void end_key_close(rdbl_memmodel *m)
+{
+    if (m->k.type == RDBL_TYPE_STREAM)
+        stream_close_group(m, &m->k);
+    else
+        list_close_node(m, &m->k);
+}
+
 static int on_end_key(void *user, const rdbl_key_info *k, const rdbl_key_stats *st)
 {
     rdbl_memmodel *m = user;
     if (!m->k.active)
         return 0;
-    if (m->k.type == RDBL_TYPE_STREAM)
-        stream_close_group(m, &m->k);
-    if (m->k.type == RDBL_TYPE_LIST)
-        list_close_node(m, &m->k);
+    if (m->k.type == RDBL_TYPE_STREAM || m->k.type == RDBL_TYPE_LIST)
+        end_key_close(m);
+    m->k.active = false; /* not read by the pricing */
     rdbl__mm_price(m, k, st);
-    m->k.active = false;
     return 0;
 }
 

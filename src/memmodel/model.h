@@ -10,6 +10,13 @@
 
 #define RDBL__QL_RING 64 /* list-compress-depth handled exactly up to this depth */
 
+/* Keeps a rarely used helper out of a hot caller's stack frame. */
+#if defined(__GNUC__)
+#define RDBL__MM_NOINLINE __attribute__((noinline))
+#else
+#define RDBL__MM_NOINLINE
+#endif
+
 /* Everything one key's events leave behind. Fixed size: no allocation.
  * Reset in three parts (on_begin_key): the head for every key, the element
  * part for every key but strings (two thirds of the keys of a typical dump,
