@@ -31,6 +31,7 @@ typedef struct pipeline {
     /* the current key */
     bool mm_skip;
     bool sampling;
+    bool sample_open;             /* agg, sample_bytes, and budget left */
     uint8_t *sample;
     size_t sample_len;
     uint64_t sampled_total;
@@ -166,8 +167,7 @@ static int on_begin_key(void *user, const rdbl_key_info *k)
     p->mm_skip = rc == RDBL_SKIP;
     p->has_module = false;
     p->sample_len = 0;
-    p->sampling = p->agg && p->o->sample_bytes && k->type == RDBL_TYPE_STRING &&
-                  k->encoding != RDBL_ENC_INT && p->sampled_total < p->o->sample_budget;
+    p->sampling = p->sample_open && k->type == RDBL_TYPE_STRING && k->encoding != RDBL_ENC_INT;
     if (p->mm_skip && !p->sampling && k->type != RDBL_TYPE_MODULE)
         return RDBL_SKIP;
     return 0;
@@ -184,6 +184,7 @@ static int on_string(void *user, const rdbl_key_info *k, const rdbl_item *chunk,
         memcpy(p->sample + p->sample_len, chunk->ptr, n);
         p->sample_len += n;
         p->sampled_total += n;
+        p->sample_open = p->sampled_total < p->o->sample_budget;
     }
     if (!p->mm_skip && p->mev->on_string)
         return p->mev->on_string(p->mm, k, chunk, off, total);
@@ -408,6 +409,7 @@ rdbl_status rdbl_analyze(rdbl_source *src, const char *path, const rdbl_analysis
             return rdbl__fail(err, RDBL_NOMEM, 0, "analysis", "out of memory");
         }
     }
+    p.sample_open = agg && o->sample_bytes && o->sample_budget > 0;
     if (agg && o->threaded)
         p.q = rdbl__aggq_start(agg); /* NULL: aggregate in this thread */
     rdbl_parse_opts po = {o->parse_flags, o->progress, o->progress_user};
