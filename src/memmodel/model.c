@@ -126,7 +126,8 @@ static int on_resize_db(void *user, uint64_t db, uint64_t keys, uint64_t expires
 static int on_begin_key(void *user, const rdbl_key_info *k)
 {
     rdbl_memmodel *m = user;
-    rdbl__mm_resolve(m);
+    if (RDBL_UNLIKELY(!m->resolved)) /* the first key: no call for the others */
+        rdbl__mm_resolve(m);
     if (k->db != m->cur_db || !m->db_seen)
         rdbl__mm_db_switch(m, k->db);
     mmkey *s = &m->k;
