@@ -205,9 +205,23 @@ void rdbl__stream_id_bytes(rdbl_stream_id id, uint8_t out[16]);
 struct rdbl__alloc_ctx {
     rdbl_allocator kind;
     unsigned lg_q;
+    /* jemalloc's quantum-spaced sizes 9..8q, most of the requests: J is
+     * (n + q_mask) & ~q_mask when n - 9 < small_span (unsigned). Both 0
+     * (libc, or not set): every size takes the general path. */
+    size_t small_span, q_mask;
 };
+static inline void rdbl__alloc_ctx_init(rdbl__alloc_ctx *a, rdbl_allocator kind)
+{
+    a->kind = kind;
+    a->lg_q = kind == RDBL_ALLOC_JEMALLOC_Q16 ? 4 : 3;
+    size_t q = (size_t)1 << a->lg_q;
+    a->small_span = kind == RDBL_ALLOC_LIBC ? 0 : 8 * q - 8;
+    a->q_mask = kind == RDBL_ALLOC_LIBC ? 0 : q - 1;
+}
 static inline size_t rdbl__J(const rdbl__alloc_ctx *a, size_t n)
 {
+    if (RDBL_LIKELY(n - 9 < a->small_span))
+        return (n + a->q_mask) & ~a->q_mask;
     if (RDBL_LIKELY(a->kind != RDBL_ALLOC_LIBC))
         return rdbl__je_usable(n, a->lg_q);
     return rdbl__libc_usable(n);

@@ -808,8 +808,7 @@ rdbl_memmodel *rdbl_memmodel_new(const rdbl_mem_config *cfg, rdbl_error *err)
     }
     m->cfg = *cfg;
     m->cfg.warning[0] = '\0';
-    m->a.kind = cfg->allocator;
-    m->a.lg_q = cfg->allocator == RDBL_ALLOC_JEMALLOC_Q16 ? 4 : 3;
+    rdbl__alloc_ctx_init(&m->a, cfg->allocator);
     m->j16 = J(m, 16);
     m->j24 = J(m, 24);
     m->expire_entry = m->j24; /* until the target is resolved */

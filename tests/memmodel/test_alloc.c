@@ -67,11 +67,35 @@ Test(mm_alloc, libc_classes)
 /* §3.6: E_node = 53.3365 (quantum 16), 45.8365 (quantum 8) */
 Test(mm_alloc, skiplist_node_expectation)
 {
-    rdbl__alloc_ctx q16 = {RDBL_ALLOC_JEMALLOC_Q16, 4}, q8 = {RDBL_ALLOC_JEMALLOC, 3};
+    rdbl__alloc_ctx q16, q8;
+    rdbl__alloc_ctx_init(&q16, RDBL_ALLOC_JEMALLOC_Q16);
+    rdbl__alloc_ctx_init(&q8, RDBL_ALLOC_JEMALLOC);
     double e16 = rdbl__skiplist_enode(&q16, 32), e8 = rdbl__skiplist_enode(&q8, 32);
     cr_expect(lt(dbl, fabs(e16 - 53.3365), 0.0001), "E_node q16 = %.5f", e16);
     cr_expect(lt(dbl, fabs(e8 - 45.8365), 0.0001), "E_node q8 = %.5f", e8);
     /* the header node: J(24 + 32 * 16) = 640 on both quanta */
     cr_expect(eq(sz, rdbl__J(&q16, 24 + 32 * 16), 640));
     cr_expect(eq(sz, rdbl__J(&q8, 24 + 32 * 16), 640));
+}
+
+/* rdbl__J's quantum shortcut (sizes 9..8q) gives the sizes of the general
+ * functions, on every allocator, below, across and far above the range. */
+Test(mm_alloc, J_shortcut_matches_usable)
+{
+    static const rdbl_allocator kinds[] = {RDBL_ALLOC_JEMALLOC, RDBL_ALLOC_JEMALLOC_Q16,
+                                           RDBL_ALLOC_LIBC};
+    for (size_t i = 0; i < 3; i++) {
+        rdbl__alloc_ctx a;
+        rdbl__alloc_ctx_init(&a, kinds[i]);
+        for (size_t n = 0; n <= 70000; n++)
+            cr_assert(eq(sz, rdbl__J(&a, n), rdbl_alloc_usable(kinds[i], n)), "kind %d n %zu",
+                      (int)kinds[i], n);
+        for (unsigned b = 17; b < 64; b++) {
+            size_t n = (size_t)1 << b;
+            cr_assert(eq(sz, rdbl__J(&a, n - 1), rdbl_alloc_usable(kinds[i], n - 1)));
+            cr_assert(eq(sz, rdbl__J(&a, n), rdbl_alloc_usable(kinds[i], n)));
+            cr_assert(eq(sz, rdbl__J(&a, n + 1), rdbl_alloc_usable(kinds[i], n + 1)));
+        }
+        cr_assert(eq(sz, rdbl__J(&a, SIZE_MAX), rdbl_alloc_usable(kinds[i], SIZE_MAX)));
+    }
 }

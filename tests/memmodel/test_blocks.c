@@ -231,7 +231,8 @@ static void make_id(uint8_t out[16], uint64_t ms, uint64_t seq)
 
 Test(mm_blocks, rax_examples)
 {
-    rdbl__alloc_ctx a = {RDBL_ALLOC_JEMALLOC, 3};
+    rdbl__alloc_ctx a;
+    rdbl__alloc_ctx_init(&a, RDBL_ALLOC_JEMALLOC);
     rdbl__raxc r;
     rdbl__raxc_init(&r);
     cr_expect(eq(u64, rdbl__raxc_nodes(&r, &a, NULL), 1), "empty rax: its root");
@@ -252,7 +253,8 @@ Test(mm_blocks, rax_examples)
 
 Test(mm_blocks, rax_streaming_matches_recursive)
 {
-    rdbl__alloc_ctx a = {RDBL_ALLOC_JEMALLOC_Q16, 4};
+    rdbl__alloc_ctx a;
+    rdbl__alloc_ctx_init(&a, RDBL_ALLOC_JEMALLOC_Q16);
     srand(12345);
     uint8_t(*k)[16] = malloc(1000 * sizeof *k);
     cr_assert(not(eq(ptr, k, NULL)));
