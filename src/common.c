@@ -186,6 +186,29 @@ static size_t utf8_printable(const uint8_t *p, size_t n)
     return need;
 }
 
+/* Length of the run of plain ASCII at p (0x20-0x7e but '\\'), which the
+ * escaping copies as is: 8 bytes at a time, as most keys are all plain. */
+static size_t plain_run(const uint8_t *p, size_t n)
+{
+    const uint64_t b1 = 0x0101010101010101ULL, b7 = 0x7F7F7F7F7F7F7F7FULL,
+                   b8 = 0x8080808080808080ULL;
+    size_t i = 0;
+    for (; n - i >= 8; i += 8) {
+        uint64_t v = rdbl__le64(p + i);
+        uint64_t t = v & b7;
+        /* top bit set: t >= 0x20, and t > 0x7e; bytes >= 0x80 are not plain */
+        uint64_t plain = (t + b1 * (0x80 - 0x20)) & ~(t + b1 * (0x7f - 0x7e)) & ~v & b8;
+        uint64_t x = v ^ (b1 * '\\');
+        uint64_t bs = ~(((x & b7) + b7) | x) & b8;
+        uint64_t bad = (~plain & b8) | bs;
+        if (bad)
+            return i + (size_t)__builtin_ctzll(bad) / 8;
+    }
+    while (i < n && p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+        i++;
+    return i;
+}
+
 size_t rdbl_escape_bytes(char *out, size_t cap, const uint8_t *p, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
@@ -197,6 +220,26 @@ size_t rdbl_escape_bytes(char *out, size_t cap, const uint8_t *p, size_t len)
         char tmp[4];
         const char *src;
         size_t n, adv;
+        size_t run = plain_run(p + i, len - i);
+        if (run > 1) {
+            /* as many as fit: the escaped text is a prefix of the whole one */
+            src = (const char *)p + i;
+            n = run;
+            adv = run;
+            if (!full && n >= cap - o) {
+                size_t fit = cap - o - 1; /* keep one byte for the NUL */
+                memcpy(out + o, src, fit);
+                o += fit;
+                full = true;
+            }
+            if (!full) {
+                memcpy(out + o, src, n);
+                o += n;
+            }
+            total += n;
+            i += adv;
+            continue;
+        }
         size_t u = utf8_printable(p + i, len - i);
         if (u) {
             src = (const char *)p + i;

@@ -64,9 +64,8 @@ static void put_key(line *l, const rdbl_key_facts *f, bool csv)
         return;
     rdbl_escape_bytes(esc, n + 1, f->key.ptr, f->key.len);
     if (csv) {
-        bool quote = n && (esc[0] == ' ' || esc[n - 1] == ' ');
-        for (size_t i = 0; i < n && !quote; i++)
-            quote = esc[i] == ',' || esc[i] == '"';
+        bool quote = n && (esc[0] == ' ' || esc[n - 1] == ' ' || memchr(esc, ',', n) ||
+                           memchr(esc, '"', n));
         if (quote) {
             put(l, "\"", 1);
             for (size_t i = 0; i < n; i++) {

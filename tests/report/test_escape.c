@@ -146,3 +146,55 @@ Test(escape, human_units)
     cr_assert(eq(str, rdbl_fmt_time_ms(b, sizeof b, 1700000000000LL, true),
                  "2023-11-14 22:13:20 UTC"));
 }
+
+/* Plain ASCII runs are copied 8 bytes at a time: for inputs mixing long
+ * runs with backslashes, UTF-8, controls and high bytes at every offset,
+ * the full escape unescapes to the input, and an output cut at any size
+ * is the longest prefix of the full one made of whole units (a "\xNN" or a
+ * multi-byte character is never split, a plain byte always fits). */
+Test(escape, plain_runs_and_every_cut)
+{
+    static const char pieces[][5] = {"a", "Z", "0", " ", "~", "\\", "\x7f", "\x1f", "\x80",
+                                     "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xff"};
+    uint64_t s = 99;
+    for (int iter = 0; iter < 3000; iter++) {
+        uint8_t in[200];
+        size_t len = 0;
+        while (len < sizeof in - 4) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            unsigned k = (unsigned)(s >> 33) % 40;
+            const char *pc = k < sizeof pieces / sizeof *pieces ? pieces[k] : "x";
+            size_t pl = strlen(pc);
+            memcpy(in + len, pc, pl);
+            len += pl;
+            if ((s >> 20) % 17 == 0)
+                break;
+        }
+        char full[1024];
+        size_t n = rdbl_escape_bytes(full, sizeof full, in, len);
+        cr_assert(lt(sz, n, sizeof full));
+        uint8_t back[256];
+        size_t bl = 0;
+        cr_assert(eq(int, rdbl_unescape_key(full, n, back, sizeof back, &bl), RDBL_OK));
+        cr_assert(eq(sz, bl, len));
+        cr_assert(eq(int, memcmp(back, in, len), 0));
+        for (size_t cap = 1; cap <= n + 1; cap++) {
+            char cut[1024];
+            size_t m = rdbl_escape_bytes(cut, cap, in, len);
+            cr_assert(eq(sz, m, n));
+            size_t w = strlen(cut);
+            cr_assert(lt(sz, w, cap));
+            cr_assert(eq(int, memcmp(cut, full, w), 0));
+            /* whole units: the next byte of the full text starts a unit
+             * that did not fit */
+            if (w < n) {
+                size_t unit = full[w] == '\\' ? (full[w + 1] == 'x' ? 4 : 2)
+                              : ((uint8_t)full[w] < 0x80) ? 1
+                              : ((uint8_t)full[w] < 0xe0) ? 2
+                              : ((uint8_t)full[w] < 0xf0) ? 3 : 4;
+                cr_assert(ge(sz, w + unit, cap), "cap %zu cut at %zu before a %zu-byte unit", cap, w,
+                          unit);
+            }
+        }
+    }
+}
