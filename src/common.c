@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "internal.h"
+#include "swar.h"
 
 const char *rdbl_strerror(rdbl_status st)
 {
@@ -190,17 +191,10 @@ static size_t utf8_printable(const uint8_t *p, size_t n)
  * escaping copies as is: 8 bytes at a time, as most keys are all plain. */
 static size_t plain_run(const uint8_t *p, size_t n)
 {
-    const uint64_t b1 = 0x0101010101010101ULL, b7 = 0x7F7F7F7F7F7F7F7FULL,
-                   b8 = 0x8080808080808080ULL;
     size_t i = 0;
     for (; n - i >= 8; i += 8) {
         uint64_t v = rdbl__le64(p + i);
-        uint64_t t = v & b7;
-        /* top bit set: t >= 0x20, and t > 0x7e; bytes >= 0x80 are not plain */
-        uint64_t plain = (t + b1 * (0x80 - 0x20)) & ~(t + b1 * (0x7f - 0x7e)) & ~v & b8;
-        uint64_t x = v ^ (b1 * '\\');
-        uint64_t bs = ~(((x & b7) + b7) | x) & b8;
-        uint64_t bad = (~plain & b8) | bs;
+        uint64_t bad = (~rdbl__swar_range(v, 0x20, 0x7e) & RDBL__B8) | rdbl__swar_eq(v, '\\');
         if (bad)
             return i + (size_t)__builtin_ctzll(bad) / 8;
     }
