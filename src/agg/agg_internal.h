@@ -62,27 +62,6 @@ static inline uint64_t rdbl__mix64(uint64_t x)
     return x;
 }
 
-static inline uint64_t rdbl__hash_bytes(const uint8_t *p, size_t n, uint64_t seed)
-{
-    uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL);
-    while (n >= 8) {
-        uint64_t v;
-        memcpy(&v, p, 8);
-        h = (h ^ rdbl__mix64(v)) * 0x9e3779b97f4a7c15ULL;
-        p += 8;
-        n -= 8;
-    }
-    /* the last 1-7 bytes without a byte loop: two overlapping 32-bit
-     * loads, or the first, middle and last byte (n is already in h) */
-    uint64_t v = 0;
-    if (n >= 4)
-        v = (uint64_t)rdbl__le32(p) << 32 | rdbl__le32(p + n - 4);
-    else if (n > 0)
-        v = (uint64_t)p[0] << 16 | (uint64_t)p[n >> 1] << 8 | p[n - 1];
-    h = (h ^ rdbl__mix64(v ^ 0x5bd1e995ULL)) * 0x9e3779b97f4a7c15ULL;
-    return rdbl__mix64(h);
-}
-
 /* ---- JSON helpers ------------------------------------------------------------ */
 /* An integer member value; counts never exceed INT64_MAX in practice, and
  * are clamped if they do. */
@@ -151,6 +130,8 @@ void rdbl__jw_escaped(rdbl__jw *w, const uint8_t *p, size_t n);
 void rdbl__jw_i64(rdbl__jw *w, int64_t v);
 /* Clamped to INT64_MAX, as rdbl__ju does. */
 void rdbl__jw_u64(rdbl__jw *w, uint64_t v);
+/* A member with an integer value: "key": v. */
+void rdbl__jw_key_u64(rdbl__jw *w, const char *key, uint64_t v);
 void rdbl__jw_bool(rdbl__jw *w, bool v);
 void rdbl__jw_null(rdbl__jw *w);
 /* A jansson value (borrowed); NULL marks the writer failed (out of memory). */

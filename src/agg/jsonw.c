@@ -240,6 +240,12 @@ void rdbl__jw_u64(rdbl__jw *w, uint64_t v)
     rdbl__jw_i64(w, v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v);
 }
 
+void rdbl__jw_key_u64(rdbl__jw *w, const char *key, uint64_t v)
+{
+    rdbl__jw_key(w, key);
+    rdbl__jw_u64(w, v);
+}
+
 void rdbl__jw_bool(rdbl__jw *w, bool v)
 {
     value_start(w);

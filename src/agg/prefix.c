@@ -25,6 +25,7 @@
 #include <errno.h>
 
 #include "agg/agg_internal.h"
+#include "swar.h"
 
 enum { K_ROOT = 0, K_NORMAL = 1, K_OTHER = 2 };
 
@@ -61,35 +62,9 @@ struct rdbl_prefix_agg {
     uint64_t folds;
 };
 
-/* SWAR over 8 bytes at a time: each helper returns the high bit of every
- * byte that matches, exactly (no carry crosses a byte: the low 7 bits are
- * added apart from the top one). */
-#define B7 0x7F7F7F7F7F7F7F7FULL
-#define B8 0x8080808080808080ULL
-#define B1 0x0101010101010101ULL
-
-static inline uint64_t swar_zero(uint64_t u)
-{
-    return ~(((u & B7) + B7) | u) & B8;
-}
-
-static inline uint64_t swar_digit(uint64_t v)
-{
-    uint64_t t = v ^ (B1 * '0'); /* digits become 0..9, nothing else does */
-    return ~(((t & B7) + B1 * (0x80 - 10)) | t) & B8;
-}
-
-/* Bytes in [lo, hi] (both < 0x80): t >= lo sets the top bit of t + 0x80 - lo,
- * t > hi that of t + 0x7F - hi; bytes >= 0x80 never match. */
-static inline uint64_t swar_range(uint64_t v, uint8_t lo, uint8_t hi)
-{
-    uint64_t t = v & B7;
-    return (t + B1 * (0x80u - lo)) & ~(t + B1 * (0x7Fu - hi)) & ~v & B8;
-}
-
 static inline uint64_t swar_hex(uint64_t v)
 {
-    return swar_digit(v) | swar_range(v, 'a', 'f') | swar_range(v, 'A', 'F');
+    return rdbl__swar_digit(v) | rdbl__swar_range(v, 'a', 'f') | rdbl__swar_range(v, 'A', 'F');
 }
 
 /* Hex ids and hashes, the most common long ids, settled a word at a time:
@@ -99,21 +74,21 @@ static bool is_hex_id(const uint8_t *s, size_t n)
 {
     if (n < 8)
         return false;
-    uint64_t hex = B8, dig = 0;
+    uint64_t hex = RDBL__B8, dig = 0;
     size_t i = 0;
     for (; n - i >= 8; i += 8) {
         uint64_t v = rdbl__le64(s + i);
         hex &= swar_hex(v);
-        dig |= swar_digit(v);
-        if (hex != B8)
+        dig |= rdbl__swar_digit(v);
+        if (hex != RDBL__B8)
             return false;
     }
     if (i < n) { /* the last 8 bytes again, overlapping */
         uint64_t v = rdbl__le64(s + n - 8);
         hex &= swar_hex(v);
-        dig |= swar_digit(v);
+        dig |= rdbl__swar_digit(v);
     }
-    return hex == B8 && dig != 0;
+    return hex == RDBL__B8 && dig != 0;
 }
 
 /* ---- segment folding ---------------------------------------------------------- */
@@ -151,23 +126,23 @@ typedef struct fold_masks {
 
 static void fold_classify(uint64_t v, uint64_t keep, fold_masks *m)
 {
-    uint64_t folded = v | (B1 * 0x20); /* 'A'-'Z' -> 'a'-'z'; nothing else becomes a letter */
-    uint64_t d = swar_digit(v) & keep;
-    uint64_t letter = swar_range(folded, 'a', 'z') & keep;
-    uint64_t lo = swar_range(v, 'a', 'z') & keep;
+    uint64_t folded = v | (RDBL__B1 * 0x20); /* 'A'-'Z' -> 'a'-'z'; nothing else becomes a letter */
+    uint64_t d = rdbl__swar_digit(v) & keep;
+    uint64_t letter = rdbl__swar_range(folded, 'a', 'z') & keep;
+    uint64_t lo = rdbl__swar_range(v, 'a', 'z') & keep;
     m->dig = d;
     m->lower = lo;
     m->upper = letter & ~lo;
     m->alnum = d | letter;
-    m->hex = d | (swar_range(folded, 'a', 'f') & keep);
-    m->at = swar_zero(v ^ (B1 * '@')) & keep;
+    m->hex = d | (rdbl__swar_range(folded, 'a', 'f') & keep);
+    m->at = rdbl__swar_eq(v, '@') & keep;
 }
 
 /* The number of bytes marked in a mask (top bits only): the bits moved to
  * the bottom of each byte and summed into the top byte by one multiply. */
 static size_t count8(uint64_t mask)
 {
-    return (size_t)(((mask >> 7) * B1) >> 56);
+    return (size_t)(((mask >> 7) * RDBL__B1) >> 56);
 }
 
 static bool is_b64_byte(uint8_t c)
@@ -215,20 +190,20 @@ static void fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **lab, 
     size_t digits = 0, hex = 0, alnum = 0;
     uint64_t any_up = 0, any_low = 0, any_at = 0;
     for (size_t at = 0; at < n;) {
-        uint64_t v, keep = B8;
+        uint64_t v, keep = RDBL__B8;
         if (n - at >= 8) {
             v = rdbl__le64(s + at);
             at += 8;
         } else if (n >= 8) {
             unsigned fresh = (unsigned)(n - at); /* bytes not counted yet, 1..7 */
             v = rdbl__le64(s + n - 8);
-            keep = B8 << (8 * (8 - fresh));
+            keep = RDBL__B8 << (8 * (8 - fresh));
             at = n;
         } else {
             uint8_t w[8] = {0};
             memcpy(w, s, n);
             v = rdbl__le64(w);
-            keep = B8 >> (8 * (8 - n));
+            keep = RDBL__B8 >> (8 * (8 - n));
             at = n;
         }
         fold_masks m;
@@ -751,7 +726,6 @@ static uint32_t child_for(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, cons
 static size_t scan1(const uint8_t *k, size_t pos, size_t len, uint8_t delim, unsigned *any,
                     unsigned *all)
 {
-    const uint64_t dd = B1 * delim, aa = B1 * '@';
     uint64_t digits_any = 0, at_any = 0;
     bool digits_all = true;
     while (pos < len) {
@@ -759,7 +733,7 @@ static size_t scan1(const uint8_t *k, size_t pos, size_t len, uint8_t delim, uns
          * key's last 8 bytes shifted down (zeros above match nothing), or
          * a copy when the key is shorter than a word */
         size_t rem = len - pos;
-        uint64_t v, valid = B8;
+        uint64_t v, valid = RDBL__B8;
         if (rem >= 8) {
             v = rdbl__le64(k + pos);
         } else {
@@ -770,14 +744,15 @@ static size_t scan1(const uint8_t *k, size_t pos, size_t len, uint8_t delim, uns
                 memcpy(w, k + pos, rem);
                 v = rdbl__le64(w);
             }
-            valid = B8 >> (8 * (8 - rem));
+            valid = RDBL__B8 >> (8 * (8 - rem));
         }
-        uint64_t dm = swar_zero(v ^ dd) & valid, gm = swar_digit(v), am = swar_zero(v ^ aa);
+        uint64_t dm = rdbl__swar_eq(v, delim) & valid;
+        uint64_t gm = rdbl__swar_digit(v), am = rdbl__swar_eq(v, '@');
         uint64_t keep = valid;
         size_t step = rem >= 8 ? 8 : rem;
         if (dm) {
             step = (unsigned)__builtin_ctzll(dm) / 8; /* bytes before the delimiter */
-            keep = step ? B8 >> (64 - 8 * step) : 0;
+            keep = step ? RDBL__B8 >> (64 - 8 * step) : 0;
         }
         digits_any |= gm & keep;
         at_any |= am & keep;
@@ -1238,33 +1213,21 @@ static void node_write(const rdbl_prefix_agg *p, uint32_t id, rdbl__jw *w, char 
     }
     rdbl__jw_key(w, "sep");
     rdbl__jw_escaped(w, &nd->sep, nd->sep ? 1 : 0);
-    rdbl__jw_key(w, "depth");
-    rdbl__jw_u64(w, nd->depth);
-    rdbl__jw_key(w, "keys");
-    rdbl__jw_u64(w, nd->t.keys);
-    rdbl__jw_key(w, "memory_bytes");
-    rdbl__jw_u64(w, nd->t.mem_bytes);
-    rdbl__jw_key(w, "rdb_bytes");
-    rdbl__jw_u64(w, nd->t.rdb_bytes);
-    rdbl__jw_key(w, "elements");
-    rdbl__jw_u64(w, nd->t.elements);
-    rdbl__jw_key(w, "value_bytes");
-    rdbl__jw_u64(w, nd->t.value_bytes);
-    rdbl__jw_key(w, "keys_with_ttl");
-    rdbl__jw_u64(w, nd->t.keys_with_ttl);
-    rdbl__jw_key(w, "memory_without_ttl_bytes");
-    rdbl__jw_u64(w, nd->t.mem_no_ttl);
+    rdbl__jw_key_u64(w, "depth", nd->depth);
+    rdbl__jw_key_u64(w, "keys", nd->t.keys);
+    rdbl__jw_key_u64(w, "memory_bytes", nd->t.mem_bytes);
+    rdbl__jw_key_u64(w, "rdb_bytes", nd->t.rdb_bytes);
+    rdbl__jw_key_u64(w, "elements", nd->t.elements);
+    rdbl__jw_key_u64(w, "value_bytes", nd->t.value_bytes);
+    rdbl__jw_key_u64(w, "keys_with_ttl", nd->t.keys_with_ttl);
+    rdbl__jw_key_u64(w, "memory_without_ttl_bytes", nd->t.mem_no_ttl);
     if (nd->t.fam_keys) {
         rdbl__jw_key(w, "small_strings");
         rdbl__jw_obj_begin(w);
-        rdbl__jw_key(w, "keys");
-        rdbl__jw_u64(w, nd->t.fam_keys);
-        rdbl__jw_key(w, "memory_bytes");
-        rdbl__jw_u64(w, nd->t.fam_mem_bytes);
-        rdbl__jw_key(w, "value_bytes");
-        rdbl__jw_u64(w, nd->t.fam_value_bytes);
-        rdbl__jw_key(w, "key_bytes");
-        rdbl__jw_u64(w, nd->t.fam_key_bytes);
+        rdbl__jw_key_u64(w, "keys", nd->t.fam_keys);
+        rdbl__jw_key_u64(w, "memory_bytes", nd->t.fam_mem_bytes);
+        rdbl__jw_key_u64(w, "value_bytes", nd->t.fam_value_bytes);
+        rdbl__jw_key_u64(w, "key_bytes", nd->t.fam_key_bytes);
         rdbl__jw_obj_end(w);
     }
     size_t n = rdbl_prefix_agg_children(p, id, NULL, 0);
@@ -1283,10 +1246,8 @@ static void node_write(const rdbl_prefix_agg *p, uint32_t id, rdbl__jw *w, char 
         free(v);
     }
     if (id == 0) {
-        rdbl__jw_key(w, "nodes");
-        rdbl__jw_u64(w, p->alive);
-        rdbl__jw_key(w, "folds");
-        rdbl__jw_u64(w, p->folds);
+        rdbl__jw_key_u64(w, "nodes", p->alive);
+        rdbl__jw_key_u64(w, "folds", p->folds);
     }
     rdbl__jw_obj_end(w);
 }

@@ -473,10 +473,8 @@ void rdbl__ttl_agg_write(const rdbl_ttl_agg *t, rdbl__jw *w)
     rdbl__jw_json(w, top);
     rdbl__jw_key(w, "expiry_minutes");
     rdbl__jw_obj_begin(w);
-    rdbl__jw_key(w, "cap");
-    rdbl__jw_u64(w, t->opts.o.expiry_minutes_cap);
-    rdbl__jw_key(w, "tracked");
-    rdbl__jw_u64(w, t->mcount);
+    rdbl__jw_key_u64(w, "cap", t->opts.o.expiry_minutes_cap);
+    rdbl__jw_key_u64(w, "tracked", t->mcount);
     rdbl__jw_key(w, "untracked");
     rdbl__jw_json(w, untracked);
     rdbl__jw_key(w, "minutes");
