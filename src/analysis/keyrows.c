@@ -57,12 +57,15 @@ static void put_i64(line *l, int64_t v)
 /* The key, escaped; for CSV quoted when it needs it (RFC 4180). */
 static void put_key(line *l, const rdbl_key_facts *f, bool csv)
 {
-    size_t n = rdbl_escape_bytes(NULL, 0, f->key.ptr, f->key.len);
+    /* escaped once into the stack buffer; again only when it did not fit */
     char small[512];
-    char *esc = n < sizeof small ? small : malloc(n + 1);
-    if (!esc)
-        return;
-    rdbl_escape_bytes(esc, n + 1, f->key.ptr, f->key.len);
+    char *esc = small;
+    size_t n = rdbl_escape_bytes(small, sizeof small, f->key.ptr, f->key.len);
+    if (n >= sizeof small) {
+        if (!(esc = malloc(n + 1)))
+            return;
+        rdbl_escape_bytes(esc, n + 1, f->key.ptr, f->key.len);
+    }
     if (csv) {
         bool quote = n && (esc[0] == ' ' || esc[n - 1] == ' ' || memchr(esc, ',', n) ||
                            memchr(esc, '"', n));
