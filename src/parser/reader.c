@@ -292,11 +292,7 @@ rdbl_status rdbl__p_str_copy_slow(rdbl__p *P, rdbl__buf *buf, rdbl_item *out)
         n = rdbl_item_text(&x.it, (char *)buf->p, buf->cap);
     else if (n)
         memcpy(buf->p, x.it.ptr, n);
-    buf->len = n;
-    out->ptr = buf->p;
-    out->len = n;
-    out->is_int = false;
-    out->ival = 0;
+    rdbl__buf_item(buf, n, out);
     return RDBL_OK;
 }
 

@@ -209,6 +209,15 @@ static inline rdbl_status rdbl__p_str(rdbl__p *P, rdbl__pitem *x, int slot, int 
 }
 /* A string copied into buf (for names that must outlive later reads). */
 rdbl_status rdbl__p_str_copy_slow(rdbl__p *P, rdbl__buf *buf, rdbl_item *out);
+/* out = the n bytes just copied into buf. */
+static inline void rdbl__buf_item(rdbl__buf *buf, size_t n, rdbl_item *out)
+{
+    buf->len = n;
+    out->ptr = buf->p;
+    out->len = n;
+    out->is_int = false;
+    out->ival = 0;
+}
 static inline rdbl_status rdbl__p_str_copy(rdbl__p *P, rdbl__buf *buf, rdbl_item *out)
 {
     /* a short plain string wholly in the window, and room in buf; with 64
@@ -221,11 +230,7 @@ static inline rdbl_status rdbl__p_str_copy(rdbl__p *P, rdbl__buf *buf, rdbl_item
         else
             memcpy(buf->p, P->cur + 1, n);
         P->cur += 1 + n;
-        buf->len = n;
-        out->ptr = buf->p;
-        out->len = n;
-        out->is_int = false;
-        out->ival = 0;
+        rdbl__buf_item(buf, n, out);
         return RDBL_OK;
     }
     return rdbl__p_str_copy_slow(P, buf, out);
