@@ -10,15 +10,13 @@
 #include <string.h>
 
 #include "memmodel/mm.h"
+#include "testutil.h"
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 
 static uint64_t next(void)
 {
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 0x2545F4914F6CDD1Dull;
+    return tu_xorshift(&rng);
 }
 
 static void same(double x)

@@ -14,6 +14,7 @@
 #include <criterion/criterion.h>
 
 #include "parser/blob.h"
+#include "testutil.h"
 
 /* ---- byte buffer ---- */
 
@@ -423,16 +424,11 @@ static inline uint8_t *zlb_finish(zlb *z, size_t *len)
     return zlb_finish_n(z, len, -1);
 }
 
-/* ---- small deterministic PRNG (xorshift64*) ---- */
+/* ---- small deterministic PRNG (xorshift64*, tests/support) ---- */
 
 static inline uint64_t trand(uint64_t *s)
 {
-    uint64_t x = *s;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *s = x;
-    return x * 0x2545F4914F6CDD1Dull;
+    return tu_xorshift(s);
 }
 
 #endif

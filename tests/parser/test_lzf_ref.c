@@ -12,15 +12,13 @@
 #include <string.h>
 
 #include "parser/blob.h"
+#include "testutil.h"
 
 static uint64_t rng = 0x243F6A8885A308D3ull;
 
 static uint64_t next(void)
 {
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 0x2545F4914F6CDD1Dull;
+    return tu_xorshift(&rng);
 }
 
 /* Same verdict and bytes as liblzf, or a test failure naming what. */

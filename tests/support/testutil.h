@@ -63,4 +63,16 @@ uint8_t *tu_unescape(const char *s, size_t len, size_t *out_len);
  * U+10FFFF are invalid, as in Python's strict decoder). n > 0. */
 size_t tu_utf8_seq_len(const uint8_t *p, size_t n);
 
+/* xorshift64*: a small deterministic generator for randomised tests;
+ * *state must not be 0. */
+static inline uint64_t tu_xorshift(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *state = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
+
 #endif
