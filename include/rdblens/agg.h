@@ -349,6 +349,8 @@ rdbl_status rdbl_access_agg_add_json(rdbl_access_agg *a, const struct json_t *j,
 const rdbl_access_summary *rdbl_access_agg_summary(const rdbl_access_agg *a);
 /* Hottest keys by LFU counter (ties: more memory first). */
 size_t rdbl_access_agg_hottest(const rdbl_access_agg *a, const rdbl_key_entry **out, size_t cap);
+/* The largest cold keys (idle >= cold_idle_s, or LFU counter 0), memory first. */
+size_t rdbl_access_agg_coldest(const rdbl_access_agg *a, const rdbl_key_entry **out, size_t cap);
 
 /* ---------------------------------------------------------------------------
  * Tables (src/agg/tables.c): summary, per db, per type and encoding,

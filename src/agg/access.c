@@ -7,13 +7,16 @@
  *   cold     keys idle for cold_idle_s or more (default 30 days)
  *   freq     keys and memory per LFU counter value 0-255 (logarithmic
  *            counter: 255 is "very hot", new keys start at 5)
- *   hottest  the top_n keys by LFU counter, then memory */
+ *   hottest  the top_n keys by LFU counter, then memory
+ *   coldest  the top_n largest cold keys: idle >= cold_idle_s (LRU) or LFU
+ *            counter 0 (the keys an LFU policy evicts first), by memory */
 #include "agg/agg_internal.h"
 
 struct rdbl_access_agg {
     rdbl__aopts opts;
     rdbl_access_summary s;
     rdbl__kheap hottest;
+    rdbl__kheap coldest;
 };
 
 static const char *const idle_ids[] = {
@@ -59,7 +62,9 @@ rdbl_status rdbl_access_agg_new(rdbl_access_agg **out, const rdbl_agg_opts *o)
         return RDBL_NOMEM;
     rdbl__aopts_norm(&a->opts, o);
     a->s.cold_idle_s = a->opts.o.cold_idle_s;
-    if (rdbl__kheap_init(&a->hottest, a->opts.o.top_n) != RDBL_OK) {
+    if (rdbl__kheap_init(&a->hottest, a->opts.o.top_n) != RDBL_OK ||
+        rdbl__kheap_init(&a->coldest, a->opts.o.top_n) != RDBL_OK) {
+        rdbl__kheap_free(&a->hottest);
         free(a);
         return RDBL_NOMEM;
     }
@@ -72,6 +77,7 @@ void rdbl_access_agg_free(rdbl_access_agg *a)
     if (!a)
         return;
     rdbl__kheap_free(&a->hottest);
+    rdbl__kheap_free(&a->coldest);
     free(a);
 }
 
@@ -84,8 +90,15 @@ static void count_add(rdbl_count *c, uint64_t keys, uint64_t mem)
 rdbl_status rdbl_access_agg_add(rdbl_access_agg *a, const rdbl_key_facts *f)
 {
     count_add(&a->s.idle[idle_bucket(f->idle_s)], 1, f->mem_bytes);
-    if (f->idle_s >= 0 && f->idle_s >= a->s.cold_idle_s)
+    bool cold_lru = f->idle_s >= 0 && f->idle_s >= a->s.cold_idle_s;
+    if (cold_lru)
         count_add(&a->s.cold, 1, f->mem_bytes);
+    if (cold_lru || f->freq == 0) {
+        rdbl_status st = rdbl__kheap_offer(&a->coldest, f, f->mem_bytes,
+                                           f->idle_s < 0 ? 0 : (uint64_t)f->idle_s, 0);
+        if (st != RDBL_OK)
+            return st;
+    }
     if (f->freq >= 0) {
         int fr = f->freq > 255 ? 255 : f->freq;
         count_add(&a->s.freq_known, 1, f->mem_bytes);
@@ -103,7 +116,8 @@ rdbl_status rdbl_access_agg_merge(rdbl_access_agg *dst, const rdbl_access_agg *s
     count_add(&dst->s.freq_known, src->s.freq_known.keys, src->s.freq_known.mem_bytes);
     for (unsigned i = 0; i < 256; i++)
         count_add(&dst->s.freq[i], src->s.freq[i].keys, src->s.freq[i].mem_bytes);
-    return rdbl__kheap_merge(&dst->hottest, &src->hottest);
+    rdbl_status st = rdbl__kheap_merge(&dst->hottest, &src->hottest);
+    return st != RDBL_OK ? st : rdbl__kheap_merge(&dst->coldest, &src->coldest);
 }
 
 const rdbl_access_summary *rdbl_access_agg_summary(const rdbl_access_agg *a)
@@ -114,6 +128,11 @@ const rdbl_access_summary *rdbl_access_agg_summary(const rdbl_access_agg *a)
 size_t rdbl_access_agg_hottest(const rdbl_access_agg *a, const rdbl_key_entry **out, size_t cap)
 {
     return rdbl__kheap_sorted(&a->hottest, out, cap);
+}
+
+size_t rdbl_access_agg_coldest(const rdbl_access_agg *a, const rdbl_key_entry **out, size_t cap)
+{
+    return rdbl__kheap_sorted(&a->coldest, out, cap);
 }
 
 json_t *rdbl_access_agg_to_json(const rdbl_access_agg *a)
@@ -134,6 +153,7 @@ json_t *rdbl_access_agg_to_json(const rdbl_access_agg *a)
     rc |= rdbl__jset(j, "freq_known", rdbl__count_to_json(&a->s.freq_known));
     rc |= rdbl__jset(j, "freq", freq); /* [[counter, keys, memory_bytes], ...] non-zero only */
     rc |= rdbl__jset(j, "hottest", rdbl__kheap_to_json(&a->hottest, NULL));
+    rc |= rdbl__jset(j, "coldest", rdbl__kheap_to_json(&a->coldest, NULL));
     for (unsigned b = 0; b < RDBL_IDLE__COUNT && !rc; b++) {
         json_t *o = rdbl__count_to_json(&a->s.idle[b]);
         if (!o || rdbl__jset(o, "bucket", json_string(idle_ids[b])) ||
@@ -159,6 +179,13 @@ static void rescore_hot(rdbl_key_entry *e)
 {
     e->score = e->freq < 0 ? 0 : (uint64_t)e->freq;
     e->score2 = e->mem_bytes;
+    e->detail = 0;
+}
+
+static void rescore_cold(rdbl_key_entry *e)
+{
+    e->score = e->mem_bytes;
+    e->score2 = e->idle_s < 0 ? 0 : (uint64_t)e->idle_s;
     e->detail = 0;
 }
 
@@ -212,6 +239,9 @@ rdbl_status rdbl_access_agg_add_json(rdbl_access_agg *a, const json_t *j, rdbl_e
         count_add(&a->s.freq[json_integer_value(x)], (uint64_t)json_integer_value(k),
                   (uint64_t)json_integer_value(m));
     }
-    return rdbl__kheap_add_json(&a->hottest, json_object_get(j, "hottest"), rescore_hot, NULL,
+    if ((st = rdbl__kheap_add_json(&a->hottest, json_object_get(j, "hottest"), rescore_hot, NULL,
+                                   err)))
+        return st;
+    return rdbl__kheap_add_json(&a->coldest, json_object_get(j, "coldest"), rescore_cold, NULL,
                                 err);
 }

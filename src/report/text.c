@@ -378,6 +378,25 @@ static void header(tw *t, const rdbl_agg *a)
         line(t, "          ... and %zu more files", n - 8);
 }
 
+/* The cold-memory total, or false when the file has no LRU/LFU data: idle
+ * time when the file has it, else the keys at LFU counter 0. */
+static bool cold_text(char *out, size_t cap, const tw *t, const rdbl_access_summary *s)
+{
+    char b1[32], b2[32], dur[32];
+    if (t->total_keys > s->idle[RDBL_IDLE_UNKNOWN].keys)
+        snprintf(out, cap, "%s (%.1f%%) in %s key%s idle for %s or more",
+                 B(b1, s->cold.mem_bytes), pct(s->cold.mem_bytes, t->total_mem),
+                 C(b2, s->cold.keys), s->cold.keys == 1 ? "" : "s",
+                 rdbl_fmt_duration_ms(dur, sizeof dur, s->cold_idle_s * 1000));
+    else if (s->freq_known.keys)
+        snprintf(out, cap, "%s (%.1f%%) in %s key%s at LFU counter 0 (evicted first)",
+                 B(b1, s->freq[0].mem_bytes), pct(s->freq[0].mem_bytes, t->total_mem),
+                 C(b2, s->freq[0].keys), s->freq[0].keys == 1 ? "" : "s");
+    else
+        return false;
+    return true;
+}
+
 static void key_facts(tw *t, const rdbl_agg *a, const rdbl_advice_list *adv)
 {
     const rdbl_summary *sum = rdbl_tables_agg_summary(rdbl_agg_tables(a));
@@ -464,6 +483,9 @@ static void key_facts(tw *t, const rdbl_agg *a, const rdbl_advice_list *adv)
          "TTL coverage", pct(sum->all.keys_with_ttl, sum->all.keys),
          pct(sum->all.mem_bytes - ts.buckets[RDBL_TTL_NONE].mem_bytes, sum->all.mem_bytes),
          B(b3, soon));
+    char cold[256];
+    if (cold_text(cold, sizeof cold, t, rdbl_access_agg_summary(rdbl_agg_access(a))))
+        line(t, "  %-26s %s", "Cold memory", cold);
     if (adv->n) {
         uint64_t saving = 0;
         size_t worst = 0;
@@ -836,22 +858,39 @@ static void fields_section(tw *t, const rdbl_agg *a)
     }
 }
 
+/* One line per key of an access list: the counter or the idle time, then the key. */
+static void access_keys(tw *t, const rdbl_key_entry *const *v, size_t n, bool idle)
+{
+    for (size_t i = 0; i < n; i++) {
+        char k[1024], shown[512], b1[32], what[48];
+        key_text(k, sizeof k, v[i]);
+        fit(shown, sizeof shown, k, t->width - 40);
+        if (idle && v[i]->idle_s >= 0)
+            rdbl_fmt_duration_ms(what, sizeof what, v[i]->idle_s * 1000);
+        else
+            snprintf(what, sizeof what, "%d", v[i]->freq);
+        line(t, "    %9s  %s (%s)", what, shown, B(b1, v[i]->mem_bytes));
+    }
+}
+
 static void access_section(tw *t, const rdbl_agg *a)
 {
     const rdbl_access_summary *s = rdbl_access_agg_summary(rdbl_agg_access(a));
     heading(t, "ACCESS  (LRU idle time / LFU counter, when the file has them)");
-    char b1[32], b2[32], dur[32];
+    char b1[32], b2[32];
     uint64_t known = t->total_keys - s->idle[RDBL_IDLE_UNKNOWN].keys;
     if (!known && !s->freq_known.keys) {
         line(t, "  The file carries no LRU/LFU data (the server had no LRU/LFU maxmemory "
                 "policy).");
         return;
     }
+    size_t cap = t->top < 1000 ? t->top : 1000;
+    const rdbl_key_entry *v[1000];
+    char cold[256];
+    if (cold_text(cold, sizeof cold, t, s))
+        line(t, "  Cold memory: %s", cold);
     if (known) {
-        char b3[32];
-        line(t, "  %s keys carry an idle time; cold (idle >= %s): %s keys, %s", C(b1, known),
-             rdbl_fmt_duration_ms(dur, sizeof dur, s->cold_idle_s * 1000),
-             C(b2, s->cold.keys), B(b3, s->cold.mem_bytes));
+        line(t, "  %s keys carry an idle time", C(b1, known));
         for (unsigned b = RDBL_IDLE_LT_1M; b < RDBL_IDLE__COUNT; b++) {
             if (!s->idle[b].keys)
                 continue;
@@ -860,15 +899,15 @@ static void access_section(tw *t, const rdbl_agg *a)
         }
     }
     if (s->freq_known.keys) {
-        const rdbl_key_entry *v[1000];
-        size_t n = rdbl_access_agg_hottest(rdbl_agg_access(a), v, t->top < 1000 ? t->top : 1000);
-        line(t, "  %s keys carry an LFU counter; hottest:", C(b1, s->freq_known.keys));
-        for (size_t i = 0; i < n; i++) {
-            char k[1024], shown[512];
-            key_text(k, sizeof k, v[i]);
-            fit(shown, sizeof shown, k, t->width - 40);
-            line(t, "    %3d  %s (%s)", v[i]->freq, shown, B(b2, v[i]->mem_bytes));
-        }
+        line(t, "  %s keys carry an LFU counter", C(b1, s->freq_known.keys));
+        size_t n = rdbl_access_agg_hottest(rdbl_agg_access(a), v, cap);
+        line(t, "  Hottest keys (LFU counter, 255 = hottest; new keys start at 5):");
+        access_keys(t, v, n, false);
+    }
+    size_t n = rdbl_access_agg_coldest(rdbl_agg_access(a), v, cap);
+    if (n) {
+        line(t, "  Largest cold keys (%s):", known ? "idle time" : "LFU counter");
+        access_keys(t, v, n, known);
     }
 }
 

@@ -136,6 +136,20 @@ static inline void gen_fact(gen_state *g, uint64_t seed, uint64_t i, rdbl_key_fa
         f->idle_s = (int64_t)((acc >> 8) % (60LL * 86400));
 }
 
+/* One key with only a name, LRU idle time, LFU counter and memory
+ * (idle -1 / freq -1: unknown). The key is borrowed. */
+static inline rdbl_key_facts gen_access_fact(const char *key, int64_t idle, int freq, uint64_t mem)
+{
+    rdbl_key_facts f;
+    rdbl_key_facts_init(&f);
+    f.key.ptr = (const uint8_t *)key;
+    f.key.len = strlen(key);
+    f.idle_s = idle;
+    f.freq = freq;
+    f.mem_bytes = mem;
+    return f;
+}
+
 /* A snapshot context for generated data. */
 static inline void gen_snapshot(rdbl_snapshot *s, const char *file)
 {

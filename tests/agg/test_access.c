@@ -8,17 +8,7 @@
 
 #include "gen_facts.h"
 
-static rdbl_key_facts af(const char *key, int64_t idle, int freq, uint64_t mem)
-{
-    rdbl_key_facts f;
-    rdbl_key_facts_init(&f);
-    f.key.ptr = (const uint8_t *)key;
-    f.key.len = strlen(key);
-    f.idle_s = idle;
-    f.freq = freq;
-    f.mem_bytes = mem;
-    return f;
-}
+#define af gen_access_fact
 
 Test(access, hand_computed)
 {
@@ -97,4 +87,44 @@ Test(access, merge_and_json)
     rdbl_access_agg_free(a);
     rdbl_access_agg_free(b);
     rdbl_access_agg_free(m);
+}
+
+/* The largest cold keys: idle >= cold_idle_s or LFU counter 0, by memory;
+ * kept through merge and JSON. */
+Test(access, coldest)
+{
+    rdbl_access_agg *a, *b, *m;
+    rdbl_access_agg_new(&a, NULL);
+    rdbl_access_agg_new(&b, NULL);
+    rdbl_access_agg_new(&m, NULL);
+    rdbl_key_facts f[] = {
+        af("warm", 29 * 86400, -1, 900), af("cold", 30 * 86400, -1, 50),
+        af("colder", 90 * 86400, -1, 60), af("lfu0", -1, 0, 70),
+        af("lfu1", -1, 1, 800),         af("none", -1, -1, 1000),
+    };
+    for (size_t i = 0; i < 6; i++)
+        cr_assert(eq(int, rdbl_access_agg_add(i & 1 ? a : b, &f[i]), RDBL_OK));
+    cr_assert(eq(int, rdbl_access_agg_merge(m, a), RDBL_OK));
+    cr_assert(eq(int, rdbl_access_agg_merge(m, b), RDBL_OK));
+    json_t *j = rdbl_access_agg_to_json(m);
+    rdbl_access_agg *r;
+    rdbl_access_agg_new(&r, NULL);
+    rdbl_error err = {0};
+    cr_assert(eq(int, rdbl_access_agg_add_json(r, j, &err), RDBL_OK), "%s", err.msg);
+    json_decref(j);
+    const rdbl_access_agg *both[] = {m, r};
+    for (size_t k = 0; k < 2; k++) {
+        const rdbl_key_entry *v[8];
+        size_t n = rdbl_access_agg_coldest(both[k], v, 8);
+        cr_assert(eq(sz, n, 3));
+        cr_assert(eq(sz, v[0]->key_len, 4));
+        cr_assert(eq(int, memcmp(v[0]->key, "lfu0", 4), 0));
+        cr_assert(eq(u64, v[1]->mem_bytes, 60));
+        cr_assert(eq(i64, v[1]->idle_s, 90 * 86400));
+        cr_assert(eq(u64, v[2]->mem_bytes, 50));
+    }
+    rdbl_access_agg_free(a);
+    rdbl_access_agg_free(b);
+    rdbl_access_agg_free(m);
+    rdbl_access_agg_free(r);
 }

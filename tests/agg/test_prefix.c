@@ -62,12 +62,8 @@ Test(prefix, fold_segments)
 
 static rdbl_key_facts fact(const char *key, uint64_t mem, bool ttl)
 {
-    rdbl_key_facts f;
-    rdbl_key_facts_init(&f);
-    f.key.ptr = (const uint8_t *)key;
-    f.key.len = strlen(key);
+    rdbl_key_facts f = gen_access_fact(key, -1, -1, mem);
     f.type = RDBL_TYPE_STRING;
-    f.mem_bytes = mem;
     f.rdb_bytes = mem / 2;
     f.elements = 1;
     f.value_bytes = 10;

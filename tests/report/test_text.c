@@ -149,3 +149,53 @@ Test(text, empty_aggregate)
     free(s);
     rdbl_agg_free(a);
 }
+
+static void add_access(rdbl_agg *a, const char *key, int64_t idle, int freq, uint64_t mem)
+{
+    rdbl_key_facts f = gen_access_fact(key, idle, freq, mem);
+    cr_assert(eq(int, rdbl_agg_add(a, &f), RDBL_OK));
+}
+
+/* The cold-memory total leads (KEY FACTS) and heads ACCESS, with the
+ * largest cold keys: idle >= 30 days under LRU, counter 0 under LFU. */
+Test(text, cold_memory_total)
+{
+    rdbl_agg *a;
+    cr_assert(eq(int, rdbl_agg_new(&a, NULL), RDBL_OK));
+    add_access(a, "cart:1", 40 * 86400, -1, 3000);
+    add_access(a, "cart:2", 31 * 86400, -1, 1000);
+    add_access(a, "session:9", 60, -1, 4000);
+    char *s = render(rdbl_report_text, a, NULL, NULL);
+    char *kf = strstr(s, "  Cold memory                3.91 KiB (50.0%) in 2 keys idle for 30.0 d or more");
+    cr_assert(not(eq(ptr, kf, NULL)), "%s", s);
+    char *ac = strstr(s, "ACCESS");
+    cr_assert(not(eq(ptr, ac, NULL)));
+    cr_assert(not(eq(ptr, strstr(ac, "Cold memory: 3.91 KiB (50.0%) in 2 keys"), NULL)));
+    char *lc = strstr(ac, "Largest cold keys (idle time):\n");
+    cr_assert(not(eq(ptr, lc, NULL)), "%s", ac);
+    cr_assert(not(eq(ptr, strstr(lc, "40.0 d  cart:1 (2.93 KiB)\n"), NULL)), "%s", lc);
+    cr_assert(eq(ptr, strstr(lc, "session:9"), NULL));
+    free(s);
+    rdbl_agg_free(a);
+
+    cr_assert(eq(int, rdbl_agg_new(&a, NULL), RDBL_OK));
+    add_access(a, "leaderboard:global", -1, 250, 9000);
+    add_access(a, "cache:views/a", -1, 0, 1000);
+    s = render(rdbl_report_text, a, NULL, NULL);
+    cr_assert(not(eq(ptr, strstr(s, "Cold memory                1000 B (10.0%) in 1 key at LFU counter 0"), NULL)), "%s", s);
+    lc = strstr(s, "Largest cold keys (LFU counter):\n");
+    cr_assert(not(eq(ptr, lc, NULL)));
+    cr_assert(not(eq(ptr, strstr(lc, "cache:views/a"), NULL)));
+    cr_assert(eq(ptr, strstr(lc, "leaderboard"), NULL));
+    free(s);
+    rdbl_agg_free(a);
+
+    /* no LRU/LFU data: no cold line at all */
+    cr_assert(eq(int, rdbl_agg_new(&a, NULL), RDBL_OK));
+    add_access(a, "plain", -1, -1, 100);
+    s = render(rdbl_report_text, a, NULL, NULL);
+    cr_assert(eq(ptr, strstr(s, "Cold memory"), NULL));
+    cr_assert(not(eq(ptr, strstr(s, "carries no LRU/LFU data"), NULL)));
+    free(s);
+    rdbl_agg_free(a);
+}
