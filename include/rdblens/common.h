@@ -42,6 +42,10 @@ const char *rdbl_strerror(rdbl_status st);
 /* Short name for a status ("CORRUPT"). Never NULL. */
 const char *rdbl_status_name(rdbl_status st);
 
+/* The commit this library was built from (12 hex digits, with "-dirty" when
+ * the tree had changes), or "unknown" outside a git checkout. Never NULL. */
+const char *rdbl_build_commit(void);
+
 /* The first error of an operation. Filled by the callee, owned by the caller. */
 typedef struct rdbl_error {
     rdbl_status code;  /* RDBL_OK when nothing failed */

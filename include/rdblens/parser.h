@@ -271,6 +271,9 @@ rdbl_status rdbl_parse(rdbl_source *src, const rdbl_events *ev, void *user,
  * and encoding version. */
 void rdbl_module_id_decode(uint64_t id, char name[10], int *encver);
 
+/* The input formats this parser reads, as one line of text. Never NULL. */
+const char *rdbl_parser_formats(void);
+
 /* CRC-64/Jones as Redis computes it. Start with crc = 0. */
 uint64_t rdbl_crc64(uint64_t crc, const void *data, size_t len);
 

@@ -102,6 +102,12 @@ uint64_t rdbl_source_input_consumed(const rdbl_source *s);
 uint64_t rdbl_source_input_size(const rdbl_source *s);
 rdbl_compression rdbl_source_compression(const rdbl_source *s);
 
+/* The compressions this build decodes and the library behind each, with the
+ * version linked at run time: "gzip (zlib 1.2.13), lz4 (liblz4 1.9.4), ...".
+ * Writes at most cap bytes, NUL-terminated when cap > 0.
+ * @return the length of the whole text (as snprintf). */
+size_t rdbl_source_describe_codecs(char *buf, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -37,6 +37,18 @@ static const char usage_text[] =
     "'rdblens COMMAND --help' explains each command's options.\n";
 
 
+/* --version: what a bug report needs to name the build. */
+static int print_version(void)
+{
+    char codecs[256];
+    rdbl_source_describe_codecs(codecs, sizeof codecs);
+    printf("rdblens %s (commit %s)\n"
+           "reads: %s\n"
+           "compressed input: %s\n",
+           RDBL_VERSION_STRING, rdbl_build_commit(), rdbl_parser_formats(), codecs);
+    return CLI_OK;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -45,8 +57,7 @@ int main(int argc, char **argv)
         return argc < 2 ? CLI_USAGE : CLI_OK;
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-        printf("rdblens %s\n", RDBL_VERSION_STRING);
-        return CLI_OK;
+        return print_version();
     }
     static const struct {
         const char *name;

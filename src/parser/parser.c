@@ -22,6 +22,16 @@
 #define RDBL__MAX_REDIS_VERSION 15
 #define RDBL__MAX_VALKEY_VERSION 81
 
+#define RDBL__STR2(x) #x
+#define RDBL__STR(x) RDBL__STR2(x)
+
+const char *rdbl_parser_formats(void)
+{
+    return "Redis RDB 1-" RDBL__STR(RDBL__MAX_REDIS_VERSION)
+           " (14-15 as far as public), Valkey RDB up to " RDBL__STR(RDBL__MAX_VALKEY_VERSION)
+           ", Dragonfly, KeyDB and Redis Enterprise records";
+}
+
 enum {
     OP_FUNCTION_PRE_GA = 246,
     OP_MODULE_AUX = 247,
