@@ -154,6 +154,22 @@ size_t rdbl_item_text(const rdbl_item *it, char *buf, size_t cap)
     return it->len;
 }
 
+/* Code points that change how the text around them reads while showing
+ * nothing themselves: bidirectional controls (U+202A-202E, U+2066-2069,
+ * U+200E/F, U+061C), zero-width and invisible ones (U+200B-200D, U+2060-2064,
+ * U+FEFF, U+00AD, U+180E), line/paragraph separators (U+2028/9), the other
+ * format controls (U+206A-206F, U+FFF9-FFFB) and the tag characters
+ * (U+E0000-E007F). Escaped like control bytes, so a key cannot reverse a
+ * terminal line or hide part of itself. */
+static bool invisible(uint32_t cp)
+{
+    if (cp < 0x2000)
+        return cp == 0xad || cp == 0x61c || cp == 0x180e;
+    return (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+           (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb) ||
+           (cp >= 0xe0000 && cp <= 0xe007f);
+}
+
 /* Length of the printable UTF-8 sequence at p (1-4), or 0 when the byte at p
  * must be escaped. */
 static size_t utf8_printable(const uint8_t *p, size_t n)
@@ -172,17 +188,17 @@ static size_t utf8_printable(const uint8_t *p, size_t n)
     uint32_t cp;
     if (need == 2) {
         cp = (uint32_t)(c & 0x1f) << 6 | (p[1] & 0x3f);
-        if (cp < 0xa0)
-            return 0; /* C1 controls */
+        if (cp < 0xa0 || invisible(cp))
+            return 0; /* C1 controls, soft hyphen, U+061C */
     } else if (need == 3) {
         cp = (uint32_t)(c & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
-        if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))
-            return 0; /* overlong, surrogate */
+        if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff) || invisible(cp))
+            return 0; /* overlong, surrogate, bidi or invisible */
     } else {
         cp = (uint32_t)(c & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12 |
              (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
-        if (cp < 0x10000 || cp > 0x10ffff)
-            return 0;
+        if (cp < 0x10000 || cp > 0x10ffff || invisible(cp))
+            return 0; /* overlong, beyond Unicode, tag characters */
     }
     return need;
 }

@@ -49,8 +49,11 @@ bool rdbl_key_filter_match(const rdbl_key_filter *f, const rdbl_key_info *k);
 int rdbl_type_from_name(const char *name);
 
 /* rdbl_dump: every key with its full value as JSON Lines, one object per key,
- * streamed in file order (a value is never held whole; only a hash's field
- * TTLs are buffered to print after its fields):
+ * in file order. Whole records only: a key is buffered (in memory up to
+ * 4 MiB, then in an unlinked file in $TMPDIR) and written when it ends, so
+ * an input error never leaves half a record. Zset members in ascending
+ * score order whatever the encoding; scores as the shortest decimal that
+ * reads back as the same double ("-0" kept):
  *   {"db":0,"key":"k","type":"hash","encoding":"listpack","expire_ms":null,
  *    "value":{"f":"v"},"field_expire_ms":{"f":1700000000000}}
  * Byte strings are escaped with rdbl_escape_bytes(). Values: string ->
@@ -66,6 +69,9 @@ rdbl_dump *rdbl_dump_new(FILE *out, const rdbl_key_filter *filter);
 void rdbl_dump_free(rdbl_dump *d);
 const rdbl_events *rdbl_dump_events(void);
 uint64_t rdbl_dump_keys(const rdbl_dump *d);
+/* The first write error: 0, or its errno; *tmp tells whether it was the
+ * temporary file (else the output). A handler then returned -1. */
+int rdbl_dump_write_error(const rdbl_dump *d, bool *tmp);
 
 /* ---------------------------------------------------------------------------
  * Per-key rows (`rdblens keys`): one line per key, streamed.
@@ -76,7 +82,13 @@ uint64_t rdbl_dump_keys(const rdbl_dump *d);
  * its MEMORY USAGE-equivalent estimate; ttl_ms is relative to the snapshot's
  * time (ctime AUX, or --now); empty cells where a value does not apply. Keys
  * are escaped with rdbl_escape_bytes. JSON Lines carry the same fields. */
-typedef enum rdbl_keyrows_format { RDBL_KEYROWS_CSV, RDBL_KEYROWS_JSONL } rdbl_keyrows_format;
+typedef enum rdbl_keyrows_format {
+    RDBL_KEYROWS_CSV,
+    RDBL_KEYROWS_JSONL,
+    /* CSV whose key cells starting with =, +, -, @, tab or CR get a leading '
+     * (and quotes), so a spreadsheet shows them as text, not as a formula */
+    RDBL_KEYROWS_CSV_SAFE,
+} rdbl_keyrows_format;
 int rdbl_keyrows_header(FILE *out, rdbl_keyrows_format fmt);
 /* @return 0, or -1 when writing failed. */
 int rdbl_keyrows_write(FILE *out, rdbl_keyrows_format fmt, const rdbl_key_facts *f,
@@ -153,6 +165,14 @@ void rdbl_check_opts_init(rdbl_check_opts *o);
 typedef struct rdbl_check rdbl_check;
 rdbl_check *rdbl_check_new(const rdbl_check_opts *o);
 void rdbl_check_free(rdbl_check *c);
+/* Whether o sets any limit (a check without one would pass anything). */
+bool rdbl_check_opts_any(const rdbl_check_opts *o);
+/* The file the next keys come from (named in their violations). Call once
+ * per file, before its keys; then rdbl_check_file_done() with how its read
+ * ended: a file not read whole is a failure of its own ("input" rule), never
+ * an OK. @return 0, or -1 when out of memory. */
+int rdbl_check_begin_file(rdbl_check *c, const char *path);
+int rdbl_check_file_done(rdbl_check *c, const char *path, rdbl_status st, const char *detail);
 /* Applies the per-key rules. @return 0, or -1 when out of memory. */
 int rdbl_check_key(rdbl_check *c, const rdbl_key_facts *f);
 /* Applies the rules on totals and advice. */

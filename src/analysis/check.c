@@ -7,17 +7,25 @@
 #include "rdblens/analysis.h"
 #include "rdblens/report.h"
 
-enum { R_KEY_BYTES, R_ELEMENTS, R_REQUIRE_TTL, R_TOTAL, R_NO_TTL, R_ADVICE, R__COUNT };
+enum { R_INPUT, R_KEY_BYTES, R_ELEMENTS, R_REQUIRE_TTL, R_TOTAL, R_NO_TTL, R_ADVICE, R__COUNT };
 
 static const char *const rule_names[R__COUNT] = {
-    "max-key-bytes", "max-elements", "require-ttl", "max-total-bytes", "max-no-ttl-ratio",
-    "fail-on-advice",
+    "input", "max-key-bytes", "max-elements", "require-ttl", "max-total-bytes",
+    "max-no-ttl-ratio", "fail-on-advice",
 };
 
 typedef struct example {
+    const char *file; /* one of rdbl_check.files, or NULL (all files) */
+    bool has_key;
+    uint64_t db;
     char *what;  /* the key (escaped) or the subject */
     char *detail;
 } example;
+
+typedef struct file_rec {
+    char *path;
+    const char *status; /* NULL while being read */
+} file_rec;
 
 typedef struct rule {
     uint64_t count;
@@ -28,8 +36,50 @@ typedef struct rule {
 struct rdbl_check {
     rdbl_check_opts o;
     rule rules[R__COUNT];
+    file_rec *files;
+    size_t nfiles;
     bool finished;
 };
+
+bool rdbl_check_opts_any(const rdbl_check_opts *o)
+{
+    return o->max_key_bytes || o->max_elements || o->max_total_bytes ||
+           o->max_no_ttl_ratio >= 0 || o->nrequire_ttl || o->fail_on_advice >= 0;
+}
+
+int rdbl_check_begin_file(rdbl_check *c, const char *path)
+{
+    file_rec *nf = realloc(c->files, (c->nfiles + 1) * sizeof *nf);
+    if (!nf)
+        return -1;
+    c->files = nf;
+    if (!(nf[c->nfiles].path = strdup(path)))
+        return -1;
+    nf[c->nfiles].status = NULL;
+    c->nfiles++;
+    return 0;
+}
+
+static const char *cur_file(const rdbl_check *c)
+{
+    return c->nfiles ? c->files[c->nfiles - 1].path : NULL;
+}
+
+static int violate_at(rdbl_check *c, int r, const char *file, const rdbl_key_facts *f,
+                      const char *what, const char *detail);
+
+int rdbl_check_file_done(rdbl_check *c, const char *path, rdbl_status st, const char *detail)
+{
+    size_t i = 0;
+    while (i < c->nfiles && (c->files[i].status || strcmp(c->files[i].path, path) != 0))
+        i++;
+    if (i == c->nfiles && rdbl_check_begin_file(c, path) != 0)
+        return -1;
+    c->files[i].status = st == RDBL_OK ? "ok" : rdbl_status_name(st);
+    if (st == RDBL_OK)
+        return 0;
+    return violate_at(c, R_INPUT, c->files[i].path, NULL, NULL, detail);
+}
 
 void rdbl_check_opts_init(rdbl_check_opts *o)
 {
@@ -61,12 +111,16 @@ void rdbl_check_free(rdbl_check *c)
         }
         free(c->rules[r].ex);
     }
+    for (size_t i = 0; i < c->nfiles; i++)
+        free(c->files[i].path);
+    free(c->files);
     free(c);
 }
 
-static int violate(rdbl_check *c, int r, const char *what, const char *fmt, ...)
-    RDBL_PRINTF(4, 5);
-static int violate(rdbl_check *c, int r, const char *what, const char *fmt, ...)
+/* Counts a violation; keeps it as an example while the rule has room.
+ * f: the key (its db and escaped name), or NULL with what as the subject. */
+static int violate_at(rdbl_check *c, int r, const char *file, const rdbl_key_facts *f,
+                      const char *what, const char *detail)
 {
     rule *ru = &c->rules[r];
     ru->count++;
@@ -77,15 +131,18 @@ static int violate(rdbl_check *c, int r, const char *what, const char *fmt, ...)
         if (!ru->ex)
             return -1;
     }
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
     example *e = &ru->ex[ru->nex];
-    e->what = strdup(what);
-    e->detail = strdup(buf);
-    if (!e->what || !e->detail) {
+    char name[300];
+    if (f) {
+        rdbl_escape_bytes(name, sizeof name, f->key.ptr, f->key.len);
+        what = name;
+        e->has_key = true;
+        e->db = f->db;
+    }
+    e->file = file;
+    e->what = what ? strdup(what) : NULL;
+    e->detail = strdup(detail);
+    if ((what && !e->what) || !e->detail) {
         free(e->what);
         free(e->detail);
         return -1;
@@ -94,26 +151,30 @@ static int violate(rdbl_check *c, int r, const char *what, const char *fmt, ...)
     return 0;
 }
 
-static char *key_name(const rdbl_key_facts *f, char *buf, size_t cap)
+static int violate(rdbl_check *c, int r, const rdbl_key_facts *f, const char *what,
+                   const char *fmt, ...) RDBL_PRINTF(5, 6);
+static int violate(rdbl_check *c, int r, const rdbl_key_facts *f, const char *what,
+                   const char *fmt, ...)
 {
-    int n = snprintf(buf, cap, "db%" PRIu64 ":", f->db);
-    if (n < 0 || (size_t)n >= cap)
-        return buf;
-    rdbl_escape_bytes(buf + n, cap - (size_t)n, f->key.ptr, f->key.len);
-    return buf;
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return violate_at(c, r, f ? cur_file(c) : NULL, f, what, buf);
 }
 
 int rdbl_check_key(rdbl_check *c, const rdbl_key_facts *f)
 {
-    char name[300], b[32];
+    char b[32];
     const rdbl_check_opts *o = &c->o;
     if (o->max_key_bytes && f->mem_bytes > o->max_key_bytes &&
-        violate(c, R_KEY_BYTES, key_name(f, name, sizeof name), "%s %s estimated, limit %s",
+        violate(c, R_KEY_BYTES, f, NULL, "%s %s estimated, limit %s",
                 rdbl_type_name(f->type), rdbl_fmt_bytes(b, sizeof b, f->mem_bytes),
                 rdbl_fmt_bytes((char[32]){0}, 32, o->max_key_bytes)) != 0)
         return -1;
     if (o->max_elements && f->elements > o->max_elements &&
-        violate(c, R_ELEMENTS, key_name(f, name, sizeof name),
+        violate(c, R_ELEMENTS, f, NULL,
                 "%s with %" PRIu64 " elements, limit %" PRIu64, rdbl_type_name(f->type),
                 f->elements, o->max_elements) != 0)
         return -1;
@@ -121,7 +182,7 @@ int rdbl_check_key(rdbl_check *c, const rdbl_key_facts *f)
         for (size_t i = 0; i < o->nrequire_ttl; i++) {
             const char *g = o->require_ttl[i];
             if (rdbl_glob_match((const uint8_t *)g, strlen(g), f->key.ptr, f->key.len)) {
-                if (violate(c, R_REQUIRE_TTL, key_name(f, name, sizeof name),
+                if (violate(c, R_REQUIRE_TTL, f, NULL,
                             "no TTL, but it matches '%s' (%s)", g,
                             rdbl_fmt_bytes(b, sizeof b, f->mem_bytes)) != 0)
                     return -1;
@@ -138,14 +199,14 @@ rdbl_status rdbl_check_finish(rdbl_check *c, const rdbl_agg *agg)
     const rdbl_summary *s = rdbl_tables_agg_summary(rdbl_agg_tables(agg));
     char a[32], b[32];
     if (o->max_total_bytes && s->all.mem_bytes > o->max_total_bytes &&
-        violate(c, R_TOTAL, "all keys", "%s estimated (sum of per-key MEMORY USAGE), limit %s",
+        violate(c, R_TOTAL, NULL, "all keys", "%s estimated (sum of per-key MEMORY USAGE), limit %s",
                 rdbl_fmt_bytes(a, sizeof a, s->all.mem_bytes),
                 rdbl_fmt_bytes(b, sizeof b, o->max_total_bytes)) != 0)
         return RDBL_NOMEM;
     if (o->max_no_ttl_ratio >= 0 && s->all.keys) {
         double r = (double)(s->all.keys - s->all.keys_with_ttl) / (double)s->all.keys;
         if (r > o->max_no_ttl_ratio &&
-            violate(c, R_NO_TTL, "all keys",
+            violate(c, R_NO_TTL, NULL, "all keys",
                     "%.1f%% of keys have no TTL (%" PRIu64 " of %" PRIu64 "), limit %.1f%%",
                     r * 100, s->all.keys - s->all.keys_with_ttl, s->all.keys,
                     o->max_no_ttl_ratio * 100) != 0)
@@ -159,7 +220,7 @@ rdbl_status rdbl_check_finish(rdbl_check *c, const rdbl_agg *agg)
             const rdbl_advice_item *it = &l.items[i];
             if ((int)it->level < o->fail_on_advice)
                 continue;
-            if (violate(c, R_ADVICE, it->rule, "[%s] %s", rdbl_advice_level_name(it->level),
+            if (violate(c, R_ADVICE, NULL, it->rule, "[%s] %s", rdbl_advice_level_name(it->level),
                         it->title) != 0) {
                 rdbl_advice_list_free(&l);
                 return RDBL_NOMEM;
@@ -179,6 +240,38 @@ uint64_t rdbl_check_violations(const rdbl_check *c)
     return n;
 }
 
+/* The limits applied, e.g. "max-key-bytes 10 MiB, require-ttl 'session:*'". */
+static void limits_text(const rdbl_check_opts *o, char *buf, size_t cap)
+{
+    char a[32];
+    size_t n = 0;
+    buf[0] = '\0';
+#define ADD(...)                                                                        \
+    do {                                                                                \
+        if (n < cap) {                                                                  \
+            int w = snprintf(buf + n, cap - n, "%s", n ? ", " : "");                    \
+            n += w > 0 ? (size_t)w : 0;                                                 \
+        }                                                                               \
+        if (n < cap) {                                                                  \
+            int w = snprintf(buf + n, cap - n, __VA_ARGS__);                            \
+            n += w > 0 ? (size_t)w : 0;                                                 \
+        }                                                                               \
+    } while (0)
+    if (o->max_key_bytes)
+        ADD("max-key-bytes %s", rdbl_fmt_bytes(a, sizeof a, o->max_key_bytes));
+    if (o->max_elements)
+        ADD("max-elements %" PRIu64, o->max_elements);
+    if (o->max_total_bytes)
+        ADD("max-total-bytes %s", rdbl_fmt_bytes(a, sizeof a, o->max_total_bytes));
+    if (o->max_no_ttl_ratio >= 0)
+        ADD("max-no-ttl-ratio %g", o->max_no_ttl_ratio);
+    for (size_t i = 0; i < o->nrequire_ttl; i++)
+        ADD("require-ttl '%s'", o->require_ttl[i]);
+    if (o->fail_on_advice >= 0)
+        ADD("fail-on-advice %s", rdbl_advice_level_name((rdbl_advice_level)o->fail_on_advice));
+#undef ADD
+}
+
 int rdbl_check_write_text(const rdbl_check *c, FILE *out)
 {
     uint64_t total = rdbl_check_violations(c);
@@ -186,17 +279,38 @@ int rdbl_check_write_text(const rdbl_check *c, FILE *out)
         const rule *ru = &c->rules[r];
         if (!ru->count)
             continue;
-        fprintf(out, "FAIL %s: %" PRIu64 " violation%s\n", rule_names[r], ru->count,
-                ru->count == 1 ? "" : "s");
-        for (size_t i = 0; i < ru->nex; i++)
-            fprintf(out, "  %s  %s\n", ru->ex[i].what, ru->ex[i].detail);
+        if (r == R_INPUT)
+            fprintf(out, "FAIL input: %" PRIu64 " file%s not read whole (no verdict on %s)\n",
+                    ru->count, ru->count == 1 ? "" : "s", ru->count == 1 ? "it" : "them");
+        else
+            fprintf(out, "FAIL %s: %" PRIu64 " violation%s\n", rule_names[r], ru->count,
+                    ru->count == 1 ? "" : "s");
+        for (size_t i = 0; i < ru->nex; i++) {
+            const example *e = &ru->ex[i];
+            fputs("  ", out);
+            if (e->file)
+                fprintf(out, "%s: ", e->file);
+            if (e->has_key)
+                fprintf(out, "db %" PRIu64 ", key \"%s\": ", e->db, e->what);
+            else if (e->what)
+                fprintf(out, "%s: ", e->what);
+            fprintf(out, "%s\n", e->detail);
+        }
         if (ru->count > ru->nex)
             fprintf(out, "  ... %" PRIu64 " more\n", ru->count - ru->nex);
     }
+    char lim[1024];
+    limits_text(&c->o, lim, sizeof lim);
     if (total == 0)
-        fprintf(out, "OK: no check failed\n");
+        fprintf(out, "OK: no limit broken in %zu file%s (%s)\n", c->nfiles,
+                c->nfiles == 1 ? "" : "s", lim);
+    else if (c->rules[R_INPUT].count)
+        fprintf(out, "FAILED: %" PRIu64 " file%s not read whole, %" PRIu64 " violation%s (%s)\n",
+                c->rules[R_INPUT].count, c->rules[R_INPUT].count == 1 ? "" : "s",
+                total - c->rules[R_INPUT].count, total - c->rules[R_INPUT].count == 1 ? "" : "s",
+                lim);
     else
-        fprintf(out, "%" PRIu64 " violation%s\n", total, total == 1 ? "" : "s");
+        fprintf(out, "%" PRIu64 " violation%s (%s)\n", total, total == 1 ? "" : "s", lim);
     return ferror(out) ? -1 : 0;
 }
 
@@ -213,17 +327,37 @@ int rdbl_check_write_json(const rdbl_check *c, FILE *out)
         json_object_set_new(j, "count", json_integer((json_int_t)ru->count));
         json_t *ex = json_array();
         for (size_t i = 0; i < ru->nex; i++) {
+            const example *x = &ru->ex[i];
             json_t *e = json_object();
-            json_object_set_new(e, "subject", json_string(ru->ex[i].what));
-            json_object_set_new(e, "detail", json_string(ru->ex[i].detail));
+            if (x->file)
+                json_object_set_new(e, "file", json_string(x->file));
+            if (x->has_key) {
+                json_object_set_new(e, "db", json_integer((json_int_t)x->db));
+                json_object_set_new(e, "key", json_string(x->what));
+            } else if (x->what) {
+                json_object_set_new(e, "subject", json_string(x->what));
+            }
+            json_object_set_new(e, "detail", json_string(x->detail));
             json_array_append_new(ex, e);
         }
         json_object_set_new(j, "examples", ex);
         json_array_append_new(rules, j);
     }
-    json_object_set_new(root, "schema", json_string("rdblens.check/1"));
+    json_t *files = json_array();
+    for (size_t i = 0; i < c->nfiles; i++) {
+        json_t *f = json_object();
+        json_object_set_new(f, "file", json_string(c->files[i].path));
+        json_object_set_new(f, "status",
+                            json_string(c->files[i].status ? c->files[i].status : "unread"));
+        json_array_append_new(files, f);
+    }
+    char lim[1024];
+    limits_text(&c->o, lim, sizeof lim);
+    json_object_set_new(root, "schema", json_string("rdblens.check/2"));
     json_object_set_new(root, "ok", json_boolean(rdbl_check_violations(c) == 0));
     json_object_set_new(root, "violations", json_integer((json_int_t)rdbl_check_violations(c)));
+    json_object_set_new(root, "limits", json_string(lim));
+    json_object_set_new(root, "files", files);
     json_object_set_new(root, "failed", rules);
     int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_SORT_KEYS);
     fputc('\n', out);

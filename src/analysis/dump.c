@@ -1,15 +1,47 @@
-/* The dump writer: parser events -> JSON Lines, streamed (see analysis.h for
- * the format). Output goes through stdio's buffer; strings are escaped with
- * rdbl_escape_bytes() and then JSON-quoted. */
+/* The dump writer: parser events -> JSON Lines (see analysis.h for the
+ * format). Strings are escaped with rdbl_escape_bytes() and then JSON-quoted.
+ *
+ * Whole records only: each key is written into a record buffer (a stdio
+ * stream over memory, moved to an unlinked temporary file past REC_MEM
+ * bytes, so a 500 MB value costs no more RAM than a small one) and copied
+ * to the output at the key's end. A key cut by an input error is never
+ * written.
+ *
+ * Sorted sets come out in ascending score order whatever their encoding:
+ * listpack/ziplist zsets are stored ascending, skiplist ones descending
+ * (Redis saves from the tail so a load appends at the head). Each member is
+ * buffered with its length before and after it, so the record can be read
+ * forwards or backwards; at the key's end the members are copied in stored
+ * order when it was ascending, reversed when it was descending, and in
+ * stored order when it was neither (no server writes that; documented). */
+#define _GNU_SOURCE /* fopencookie */
+#include <errno.h>
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "rdblens/analysis.h"
 
+enum { REC_MEM = 4 << 20 };
+
 struct rdbl_dump {
     FILE *out;
+    FILE *rec;             /* the current record (cookie stream over mem/spill) */
+    char *mem;             /* record bytes while they fit in REC_MEM */
+    size_t mem_len, mem_cap;
+    FILE *spill;           /* unlinked temporary file, created on first need */
+    uint64_t spill_len;
+    bool spilled;          /* the current record lives in the spill file */
+    int werr;              /* first write errno; werr_tmp: it was the temp file */
+    bool werr_tmp;
+    bool zset;             /* the current key is a zset: members framed */
+    bool z_asc, z_desc;    /* stored order seen so far */
+    double z_last;
+    uint64_t z_n, z_start, z_mark;
     rdbl_key_filter filter;
     uint64_t keys;
     bool writing;          /* the current key passed the filter and is being written */
@@ -21,6 +53,191 @@ struct rdbl_dump {
     int stream_state;      /* 0 entries, 1 meta done, 2 in group PEL, 3 in consumers, 4 in consumer PEL */
     uint64_t groups_written, consumers_written;
 };
+
+static void note_err(rdbl_dump *d, int err, bool tmp)
+{
+    if (!d->werr) {
+        d->werr = err ? err : EIO;
+        d->werr_tmp = tmp;
+    }
+}
+
+static int pwrite_all(int fd, const void *buf, size_t n, uint64_t off)
+{
+    const char *p = buf;
+    while (n) {
+        ssize_t w = pwrite(fd, p, n, (off_t)off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+        off += (uint64_t)w;
+    }
+    return 0;
+}
+
+/* An unlinked file in $TMPDIR (or /tmp). */
+static FILE *make_spill(void)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/rdblens-dump-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return NULL;
+    unlink(path);
+    FILE *f = fdopen(fd, "w+");
+    if (!f)
+        close(fd);
+    return f;
+}
+
+/* The record stream's write function: memory up to REC_MEM, then the spill
+ * file (the memory part copied there first, at the same offsets). */
+static ssize_t rec_write(void *cookie, const char *buf, size_t n)
+{
+    rdbl_dump *d = cookie;
+    if (!d->spilled && n <= REC_MEM - d->mem_len) {
+        if (d->mem_len + n > d->mem_cap) {
+            size_t cap = d->mem_cap ? d->mem_cap : 1 << 16;
+            while (cap < d->mem_len + n)
+                cap *= 2;
+            if (cap > REC_MEM)
+                cap = REC_MEM;
+            char *nm = realloc(d->mem, cap);
+            if (!nm)
+                goto spill; /* no memory: the disk still works */
+            d->mem = nm;
+            d->mem_cap = cap;
+        }
+        memcpy(d->mem + d->mem_len, buf, n);
+        d->mem_len += n;
+        return (ssize_t)n;
+    }
+spill:
+    if (!d->spilled) {
+        if (!d->spill && !(d->spill = make_spill()))
+            goto fail;
+        if (ftruncate(fileno(d->spill), 0) != 0 ||
+            pwrite_all(fileno(d->spill), d->mem, d->mem_len, 0) != 0)
+            goto fail;
+        d->spill_len = d->mem_len;
+        d->spilled = true;
+    }
+    if (pwrite_all(fileno(d->spill), buf, n, d->spill_len) != 0)
+        goto fail;
+    d->spill_len += n;
+    return (ssize_t)n;
+fail:
+    note_err(d, errno, true);
+    return -1;
+}
+
+/* Bytes in the record so far (flushes the stream into mem/spill). */
+static uint64_t rec_pos(rdbl_dump *d)
+{
+    fflush(d->rec);
+    return d->spilled ? d->spill_len : d->mem_len;
+}
+
+static int rec_read(rdbl_dump *d, uint64_t off, void *buf, size_t n)
+{
+    if (!d->spilled) {
+        memcpy(buf, d->mem + off, n);
+        return 0;
+    }
+    char *p = buf;
+    while (n) {
+        ssize_t r = pread(fileno(d->spill), p, n, (off_t)off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            note_err(d, r < 0 ? errno : EIO, true);
+            return -1;
+        }
+        p += r;
+        n -= (size_t)r;
+        off += (uint64_t)r;
+    }
+    return 0;
+}
+
+static void rec_patch(rdbl_dump *d, uint64_t off, const void *buf, size_t n)
+{
+    if (!d->spilled)
+        memcpy(d->mem + off, buf, n);
+    else if (pwrite_all(fileno(d->spill), buf, n, off) != 0)
+        note_err(d, errno, true);
+}
+
+static void rec_reset(rdbl_dump *d)
+{
+    fflush(d->rec);
+    clearerr(d->rec);
+    d->mem_len = 0;
+    d->spill_len = 0;
+    d->spilled = false;
+}
+
+/* Copies record bytes [from, to) to the output. */
+static int emit(rdbl_dump *d, uint64_t from, uint64_t to)
+{
+    if (!d->spilled) {
+        fwrite(d->mem + from, 1, (size_t)(to - from), d->out);
+        return 0;
+    }
+    char buf[1 << 16];
+    while (from < to) {
+        size_t n = to - from > sizeof buf ? sizeof buf : (size_t)(to - from);
+        if (rec_read(d, from, buf, n) != 0)
+            return -1;
+        fwrite(buf, 1, n, d->out);
+        from += n;
+    }
+    return 0;
+}
+
+/* The framed zset members, in ascending score order (see the top). */
+static int emit_zset(rdbl_dump *d, uint64_t end)
+{
+    bool reverse = !d->z_asc && d->z_desc;
+    uint64_t off = reverse ? end : d->z_start;
+    for (uint64_t i = 0; i < d->z_n; i++) {
+        uint64_t len, at;
+        if (reverse) {
+            if (rec_read(d, off - 8, &len, 8) != 0)
+                return -1;
+            at = off - 8 - len;
+            off = at - 8;
+        } else {
+            if (rec_read(d, off, &len, 8) != 0)
+                return -1;
+            at = off + 8;
+            off = at + len + 8;
+        }
+        if (i)
+            fputc(',', d->out);
+        if (emit(d, at, at + len) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Shortest of %.15g..%.17g that reads back as the same double. Every
+ * decimal of at most 15 digits survives a trip through a double, so when 15
+ * digits read back, %g's stripped form is already the shortest; subnormals
+ * carry fewer digits (5e-324), so they are tried from 1. */
+static void fmt_score(char *buf, size_t cap, double v)
+{
+    int from = v != 0 && fabs(v) < DBL_MIN ? 1 : 15;
+    for (int prec = from; prec <= 17; prec++) {
+        snprintf(buf, cap, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
 
 /* Writes bytes as a JSON string: rdbl_escape_bytes, then JSON quoting. */
 static void put_json_bytes(FILE *o, const uint8_t *p, size_t n)
@@ -84,14 +301,17 @@ static void put_double(FILE *o, double d)
         fputs(d > 0 ? "\"inf\"" : "\"-inf\"", o);
     else if (isnan(d))
         fputs("\"nan\"", o);
-    else
-        fprintf(o, "%.17g", d);
+    else {
+        char buf[32];
+        fmt_score(buf, sizeof buf, d); /* keeps -0 as "-0" */
+        fputs(buf, o);
+    }
 }
 
 static void sep(rdbl_dump *d)
 {
     if (d->n++)
-        fputc(',', d->out);
+        fputc(',', d->rec);
 }
 
 static int on_begin_key(void *user, const rdbl_key_info *k)
@@ -100,7 +320,8 @@ static int on_begin_key(void *user, const rdbl_key_info *k)
     d->writing = rdbl_key_filter_match(&d->filter, k);
     if (!d->writing)
         return RDBL_SKIP;
-    FILE *o = d->out;
+    rec_reset(d);
+    FILE *o = d->rec;
     fprintf(o, "{\"db\":%" PRIu64 ",\"key\":\"", k->db);
     put_json_bytes(o, k->key.ptr, k->key.len);
     fprintf(o, "\",\"type\":\"%s\",\"encoding\":\"%s\",\"expire_ms\":", rdbl_type_name(k->type),
@@ -142,6 +363,12 @@ static int on_begin_key(void *user, const rdbl_key_info *k)
         fputs("null", o);
         break;
     }
+    d->zset = k->type == RDBL_TYPE_ZSET;
+    if (d->zset) {
+        d->z_asc = d->z_desc = true;
+        d->z_n = 0;
+        d->z_start = rec_pos(d);
+    }
     return 0;
 }
 
@@ -153,9 +380,9 @@ static int on_string(void *user, const rdbl_key_info *k, const rdbl_item *chunk,
     (void)off;
     (void)total;
     if (chunk->is_int)
-        fprintf(d->out, "%" PRId64, chunk->ival);
+        fprintf(d->rec, "%" PRId64, chunk->ival);
     else
-        put_json_bytes(d->out, chunk->ptr, chunk->len);
+        put_json_bytes(d->rec, chunk->ptr, chunk->len);
     return 0;
 }
 
@@ -164,7 +391,7 @@ static int on_item(void *user, const rdbl_key_info *k, const rdbl_item *it)
     rdbl_dump *d = user;
     (void)k;
     sep(d);
-    put_item(d->out, it);
+    put_item(d->rec, it);
     return 0;
 }
 
@@ -172,13 +399,26 @@ static int on_zset(void *user, const rdbl_key_info *k, const rdbl_item *m, doubl
 {
     rdbl_dump *d = user;
     (void)k;
-    sep(d);
-    fputc('[', d->out);
-    put_item(d->out, m);
-    fputc(',', d->out);
-    put_double(d->out, score);
-    fputc(']', d->out);
-    return 0;
+    if (d->z_n && !isnan(score) && !isnan(d->z_last)) {
+        if (score < d->z_last)
+            d->z_asc = false;
+        else if (score > d->z_last)
+            d->z_desc = false;
+    }
+    d->z_last = score;
+    d->z_n++;
+    /* framed: [len][member][len], len patched in once the member is written */
+    uint64_t len = 0, at = rec_pos(d);
+    fwrite(&len, 8, 1, d->rec);
+    fputc('[', d->rec);
+    put_item(d->rec, m);
+    fputc(',', d->rec);
+    put_double(d->rec, score);
+    fputc(']', d->rec);
+    len = rec_pos(d) - at - 8;
+    rec_patch(d, at, &len, 8);
+    fwrite(&len, 8, 1, d->rec);
+    return d->werr ? -1 : 0;
 }
 
 static int ttl_append(rdbl_dump *d, const rdbl_item *field, int64_t ms)
@@ -226,9 +466,9 @@ static int on_hash(void *user, const rdbl_key_info *k, const rdbl_item *f, const
     rdbl_dump *d = user;
     (void)k;
     sep(d);
-    put_item(d->out, f);
-    fputc(':', d->out);
-    put_item(d->out, v);
+    put_item(d->rec, f);
+    fputc(':', d->rec);
+    put_item(d->rec, v);
     if (ttl >= 0 && ttl_append(d, f, ttl) != 0)
         return -1;
     return 0;
@@ -241,7 +481,7 @@ static int on_stream_entry(void *user, const rdbl_key_info *k, rdbl_stream_id id
     (void)k;
     if (deleted)
         return 0;
-    FILE *o = d->out;
+    FILE *o = d->rec;
     sep(d);
     fputc('[', o);
     put_id(o, id);
@@ -263,7 +503,7 @@ static int on_stream_meta(void *user, const rdbl_key_info *k, const rdbl_stream_
 {
     rdbl_dump *d = user;
     (void)k;
-    FILE *o = d->out;
+    FILE *o = d->rec;
     fprintf(o, "],\"length\":%" PRIu64 ",\"last_id\":", m->length);
     put_id(o, m->last_id);
     if (m->version >= 2) {
@@ -280,7 +520,7 @@ static int on_stream_meta(void *user, const rdbl_key_info *k, const rdbl_stream_
 
 static void close_group(rdbl_dump *d)
 {
-    FILE *o = d->out;
+    FILE *o = d->rec;
     if (d->stream_state == 4)
         fputs("]}", o); /* consumer PEL, consumer */
     if (d->stream_state == 2)
@@ -294,7 +534,7 @@ static int on_stream_group(void *user, const rdbl_key_info *k, const rdbl_stream
 {
     rdbl_dump *d = user;
     (void)k;
-    FILE *o = d->out;
+    FILE *o = d->rec;
     close_group(d);
     if (d->groups_written++)
         fputc(',', o);
@@ -316,9 +556,9 @@ static int on_stream_pel(void *user, const rdbl_key_info *k, rdbl_str group, rdb
     (void)k;
     (void)group;
     sep(d);
-    fputc('[', d->out);
-    put_id(d->out, id);
-    fprintf(d->out, ",%" PRIu64 ",%" PRId64 "]", count, when);
+    fputc('[', d->rec);
+    put_id(d->rec, id);
+    fprintf(d->rec, ",%" PRIu64 ",%" PRId64 "]", count, when);
     return 0;
 }
 
@@ -326,7 +566,7 @@ static int on_stream_consumer(void *user, const rdbl_key_info *k, const rdbl_str
 {
     rdbl_dump *d = user;
     (void)k;
-    FILE *o = d->out;
+    FILE *o = d->rec;
     if (d->stream_state == 2)
         fputs("],\"consumers\":[", o);
     else if (d->stream_state == 4)
@@ -350,7 +590,7 @@ static int on_stream_cpel(void *user, const rdbl_key_info *k, rdbl_str g, rdbl_s
     (void)g;
     (void)c;
     sep(d);
-    put_id(d->out, id);
+    put_id(d->rec, id);
     return 0;
 }
 
@@ -359,7 +599,7 @@ static int on_module(void *user, const rdbl_key_info *k, rdbl_str name, int encv
 {
     rdbl_dump *d = user;
     (void)k;
-    fprintf(d->out, "{\"module\":\"%.*s\",\"encver\":%d,\"payload_bytes\":%" PRIu64 "}",
+    fprintf(d->rec, "{\"module\":\"%.*s\",\"encver\":%d,\"payload_bytes\":%" PRIu64 "}",
             (int)name.len, (const char *)name.ptr, encver, payload);
     d->n = 1;
     return 0;
@@ -368,7 +608,7 @@ static int on_module(void *user, const rdbl_key_info *k, rdbl_str name, int encv
 static int on_end_key(void *user, const rdbl_key_info *k, const rdbl_key_stats *st)
 {
     rdbl_dump *d = user;
-    FILE *o = d->out;
+    FILE *o = d->rec;
     (void)st;
     if (!d->writing)
         return 0; /* filtered out: nothing was opened */
@@ -398,16 +638,28 @@ static int on_end_key(void *user, const rdbl_key_info *k, const rdbl_key_stats *
         break;
     case RDBL_TYPE_LIST:
     case RDBL_TYPE_SET:
-    case RDBL_TYPE_ZSET:
     case RDBL_TYPE_ARRAY:
         fputc(']', o);
         break;
     default:
         break;
     }
-    fputs("}\n", o);
+    uint64_t end = rec_pos(d);
+    if (d->zset) {
+        if (emit(d, 0, d->z_start) == 0 && emit_zset(d, end) == 0)
+            fputs("]}\n", d->out);
+    } else {
+        fputs("}\n", o);
+        emit(d, 0, rec_pos(d));
+    }
+    if (d->werr || ferror(d->rec))
+        return -1;
+    if (ferror(d->out)) {
+        note_err(d, errno, false);
+        return -1;
+    }
     d->keys++;
-    return ferror(o) ? -1 : 0;
+    return 0;
 }
 
 static const rdbl_events dump_events = {
@@ -438,6 +690,13 @@ rdbl_dump *rdbl_dump_new(FILE *out, const rdbl_key_filter *filter)
     if (!d)
         return NULL;
     d->out = out;
+    static const cookie_io_functions_t io = {.write = rec_write};
+    d->rec = fopencookie(d, "w", io);
+    if (!d->rec) {
+        free(d);
+        return NULL;
+    }
+    setvbuf(d->rec, NULL, _IOFBF, 1 << 16);
     if (filter)
         d->filter = *filter;
     else
@@ -449,8 +708,18 @@ void rdbl_dump_free(rdbl_dump *d)
 {
     if (!d)
         return;
+    fclose(d->rec);
+    if (d->spill)
+        fclose(d->spill);
+    free(d->mem);
     free(d->ttl);
     free(d);
+}
+
+int rdbl_dump_write_error(const rdbl_dump *d, bool *tmp)
+{
+    *tmp = d->werr_tmp;
+    return d->werr;
 }
 
 uint64_t rdbl_dump_keys(const rdbl_dump *d)

@@ -55,7 +55,8 @@ static void put_i64(line *l, int64_t v)
 }
 
 /* The key, escaped; for CSV quoted when it needs it (RFC 4180). */
-static void put_key(line *l, const rdbl_key_facts *f, bool csv)
+/* csv: 0 JSON, 1 CSV, 2 CSV with formula cells defused (a leading '). */
+static void put_key(line *l, const rdbl_key_facts *f, int csv)
 {
     /* escaped once into the stack buffer; again only when it did not fit */
     char small[512];
@@ -67,10 +68,13 @@ static void put_key(line *l, const rdbl_key_facts *f, bool csv)
         rdbl_escape_bytes(esc, n + 1, f->key.ptr, f->key.len);
     }
     if (csv) {
-        bool quote = n && (esc[0] == ' ' || esc[n - 1] == ' ' || memchr(esc, ',', n) ||
-                           memchr(esc, '"', n));
+        bool formula = csv == 2 && n && memchr("=+-@\t\r", esc[0], 6);
+        bool quote = n && (formula || esc[0] == ' ' || esc[n - 1] == ' ' ||
+                           memchr(esc, ',', n) || memchr(esc, '"', n));
         if (quote) {
             put(l, "\"", 1);
+            if (formula)
+                put(l, "'", 1);
             for (size_t i = 0; i < n; i++) {
                 if (esc[i] == '"')
                     put(l, "\"", 1);
@@ -95,7 +99,7 @@ static void put_key(line *l, const rdbl_key_facts *f, bool csv)
 
 int rdbl_keyrows_header(FILE *out, rdbl_keyrows_format fmt)
 {
-    if (fmt == RDBL_KEYROWS_CSV)
+    if (fmt != RDBL_KEYROWS_JSONL)
         fputs("db,key,type,encoding,elements,rdb_bytes,memory_bytes,largest_element_bytes,"
               "expire_at_ms,ttl_ms,idle_s,freq\n",
               out);
@@ -108,15 +112,14 @@ int rdbl_keyrows_write(FILE *out, rdbl_keyrows_format fmt, const rdbl_key_facts 
     char stackbuf[4096];
     line l = {stackbuf, 0, sizeof stackbuf, false};
     /* worst case: key escaped (4x) and quoted (2x), plus numbers */
-    if (reserve(&l, f->key.len * 8 + 512) != 0)
+    if (reserve(&l, f->key.len * 8 + 513) != 0)
         return -1;
     const char *type = rdbl_type_name(f->type);
     const char *enc = f->mem_encoding ? f->mem_encoding : rdbl_encoding_name(f->encoding);
-    bool csv = fmt == RDBL_KEYROWS_CSV;
-    if (csv) {
+    if (fmt != RDBL_KEYROWS_JSONL) {
         put_u64(&l, f->db);
         put(&l, ",", 1);
-        put_key(&l, f, true);
+        put_key(&l, f, fmt == RDBL_KEYROWS_CSV_SAFE ? 2 : 1);
         put(&l, ",", 1);
         put(&l, type, strlen(type));
         put(&l, ",", 1);
@@ -148,7 +151,7 @@ int rdbl_keyrows_write(FILE *out, rdbl_keyrows_format fmt, const rdbl_key_facts 
         put(&l, "{\"db\":", 6);
         put_u64(&l, f->db);
         put(&l, ",\"key\":", 7);
-        put_key(&l, f, false);
+        put_key(&l, f, 0);
         put(&l, ",\"type\":\"", 9);
         put(&l, type, strlen(type));
         put(&l, "\",\"encoding\":\"", 14);

@@ -10,6 +10,7 @@
 
 typedef struct job {
     const char *path;
+    const cli_file_hooks *hooks;
     const rdbl_analysis_opts *ao;
     const rdbl_agg_opts *gopts;
     rdbl_agg *agg;
@@ -22,6 +23,10 @@ typedef struct job {
 static rdbl_status run_one(job *j)
 {
     rdbl_source *src = NULL;
+    if (j->hooks && j->hooks->begin && j->hooks->begin(j->hooks->user, j->path) != 0) {
+        j->err.code = j->st = RDBL_NOMEM;
+        return j->st;
+    }
     rdbl_source_opts so = cli_source_opts(j->alone);
     j->st = rdbl_source_open_file(&src, j->path, &so, &j->err);
     if (j->st != RDBL_OK)
@@ -66,7 +71,7 @@ static void *worker(void *arg)
 
 int cli_analyze_files(const char *cmd, char **paths, size_t n, unsigned jobs,
                       const rdbl_analysis_opts *ao, const rdbl_agg_opts *gopts, bool quiet,
-                      rdbl_agg **out, int *worst)
+                      const cli_file_hooks *hooks, rdbl_agg **out, int *worst)
 {
     job *js = calloc(n, sizeof *js);
     if (!js) {
@@ -75,6 +80,7 @@ int cli_analyze_files(const char *cmd, char **paths, size_t n, unsigned jobs,
     }
     for (size_t i = 0; i < n; i++) {
         js[i].path = paths[i];
+        js[i].hooks = hooks && jobs <= 1 ? hooks : NULL;
         js[i].ao = ao;
         js[i].gopts = gopts;
         /* one progress bar at a time: only when a single job runs */
@@ -104,13 +110,27 @@ int cli_analyze_files(const char *cmd, char **paths, size_t n, unsigned jobs,
     *worst = CLI_OK;
     for (size_t i = 0; i < n; i++) {
         job *j = &js[i];
+        /* not an RDB at all: nothing of it belongs in the aggregate */
+        bool not_rdb = j->st != RDBL_OK && strcmp(j->err.where, "header") == 0;
+        if (not_rdb) {
+            rdbl_agg_free(j->agg);
+            j->agg = NULL;
+        }
+        char line[1200];
         if (j->st != RDBL_OK) {
-            cli_print_error(j->path, &j->err);
-            *worst = cli_worse(*worst, j->agg ? cli_exit_code(j->st) : CLI_UNREADABLE);
-            if (j->agg && j->st != RDBL_CHECKSUM)
-                fprintf(stderr, "rdblens %s: %s: the report covers what was read before the "
-                                "error (partial)\n",
-                        cmd, j->path);
+            const char *tail = !j->agg ? "left out"
+                               : j->st != RDBL_CHECKSUM
+                                   ? "what was read before it is counted (partial)"
+                                   : NULL;
+            cli_format_error(line, sizeof line, j->path, &j->err, tail);
+            fprintf(stderr, "rdblens %s: %s\n", cmd, line);
+            *worst = cli_worse(*worst, j->agg || not_rdb ? cli_exit_code(j->st) : CLI_UNREADABLE);
+        }
+        if (hooks && hooks->done) {
+            if (j->st != RDBL_OK)
+                cli_format_error(line, sizeof line, NULL, &j->err, NULL);
+            if (hooks->done(hooks->user, j->path, j->st, j->st != RDBL_OK ? line : "") != 0)
+                rc = -1;
         }
         if (!j->agg)
             continue;

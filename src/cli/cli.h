@@ -3,6 +3,7 @@
 #ifndef RDBL_CLI_H
 #define RDBL_CLI_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include "rdblens/analysis.h"
@@ -18,6 +19,7 @@ enum {
     CLI_UNREADABLE = 3,   /* the input cannot be opened or read */
     CLI_CORRUPT = 4,      /* corrupt or truncated: what was read is still reported, partial */
     CLI_CHECKSUM = 5,     /* CRC-64 mismatch; the content itself was read */
+    CLI_OUTPUT = 6,       /* the output could not be written (stdout, -o, a temp file) */
 };
 
 typedef int (*cli_cmd_fn)(int argc, char **argv);
@@ -34,11 +36,45 @@ int cli_exit_code(rdbl_status st);
 /* The more serious of two exit codes: unreadable > corrupt > checksum >
  * check failed > ok (usage errors never get this far). */
 int cli_worse(int a, int b);
-/* Prints "rdblens: FILE: CORRUPT at offset N in key "k" (phase): message". */
-void cli_print_error(const char *path, const rdbl_error *e);
-/* Prints a usage error for cmd and returns CLI_USAGE. */
+/* Prints the one stderr line of an input error:
+ * "rdblens CMD: FILE: CORRUPT at offset N in key "k" (phase): message[; tail]". */
+void cli_print_error(const char *cmd, const char *path, const rdbl_error *e, const char *tail);
+/* Prints a one-line usage error for cmd and returns CLI_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* getopt_long without getopt's own messages: an unknown option, or one
+ * missing its value, prints one line (with the closest option name as a
+ * suggestion) and gives CLI_BADOPT; the caller then returns CLI_USAGE. */
+enum { CLI_BADOPT = -2 };
+int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+               const struct option *longopts);
+
+/* A command's output: standard output, or -o FILE written to FILE.tmp-XXXXXX
+ * and renamed into place once whole (output.c). */
+typedef struct cli_out {
+    FILE *f;
+    const char *cmd;
+    const char *path; /* NULL: standard output */
+    char *tmp;
+    int err;          /* the first write errno seen */
+} cli_out;
+/* @return CLI_OK, or CLI_OUTPUT after printing why. */
+int cli_out_open(cli_out *o, const char *cmd, const char *path);
+/* Records a write failure seen by a writer (errno at the time). */
+void cli_out_note_errno(cli_out *o, int err);
+/* Whether a write already failed. */
+bool cli_out_failed(cli_out *o);
+/* The end of a single-file command: closes the output; when a write failed,
+ * prints that one line and returns CLI_OUTPUT (the parse's own "handler
+ * returned -1" is then no input error); otherwise prints the input error
+ * line (with tail) if st is not RDBL_OK and returns its exit code. */
+int cli_finish(cli_out *o, const char *path, rdbl_status st, const rdbl_error *err,
+               const char *tail);
+/* Ends without a result: a -o temporary file is removed, FILE untouched. */
+void cli_out_discard(cli_out *o);
+/* Flushes and closes (renames a -o file into place). @return CLI_OK, or
+ * CLI_OUTPUT after printing the one error line. */
+int cli_out_close(cli_out *o);
 
 /* Progress bar on stderr (only when stderr is a terminal and not quiet). */
 typedef struct cli_progress {
@@ -99,13 +135,28 @@ enum {
         {"top", required_argument, NULL, CLI_OPT_TOP}
 int cli_parse_agg_option(const char *cmd, int c, const char *arg, rdbl_agg_opts *g);
 
+/* Per-file hooks of cli_analyze_files (check): begin before a file's keys
+ * (only with jobs = 1), done with how its read ended and the error's text
+ * (without the command and path). Return 0, or -1 when out of memory. */
+typedef struct cli_file_hooks {
+    int (*begin)(void *user, const char *path);
+    int (*done)(void *user, const char *path, rdbl_status st, const char *line);
+    void *user;
+} cli_file_hooks;
+
 /* Analyses files (up to jobs at a time) into one aggregate, merged in
- * argument order. Prints each file's error; *worst gets the exit code of the
- * worst outcome. @return 0, or -1 when no file could be read (*out is then
+ * argument order. Prints each file's error (one line); a file that is not an
+ * RDB at all (its header failed) is left out of the aggregate, not shown as
+ * an empty "RDB 0". *worst gets the exit code of the worst outcome. hooks
+ * may be NULL. @return 0, or -1 when no file could be read (*out is then
  * NULL) or memory ran out. */
 int cli_analyze_files(const char *cmd, char **paths, size_t n, unsigned jobs,
                       const rdbl_analysis_opts *ao, const rdbl_agg_opts *gopts, bool quiet,
-                      rdbl_agg **out, int *worst);
+                      const cli_file_hooks *hooks, rdbl_agg **out, int *worst);
+/* The text of an input error line, without the "rdblens CMD: " prefix (and
+ * without "PATH: " when path is NULL). */
+void cli_format_error(char *buf, size_t cap, const char *path, const rdbl_error *e,
+                      const char *tail);
 
 /* Source options of the commands: decompress in a second thread when the
  * machine has two CPUs or more and one = true (a single input; with several
@@ -121,7 +172,8 @@ int cli_filter_option(const char *cmd, int c, const char *arg, rdbl_key_filter *
 int cli_now_option(const char *cmd, const char *arg, rdbl_analysis_opts *o);
 
 double cli_now(void);
-/* Parses sizes like "10m", "512k", "1.5g", "1048576" (binary units). */
+/* Parses sizes like "10m", "512k", "1.5g", "10MiB", "10MB", "1048576": the
+ * units k, m, g, t with or without "B" or "iB" are all binary (1024). */
 int cli_parse_size(const char *s, uint64_t *out);
 
 #endif

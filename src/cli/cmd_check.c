@@ -1,4 +1,5 @@
 /* rdblens check: gate a CI job on limits. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,14 +8,21 @@
 #include "rdblens/report.h"
 
 static const char help[] =
-    "Usage: rdblens check [limits] [--format text|json] [memory model options] FILE...\n"
+    "Usage: rdblens check LIMIT... [--format text|json] [-o FILE]\n"
+    "                     [memory model options] FILE...\n"
     "\n"
-    "Reads the snapshot, prints every limit it breaks, and exits 1 if there is\n"
-    "any (0 if none; 3, 4 or 5 when the file cannot be read, is corrupt, or its\n"
-    "checksum does not match). Made for CI jobs and release gates. Every inner\n"
-    "blob is validated, not only the framing.\n"
+    "Reads the snapshots, prints every limit they break, and exits 1 if there is\n"
+    "any, 0 if none. Made for CI jobs and release gates. Every inner blob is\n"
+    "validated, not only the framing. At least one limit is required: with none,\n"
+    "check refuses (exit 2) rather than pass anything ('rdblens info' validates a\n"
+    "file without limits). A file that cannot be read whole is a failure of its\n"
+    "own (rule \"input\"), never OK; the exit code is then 3 (unreadable), 4\n"
+    "(corrupt, truncated or not an RDB) or 5 (checksum mismatch), and 6 when the\n"
+    "output cannot be written. Every violation names its file, database and key\n"
+    "(JSON: separate \"file\", \"db\" and \"key\" fields; schema rdblens.check/2).\n"
     "\n"
-    "Limits (sizes take k, m, g suffixes; memory is the estimated MEMORY USAGE):\n"
+    "Limits (sizes take k, m, g, t with or without B or iB, all 1024-based: 10m,\n"
+    "10MB and 10MiB are the same; memory is the estimated MEMORY USAGE):\n"
     "  --max-key-bytes SIZE      no key bigger than SIZE\n"
     "  --max-elements N          no collection with more than N elements\n"
     "  --max-total-bytes SIZE    the sum over all keys at most SIZE\n"
@@ -23,9 +31,12 @@ static const char help[] =
     "  --fail-on-advice LEVEL    fail on advice of LEVEL or worse: info, warn, critical\n"
     "\n"
     "  -f, --format text|json    output (default text)\n"
+    "  -o, --output FILE         write there instead of standard output (a\n"
+    "                            temporary file beside it, renamed when done)\n"
     "  --list N                  violations listed per rule (default 20)\n"
     "  --now MS                  TTLs relative to this Unix time in ms\n"
     "  -q, --quiet               no progress bar\n"
+    "  -h, --help                this text\n"
     "\n" CLI_MEM_HELP
     "\n"
     "Example:\n"
@@ -41,6 +52,16 @@ enum {
     OPT_ADVICE,
     OPT_LIST,
 };
+
+static int begin_file(void *user, const char *path)
+{
+    return rdbl_check_begin_file(user, path);
+}
+
+static int file_done(void *user, const char *path, rdbl_status st, const char *line)
+{
+    return rdbl_check_file_done(user, path, st, line);
+}
 
 static int on_key(void *user, const rdbl_key_facts *f, const rdbl_key_info *k, int64_t ref)
 {
@@ -60,6 +81,7 @@ int cmd_check(int argc, char **argv)
         {"fail-on-advice", required_argument, NULL, OPT_ADVICE},
         {"list", required_argument, NULL, OPT_LIST},
         {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
         {"now", required_argument, NULL, 'n'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -76,14 +98,19 @@ int cmd_check(int argc, char **argv)
     if (!globs)
         return CLI_UNREADABLE;
     bool json = false, quiet = false;
+    const char *outpath = NULL;
     int c, rc = CLI_OK;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:qh", longopts, NULL)) != -1) {
+    while ((c = cli_getopt("check", argc, argv, "f:o:qh", longopts)) != -1) {
         char *end;
         switch (c) {
+        case 'o':
+            outpath = optarg;
+            break;
         case OPT_MAX_KEY:
             if (cli_parse_size(optarg, &co.max_key_bytes) != 0)
-                rc = cli_usage_error("check", "--max-key-bytes wants a size like 10m");
+                rc = cli_usage_error("check", "--max-key-bytes wants a size like 10m or 10MiB, "
+                                              "not '%s'", optarg);
             break;
         case OPT_MAX_EL:
             co.max_elements = strtoull(optarg, &end, 10);
@@ -92,7 +119,8 @@ int cmd_check(int argc, char **argv)
             break;
         case OPT_MAX_TOTAL:
             if (cli_parse_size(optarg, &co.max_total_bytes) != 0)
-                rc = cli_usage_error("check", "--max-total-bytes wants a size like 4g");
+                rc = cli_usage_error("check", "--max-total-bytes wants a size like 4g or 4GiB, "
+                                              "not '%s'", optarg);
             break;
         case OPT_NO_TTL:
             co.max_no_ttl_ratio = strtod(optarg, &end);
@@ -132,11 +160,8 @@ int cmd_check(int argc, char **argv)
             free(globs);
             return CLI_OK;
         default: {
-            int r = cli_mem_option("check", c, optarg, &ao.mem);
-            if (r < 0)
-                rc = cli_usage_error("check", "bad option");
-            else if (r > 0)
-                rc = r;
+            int r = c == CLI_BADOPT ? CLI_USAGE : cli_mem_option("check", c, optarg, &ao.mem);
+            rc = r < 0 ? CLI_USAGE : r;
         }
         }
         if (rc != CLI_OK) {
@@ -149,38 +174,54 @@ int cmd_check(int argc, char **argv)
         return cli_usage_error("check", "expected at least one FILE");
     }
     co.require_ttl = globs;
+    if (!rdbl_check_opts_any(&co)) {
+        free(globs);
+        return cli_usage_error("check", "no limit given: pass at least one of --max-key-bytes, "
+                                        "--max-elements, --max-total-bytes, --max-no-ttl-ratio, "
+                                        "--require-ttl, --fail-on-advice");
+    }
     rdbl_check *chk = rdbl_check_new(&co);
     if (!chk) {
         free(globs);
         return CLI_UNREADABLE;
     }
+    cli_out out;
+    if (cli_out_open(&out, "check", outpath) != CLI_OK) {
+        rdbl_check_free(chk);
+        free(globs);
+        return CLI_OUTPUT;
+    }
     ao.on_key = on_key;
     ao.key_user = chk;
     rdbl_agg *agg = NULL;
     int worst = CLI_OK;
+    cli_file_hooks hooks = {begin_file, file_done, chk};
     /* one file at a time: the per-key rules run in the parsing thread */
-    if (cli_analyze_files("check", argv + optind, (size_t)(argc - optind), 1, &ao, &g, quiet,
-                          &agg, &worst) != 0) {
+    int arc = cli_analyze_files("check", argv + optind, (size_t)(argc - optind), 1, &ao, &g,
+                                quiet, &hooks, &agg, &worst);
+    if (arc != 0 && agg) { /* out of memory (with no file read, agg is NULL) */
         rdbl_agg_free(agg);
         rdbl_check_free(chk);
         free(globs);
+        cli_out_discard(&out);
         return cli_worse(worst, CLI_UNREADABLE);
     }
-    if (rdbl_check_finish(chk, agg) != RDBL_OK) {
+    if (agg && rdbl_check_finish(chk, agg) != RDBL_OK) {
         rdbl_agg_free(agg);
         rdbl_check_free(chk);
         free(globs);
         fprintf(stderr, "rdblens check: out of memory\n");
+        cli_out_discard(&out);
         return CLI_UNREADABLE;
     }
-    int w = json ? rdbl_check_write_json(chk, stdout) : rdbl_check_write_text(chk, stdout);
-    fflush(stdout);
+    if ((json ? rdbl_check_write_json(chk, out.f) : rdbl_check_write_text(chk, out.f)) != 0)
+        cli_out_note_errno(&out, errno);
     uint64_t nv = rdbl_check_violations(chk);
     rdbl_agg_free(agg);
     rdbl_check_free(chk);
     free(globs);
-    if (w != 0)
-        return CLI_UNREADABLE;
+    if (cli_out_close(&out) != CLI_OK)
+        return CLI_OUTPUT;
     if (worst != CLI_OK)
         return worst; /* an unreadable/corrupt input never passes a gate */
     return nv ? CLI_CHECK_FAILED : CLI_OK;

@@ -1,29 +1,53 @@
 /* rdblens dump: every key with its value, as JSON Lines. */
+#include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
 static const char help[] =
-    "Usage: rdblens dump [--format jsonl] [--db N] [--match GLOB] [--type T] FILE\n"
+    "Usage: rdblens dump [--format jsonl] [--db N] [--match GLOB] [--type T]\n"
+    "                    [-o FILE] [--quiet] FILE\n"
     "\n"
     "Writes one JSON object per key, in file order, with its full value:\n"
     "  {\"db\":0,\"key\":\"user:1\",\"type\":\"hash\",\"encoding\":\"listpack\",\n"
     "   \"expire_ms\":null,\"value\":{\"name\":\"Ada\"}}\n"
-    "Values: string -> string; list and set -> array; zset -> [[member, score]];\n"
-    "hash -> object (plus \"field_expire_ms\" when fields have TTLs); stream ->\n"
+    "Values: string -> string; list and set -> array; zset -> [[member, score]]\n"
+    "in ascending score order (ties by member) whatever the encoding; hash ->\n"
+    "object (plus \"field_expire_ms\" when fields have TTLs); stream ->\n"
     "{\"entries\", \"length\", \"last_id\", \"groups\"}; module -> its name and size.\n"
-    "expire_ms is absolute Unix time in milliseconds.\n"
+    "expire_ms is absolute Unix time in milliseconds; idle_s/freq appear when\n"
+    "the file has LRU/LFU data. encoding is the encoding as stored in the file\n"
+    "(as 'info' counts it); 'keys' names the encoding in memory instead.\n"
+    "\n"
+    "Scores: the shortest decimal that reads back as the same double (0.1, not\n"
+    "0.10000000000000001); -0 stays -0; infinities are the strings \"inf\" and\n"
+    "\"-inf\" (JSON has no number for them). A zset stored in neither ascending\n"
+    "nor descending order (no server writes one) keeps its stored order.\n"
     "\n"
     "Binary-safe strings: valid printable UTF-8 is kept; a backslash is written\n"
-    "as \\\\ and every other byte as \\xNN (so \"\\\\x00\" in JSON is the byte 0).\n"
+    "as \\\\ and every other byte as \\xNN (so \"\\\\x00\" in JSON is the byte 0);\n"
+    "bidirectional and invisible code points (U+202E, U+200B...) are escaped\n"
+    "like control bytes, \\xNN per byte (README, Byte strings in output).\n"
+    "\n"
+    "Whole records: each key is written once it was read completely (buffered\n"
+    "in memory up to 4 MiB, then in a temporary file in $TMPDIR), so a damaged\n"
+    "file never leaves half a line: every line of the output parses as JSON.\n"
     "\n"
     "  --db N          only database N\n"
     "  --match GLOB    only keys matching a Redis glob ('user:*', 'cart:[0-9]*')\n"
     "  --type T        only keys of type T (string list set zset hash stream module)\n"
-    "  --format jsonl  the only format (default)\n"
-    "  -h, --help      this text\n";
+    "  -f, --format jsonl  the only format (default)\n"
+    "  -o, --output FILE   write there instead of standard output (a temporary\n"
+    "                  file beside it, renamed when done)\n"
+    "  -q, --quiet     no progress bar\n"
+    "  -h, --help      this text\n"
+    "\n"
+    "Exit codes: 0 ok; 2 usage; 3 unreadable; 4 corrupt or truncated (the keys\n"
+    "before the damage are written, the cut one is not); 5 checksum mismatch;\n"
+    "6 the output (or the temporary file) could not be written.\n";
 
 int cmd_dump(int argc, char **argv)
 {
@@ -32,30 +56,35 @@ int cmd_dump(int argc, char **argv)
         {"db", required_argument, NULL, 'd'},
         {"match", required_argument, NULL, 'm'},
         {"type", required_argument, NULL, 't'},
+        {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     rdbl_key_filter filter = RDBL_KEY_FILTER_ALL;
+    const char *outpath = NULL;
+    bool quiet = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:d:m:t:qh", longopts, NULL)) != -1) {
+    while ((c = cli_getopt("dump", argc, argv, "f:d:m:t:o:qh", longopts)) != -1) {
         switch (c) {
         case 'f':
             if (strcmp(optarg, "jsonl") != 0)
                 return cli_usage_error("dump", "unknown format '%s' (jsonl)", optarg);
             break;
+        case 'o':
+            outpath = optarg;
+            break;
         case 'q':
+            quiet = true;
             break;
         case 'h':
             fputs(help, stdout);
             return CLI_OK;
         default: {
-            int rc = cli_filter_option("dump", c, optarg, &filter);
-            if (rc < 0)
-                return cli_usage_error("dump", "bad option");
-            if (rc > 0)
-                return rc;
+            int rc = c == CLI_BADOPT ? CLI_USAGE : cli_filter_option("dump", c, optarg, &filter);
+            if (rc != 0)
+                return rc < 0 ? CLI_USAGE : rc;
         }
         }
     }
@@ -66,23 +95,41 @@ int cmd_dump(int argc, char **argv)
     rdbl_source *src = NULL;
     rdbl_source_opts so = cli_source_opts(true);
     if (rdbl_source_open_file(&src, path, &so, &err) != RDBL_OK) {
-        cli_print_error(path, &err);
+        cli_print_error("dump", path, &err, NULL);
         return CLI_UNREADABLE;
     }
-    rdbl_dump *d = rdbl_dump_new(stdout, &filter);
-    if (!d) {
+    cli_out out;
+    if (cli_out_open(&out, "dump", outpath) != CLI_OK) {
         rdbl_source_free(src);
+        return CLI_OUTPUT;
+    }
+    rdbl_dump *d = rdbl_dump_new(out.f, &filter);
+    if (!d) {
+        fprintf(stderr, "rdblens dump: out of memory\n");
+        rdbl_source_free(src);
+        cli_out_discard(&out);
         return CLI_UNREADABLE;
     }
-    rdbl_status st = rdbl_parse(src, rdbl_dump_events(), d, NULL, &err);
-    fflush(stdout);
-    if (st != RDBL_OK) {
-        cli_print_error(path, &err);
-        if (st != RDBL_CHECKSUM)
-            fprintf(stderr, "rdblens: the keys written before the error are complete; the "
-                            "output is partial\n");
-    }
+    cli_progress prog;
+    cli_progress_init(&prog, src, quiet);
+    rdbl_parse_opts po = {0, cli_progress_cb, &prog};
+    rdbl_status st = rdbl_parse(src, rdbl_dump_events(), d, &po, &err);
+    cli_progress_done(&prog);
+    bool tmp = false;
+    int werr = rdbl_dump_write_error(d, &tmp);
+    char tail[96];
+    snprintf(tail, sizeof tail, "%" PRIu64 " whole keys written, the cut one left out",
+             rdbl_dump_keys(d));
     rdbl_dump_free(d);
     rdbl_source_free(src);
-    return cli_exit_code(st);
+    if (werr && tmp) {
+        fprintf(stderr, "rdblens dump: cannot write a temporary file in %s: %s\n",
+                getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+                strerror(werr));
+        cli_out_discard(&out); /* a -o file is removed, not renamed */
+        return CLI_OUTPUT;
+    }
+    if (werr)
+        cli_out_note_errno(&out, werr);
+    return cli_finish(&out, path, st, &err, tail);
 }

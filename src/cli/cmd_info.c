@@ -1,11 +1,12 @@
 /* rdblens info: the file's structure. */
+#include <errno.h>
 #include <getopt.h>
 #include <string.h>
 
 #include "cli.h"
 
 static const char help[] =
-    "Usage: rdblens info [--format text|json] [--quiet] FILE\n"
+    "Usage: rdblens info [--format text|json] [-o FILE] [--quiet] FILE\n"
     "\n"
     "Reads the whole file once and prints what it is: the RDB version and the\n"
     "server that wrote it, aux fields (save time as a date, used-mem, ...),\n"
@@ -14,25 +15,34 @@ static const char help[] =
     "Inner blobs (listpacks, ziplists...) are validated as they are read.\n"
     "\n"
     "  -f, --format text|json   output format (default text)\n"
+    "  -o, --output FILE        write there instead of standard output (whole or\n"
+    "                           not at all: a temporary file renamed at the end)\n"
     "  -q, --quiet              no progress bar\n"
     "  -h, --help               this text\n"
     "\n"
     "A corrupt or truncated file still prints everything read before the damage,\n"
-    "with the error's offset, and exits 4; a checksum mismatch exits 5.\n";
+    "with the error's offset, and exits 4; a checksum mismatch exits 5; an output\n"
+    "that cannot be written exits 6. Encodings are named as stored in the file\n"
+    "(e.g. quicklist, skiplist, listpack), like 'dump' and unlike 'keys'.\n";
 
 int cmd_info(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     bool json = false, quiet = false;
+    const char *outpath = NULL;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:qh", longopts, NULL)) != -1) {
+    while ((c = cli_getopt("info", argc, argv, "f:o:qh", longopts)) != -1) {
         switch (c) {
+        case 'o':
+            outpath = optarg;
+            break;
         case 'f':
             if (strcmp(optarg, "json") == 0)
                 json = true;
@@ -46,7 +56,7 @@ int cmd_info(int argc, char **argv)
             fputs(help, stdout);
             return CLI_OK;
         default:
-            return cli_usage_error("info", "bad option");
+            return CLI_USAGE;
         }
     }
     if (optind != argc - 1)
@@ -58,13 +68,19 @@ int cmd_info(int argc, char **argv)
     rdbl_source_opts so = cli_source_opts(true);
     rdbl_status st = rdbl_source_open_file(&src, path, &so, &err);
     if (st != RDBL_OK) {
-        cli_print_error(path, &err);
+        cli_print_error("info", path, &err, NULL);
         return CLI_UNREADABLE;
+    }
+    cli_out out;
+    if (cli_out_open(&out, "info", outpath) != CLI_OK) {
+        rdbl_source_free(src);
+        return CLI_OUTPUT;
     }
     rdbl_info *in = rdbl_info_new();
     if (!in) {
         rdbl_source_free(src);
-        fprintf(stderr, "rdblens: out of memory\n");
+        fprintf(stderr, "rdblens info: out of memory\n");
+        cli_out_discard(&out);
         return CLI_UNREADABLE;
     }
     cli_progress prog;
@@ -75,15 +91,9 @@ int cmd_info(int argc, char **argv)
     st = rdbl_parse(src, rdbl_info_events(), in, &po, &err);
     cli_progress_done(&prog);
     rdbl_info_finish(in, st, &err, src, path, cli_now() - t0);
-    int rc = json ? rdbl_info_write_json(in, stdout) : rdbl_info_write_text(in, stdout);
-    fflush(stdout);
-    if (st != RDBL_OK)
-        cli_print_error(path, &err);
+    if ((json ? rdbl_info_write_json(in, out.f) : rdbl_info_write_text(in, out.f)) != 0)
+        cli_out_note_errno(&out, errno);
     rdbl_info_free(in);
     rdbl_source_free(src);
-    if (rc != 0) {
-        fprintf(stderr, "rdblens: error writing output\n");
-        return CLI_UNREADABLE;
-    }
-    return cli_exit_code(st);
+    return cli_finish(&out, path, st, &err, NULL);
 }

@@ -1,5 +1,7 @@
 /* rdblens keys: one row per key with its estimated RAM. */
+#include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,14 +9,17 @@
 
 static const char help[] =
     "Usage: rdblens keys [--format csv|jsonl] [--db N] [--match GLOB] [--type T]\n"
-    "                    [--min-bytes SIZE] [memory model options] FILE\n"
+    "                    [--min-bytes SIZE] [-o FILE] [--spreadsheet-safe]\n"
+    "                    [memory model options] FILE\n"
     "\n"
     "Streams one row per key (nothing is held in memory), for spreadsheets,\n"
     "DuckDB, Spark or grep. CSV columns (RFC 4180, with a header):\n"
     "  db,key,type,encoding,elements,rdb_bytes,memory_bytes,largest_element_bytes,\n"
     "  expire_at_ms,ttl_ms,idle_s,freq\n"
     "memory_bytes is the estimated MEMORY USAGE of the key on the target server;\n"
-    "encoding is the encoding that server would use; ttl_ms is relative to the\n"
+    "encoding is the encoding that server would use in memory (e.g. quicklist,\n"
+    "hashtable), not the one stored in the file that 'dump' and 'info' show;\n"
+    "ttl_ms is relative to the\n"
     "snapshot's save time (ctime aux field). Empty cells: not applicable. Keys\n"
     "that are not printable UTF-8 are escaped: \\xNN per byte, \\\\ for a backslash.\n"
     "\n"
@@ -22,15 +27,28 @@ static const char help[] =
     "  --db N                  only database N\n"
     "  --match GLOB            only keys matching a Redis glob, e.g. 'cart:*'\n"
     "  --type T                only keys of type T (string list set zset hash stream)\n"
-    "  --min-bytes SIZE        only keys of at least SIZE estimated bytes (10m, 512k)\n"
+    "  --min-bytes SIZE        only keys of at least SIZE estimated bytes: 10m,\n"
+    "                          512k, 10MiB, 10MB (k, m, g, t are all 1024-based)\n"
+    "  -o, --output FILE       write there instead of standard output (a temporary\n"
+    "                          file beside it, renamed when done)\n"
+    "  --spreadsheet-safe      CSV only: prefix a key cell that starts with =, +, -,\n"
+    "                          @, tab or CR with a ' so spreadsheets show it as text\n"
+    "                          instead of running it as a formula (the cell then\n"
+    "                          differs from the key by that leading ')\n"
     "  --now MS                compute ttl_ms against this Unix time in ms\n"
     "  -q, --quiet             no progress bar\n"
+    "  -h, --help              this text\n"
+    "\n"
+    "Every row is written whole once its key was read: on a damaged file the rows\n"
+    "before the damage are complete and the cut key has none. Exit codes: 0 ok;\n"
+    "2 usage; 3 unreadable; 4 corrupt or truncated; 5 checksum mismatch; 6 the\n"
+    "output could not be written.\n"
     "\n" CLI_MEM_HELP;
 
 typedef struct keys_ctx {
     rdbl_keyrows_format fmt;
     uint64_t min_bytes;
-    FILE *out;
+    cli_out *out;
     uint64_t rows;
 } keys_ctx;
 
@@ -41,7 +59,10 @@ static int on_key(void *user, const rdbl_key_facts *f, const rdbl_key_info *k, i
     if (f->mem_bytes < c->min_bytes)
         return 0;
     c->rows++;
-    return rdbl_keyrows_write(c->out, c->fmt, f, ref_ms) == 0 ? 0 : -1;
+    if (rdbl_keyrows_write(c->out->f, c->fmt, f, ref_ms) == 0)
+        return 0;
+    cli_out_note_errno(c->out, errno);
+    return -1;
 }
 
 int cmd_keys(int argc, char **argv)
@@ -53,6 +74,8 @@ int cmd_keys(int argc, char **argv)
         {"type", required_argument, NULL, 't'},
         {"min-bytes", required_argument, NULL, 'b'},
         {"now", required_argument, NULL, 'n'},
+        {"output", required_argument, NULL, 'o'},
+        {"spreadsheet-safe", no_argument, NULL, 's'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         CLI_MEM_LONGOPTS,
@@ -60,12 +83,20 @@ int cmd_keys(int argc, char **argv)
     };
     rdbl_analysis_opts o;
     rdbl_analysis_opts_init(&o);
-    keys_ctx ctx = {RDBL_KEYROWS_CSV, 0, stdout, 0};
-    bool quiet = false;
+    cli_out out;
+    keys_ctx ctx = {RDBL_KEYROWS_CSV, 0, &out, 0};
+    bool quiet = false, safe = false;
+    const char *outpath = NULL;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:qh", longopts, NULL)) != -1) {
+    while ((c = cli_getopt("keys", argc, argv, "f:o:qh", longopts)) != -1) {
         switch (c) {
+        case 'o':
+            outpath = optarg;
+            break;
+        case 's':
+            safe = true;
+            break;
         case 'f':
             if (strcmp(optarg, "csv") == 0)
                 ctx.fmt = RDBL_KEYROWS_CSV;
@@ -90,11 +121,13 @@ int cmd_keys(int argc, char **argv)
             fputs(help, stdout);
             return CLI_OK;
         default: {
+            if (c == CLI_BADOPT)
+                return CLI_USAGE;
             int rc = cli_filter_option("keys", c, optarg, &o.filter);
             if (rc < 0)
                 rc = cli_mem_option("keys", c, optarg, &o.mem);
             if (rc < 0)
-                return cli_usage_error("keys", "bad option");
+                return CLI_USAGE;
             if (rc > 0)
                 return rc;
         }
@@ -107,9 +140,15 @@ int cmd_keys(int argc, char **argv)
     rdbl_source *src = NULL;
     rdbl_source_opts so = cli_source_opts(true);
     if (rdbl_source_open_file(&src, path, &so, &err) != RDBL_OK) {
-        cli_print_error(path, &err);
+        cli_print_error("keys", path, &err, NULL);
         return CLI_UNREADABLE;
     }
+    if (cli_out_open(&out, "keys", outpath) != CLI_OK) {
+        rdbl_source_free(src);
+        return CLI_OUTPUT;
+    }
+    if (safe && ctx.fmt == RDBL_KEYROWS_CSV)
+        ctx.fmt = RDBL_KEYROWS_CSV_SAFE;
     cli_progress prog;
     cli_progress_init(&prog, src, quiet);
     o.progress = cli_progress_cb;
@@ -118,22 +157,15 @@ int cmd_keys(int argc, char **argv)
     o.key_user = &ctx;
     o.parse_flags |= RDBL_PARSE_FAST;
     static char obuf[1 << 16];
-    setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
-    rdbl_keyrows_header(stdout, ctx.fmt);
+    setvbuf(out.f, obuf, _IOFBF, sizeof obuf);
+    if (rdbl_keyrows_header(out.f, ctx.fmt) != 0)
+        cli_out_note_errno(&out, errno);
     rdbl_snapshot snap;
-    rdbl_status st = rdbl_analyze(src, path, &o, NULL, &snap, NULL, &err);
+    rdbl_status st = cli_out_failed(&out) ? RDBL_OK
+                                          : rdbl_analyze(src, path, &o, NULL, &snap, NULL, &err);
     cli_progress_done(&prog);
-    if (fflush(stdout) != 0) {
-        fprintf(stderr, "rdblens keys: error writing output\n");
-        rdbl_source_free(src);
-        return CLI_UNREADABLE;
-    }
-    if (st != RDBL_OK) {
-        cli_print_error(path, &err);
-        if (st != RDBL_CHECKSUM)
-            fprintf(stderr, "rdblens keys: the rows written before the error are complete; "
-                            "the output is partial\n");
-    }
     rdbl_source_free(src);
-    return cli_exit_code(st);
+    char tail[96];
+    snprintf(tail, sizeof tail, "%" PRIu64 " whole rows written, the cut key has none", ctx.rows);
+    return cli_finish(&out, path, st, &err, tail);
 }

@@ -15,10 +15,17 @@ static const char help[] =
     "trees are exact within their node budget.\n"
     "\n"
     "  -f, --format F     json (default), text or html\n"
-    "  -o, --output FILE  write there instead of standard output\n"
+    "  -o, --output FILE  write there instead of standard output (a temporary\n"
+    "                     file beside it, renamed once the report is whole)\n"
+    "  -h, --help         this text\n"
     "\n"
     "Cluster recipe: on each shard, 'rdblens report --format json -o shard-N.json\n"
-    "dump.rdb'; copy the JSON files together; 'rdblens merge shard-*.json'.\n";
+    "dump.rdb'; copy the JSON files together; 'rdblens merge shard-*.json'.\n"
+    "\n"
+    "Errors name the file and say what it is (an RDB file, a compressed file,\n"
+    "text that is not a report). Exit codes: 0 ok; 2 usage; 3 a report cannot\n"
+    "be read; 4 a file is not a report or is damaged; 6 the output could not be\n"
+    "written.\n";
 
 int cmd_merge(int argc, char **argv)
 {
@@ -32,7 +39,7 @@ int cmd_merge(int argc, char **argv)
     const char *outpath = NULL;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:o:h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt("merge", argc, argv, "f:o:h", longopts)) != -1) {
         switch (c) {
         case 'f':
             if (strcmp(optarg, "json") == 0)
@@ -42,7 +49,8 @@ int cmd_merge(int argc, char **argv)
             else if (strcmp(optarg, "html") == 0)
                 fmt = HTML;
             else
-                return cli_usage_error("merge", "unknown format '%s'", optarg);
+                return cli_usage_error("merge", "unknown format '%s' (json, text, html)",
+                                       optarg);
             break;
         case 'o':
             outpath = optarg;
@@ -51,42 +59,46 @@ int cmd_merge(int argc, char **argv)
             fputs(help, stdout);
             return CLI_OK;
         default:
-            return cli_usage_error("merge", "bad option");
+            return CLI_USAGE;
         }
     }
     if (optind >= argc)
         return cli_usage_error("merge", "expected at least one REPORT.json");
+    cli_out out;
+    if (cli_out_open(&out, "merge", outpath) != CLI_OK)
+        return CLI_OUTPUT;
     rdbl_agg *agg = NULL;
     rdbl_error err = {0};
     rdbl_status st = rdbl_report_merge(&agg, (const char *const *)(argv + optind),
                                        (size_t)(argc - optind), NULL, &err);
     if (st != RDBL_OK) {
-        fprintf(stderr, "rdblens merge: %s\n", err.msg[0] ? err.msg : rdbl_strerror(st));
+        /* the reader names the file in err.where; "unable to open X" already does */
+        bool named = err.where[0] && strcmp(err.where, "merge") != 0 &&
+                     strcmp(err.where, "json") != 0 && strstr(err.msg, err.where) == NULL;
+        fprintf(stderr, "rdblens merge: %s%s%s\n", named ? err.where : "", named ? ": " : "",
+                err.msg[0] ? err.msg : rdbl_strerror(st));
         rdbl_agg_free(agg);
+        cli_out_discard(&out);
         return st == RDBL_IO ? CLI_UNREADABLE : CLI_CORRUPT;
-    }
-    FILE *out = stdout;
-    if (outpath && strcmp(outpath, "-") != 0 && !(out = fopen(outpath, "w"))) {
-        fprintf(stderr, "rdblens merge: cannot write %s: %s\n", outpath, strerror(errno));
-        rdbl_agg_free(agg);
-        return CLI_UNREADABLE;
     }
     rdbl_report_opts ro = {0};
     if (fmt == JSON) {
         ro.json_indent = 2;
-        st = rdbl_report_json(out, agg, &ro, &err);
+        st = rdbl_report_json(out.f, agg, &ro, &err);
     } else if (fmt == HTML) {
-        st = rdbl_report_html(out, agg, &ro, &err);
+        st = rdbl_report_html(out.f, agg, &ro, &err);
     } else {
         ro.top = 10;
-        st = rdbl_report_text(out, agg, &ro, &err);
+        st = rdbl_report_text(out.f, agg, &ro, &err);
     }
     rdbl_agg_free(agg);
-    if (out != stdout ? fclose(out) != 0 : fflush(out) != 0)
-        st = RDBL_IO;
+    if (st == RDBL_IO)
+        cli_out_note_errno(&out, errno);
+    if (cli_out_close(&out) != CLI_OK)
+        return CLI_OUTPUT;
     if (st != RDBL_OK) {
-        fprintf(stderr, "rdblens merge: cannot write the report\n");
-        return CLI_UNREADABLE;
+        fprintf(stderr, "rdblens merge: %s\n", err.msg[0] ? err.msg : rdbl_strerror(st));
+        return CLI_CORRUPT;
     }
     return CLI_OK;
 }

@@ -22,7 +22,8 @@ static const char help[] =
     "  -f, --format F      text (default; fits 100 columns), json (machine units,\n"
     "                      deterministic, schema rdblens.report/1; merge several\n"
     "                      with 'rdblens merge'), html (one self-contained page)\n"
-    "  -o, --output FILE   write there instead of standard output\n"
+    "  -o, --output FILE   write there instead of standard output (a temporary\n"
+    "                      file beside it, renamed once the report is whole)\n"
     "  --top N             keys per top list (default 100 in JSON/HTML, 10 in text)\n"
     "  --depth N           prefix tree depth (default 4)\n"
     "  --delimiters S      key segment delimiters (default \":\"), e.g. \":/|.\"\n"
@@ -32,9 +33,14 @@ static const char help[] =
     "                      snapshot's save time)\n"
     "  -j, --jobs N        analyse up to N files in parallel (default 1)\n"
     "  -q, --quiet         no progress bar\n"
+    "  -h, --help          this text\n"
     "\n" CLI_MEM_HELP
     "\n"
-    "Several files (e.g. one per cluster shard) give one combined report.\n";
+    "Several files (e.g. one per cluster shard) give one combined report. A file\n"
+    "cut short still counts with what was read before the damage (marked\n"
+    "partial); a file that is not an RDB at all is left out, with its error on\n"
+    "stderr. Exit codes: 0 ok; 2 usage; 3 unreadable; 4 corrupt, truncated or\n"
+    "not an RDB; 5 checksum mismatch; 6 the report could not be written.\n";
 
 int cmd_report(int argc, char **argv)
 {
@@ -61,7 +67,7 @@ int cmd_report(int argc, char **argv)
     bool top_given = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:o:j:qh", longopts, NULL)) != -1) {
+    while ((c = cli_getopt("report", argc, argv, "f:o:j:qh", longopts)) != -1) {
         switch (c) {
         case 'f':
             if (strcmp(optarg, "text") == 0)
@@ -96,6 +102,8 @@ int cmd_report(int argc, char **argv)
             fputs(help, stdout);
             return CLI_OK;
         default: {
+            if (c == CLI_BADOPT)
+                return CLI_USAGE;
             int rc = cli_parse_agg_option("report", c, optarg, &g);
             if (rc == 0 && c == CLI_OPT_TOP) {
                 top_given = true;
@@ -104,7 +112,7 @@ int cmd_report(int argc, char **argv)
             if (rc < 0)
                 rc = cli_mem_option("report", c, optarg, &ao.mem);
             if (rc < 0)
-                return cli_usage_error("report", "bad option");
+                return CLI_USAGE;
             if (rc > 0)
                 return rc;
         }
@@ -112,20 +120,14 @@ int cmd_report(int argc, char **argv)
     }
     if (optind >= argc)
         return cli_usage_error("report", "expected at least one FILE");
-    FILE *out = stdout;
-    if (outpath && strcmp(outpath, "-") != 0) {
-        out = fopen(outpath, "w");
-        if (!out) {
-            fprintf(stderr, "rdblens report: cannot write %s: %s\n", outpath, strerror(errno));
-            return CLI_UNREADABLE;
-        }
-    }
+    cli_out out;
+    if (cli_out_open(&out, "report", outpath) != CLI_OK)
+        return CLI_OUTPUT;
     rdbl_agg *agg = NULL;
     int worst = CLI_OK;
     if (cli_analyze_files("report", argv + optind, (size_t)(argc - optind), jobs, &ao, &g,
-                          quiet, &agg, &worst) != 0) {
-        if (out != stdout)
-            fclose(out);
+                          quiet, NULL, &agg, &worst) != 0) {
+        cli_out_discard(&out); /* nothing to report: no -o file either */
         rdbl_agg_free(agg);
         return cli_worse(worst, CLI_UNREADABLE);
     }
@@ -135,22 +137,20 @@ int cmd_report(int argc, char **argv)
     rdbl_status st;
     if (fmt == JSON) {
         ro.json_indent = 2;
-        st = rdbl_report_json(out, agg, &ro, &err);
+        st = rdbl_report_json(out.f, agg, &ro, &err);
     } else if (fmt == HTML) {
-        st = rdbl_report_html(out, agg, &ro, &err);
+        st = rdbl_report_html(out.f, agg, &ro, &err);
     } else {
-        st = rdbl_report_text(out, agg, &ro, &err);
+        st = rdbl_report_text(out.f, agg, &ro, &err);
     }
     rdbl_agg_free(agg);
-    if (out != stdout) {
-        if (fclose(out) != 0 && st == RDBL_OK)
-            st = RDBL_IO;
-    } else if (fflush(out) != 0 && st == RDBL_OK) {
-        st = RDBL_IO;
-    }
+    if (st == RDBL_IO)
+        cli_out_note_errno(&out, errno);
+    if (cli_out_close(&out) != CLI_OK)
+        return CLI_OUTPUT;
     if (st != RDBL_OK) {
-        fprintf(stderr, "rdblens report: %s\n", err.msg[0] ? err.msg : "cannot write the report");
-        return CLI_UNREADABLE;
+        fprintf(stderr, "rdblens report: %s\n", err.msg[0] ? err.msg : rdbl_strerror(st));
+        return cli_worse(worst, CLI_UNREADABLE);
     }
     return worst;
 }

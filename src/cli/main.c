@@ -30,9 +30,20 @@ static const char usage_text[] =
     "  rdblens dump --match 'user:*' --type hash dump.rdb | head\n"
     "  rdblens check --max-key-bytes 10m --require-ttl 'session:*' dump.rdb\n"
     "\n"
-    "Exit codes: 0 ok; 1 a check threshold was violated; 2 usage error;\n"
-    "3 input cannot be read; 4 input corrupt or truncated (what was read before\n"
-    "the damage is still reported, marked partial); 5 checksum mismatch.\n"
+    "Output contract: standard output (or -o FILE) carries only whole records:\n"
+    "every dump/keys line is complete (a key cut by damage is left out), JSON\n"
+    "documents are whole; -o writes a temporary file beside FILE and renames it\n"
+    "at the end. Each error is one stderr line naming the file, offset, key and\n"
+    "phase. A closed pipe ends rdblens by SIGPIPE like any filter.\n"
+    "\n"
+    "Exit codes (every command): 0 ok; 1 a check limit was broken; 2 usage\n"
+    "error; 3 input cannot be read; 4 input corrupt, truncated or not an RDB\n"
+    "(what was read before the damage is still reported, marked partial);\n"
+    "5 checksum mismatch; 6 the output could not be written (standard output,\n"
+    "-o FILE or a temporary file: full disk, closed pipe, no permission).\n"
+    "\n"
+    "Sizes (--min-bytes, --max-key-bytes...) take k, m, g, t with or without B\n"
+    "or iB, all 1024-based: 10m = 10MB = 10MiB = 10485760.\n"
     "\n"
     "'rdblens COMMAND --help' explains each command's options.\n";
 
@@ -71,6 +82,8 @@ int main(int argc, char **argv)
             return cmds[i].fn(argc - 1, argv + 1);
         }
     }
-    fprintf(stderr, "rdblens: unknown command '%s'\nTry 'rdblens --help'.\n", argv[1]);
+    fprintf(stderr, "rdblens: unknown command '%s' (commands: info, report, keys, dump, check, "
+                    "merge; see 'rdblens --help')\n",
+            argv[1]);
     return CLI_USAGE;
 }

@@ -29,6 +29,8 @@ int cli_exit_code(rdbl_status st)
 static int severity(int code)
 {
     switch (code) {
+    case CLI_OUTPUT:
+        return 7;
     case CLI_UNREADABLE:
         return 5;
     case CLI_CORRUPT:
@@ -49,27 +51,37 @@ int cli_worse(int a, int b)
     return severity(b) > severity(a) ? b : a;
 }
 
-void cli_print_error(const char *path, const rdbl_error *e)
+void cli_format_error(char *buf, size_t cap, const char *path, const rdbl_error *e,
+                      const char *tail)
 {
-    fprintf(stderr, "rdblens: %s: %s", path, rdbl_status_name(e->code));
+    size_t n = 0;
+#define PUT(...)                                                                        \
+    do {                                                                                \
+        if (n < cap) {                                                                  \
+            int w = snprintf(buf + n, cap - n, __VA_ARGS__);                            \
+            n += w > 0 ? (size_t)w : 0;                                                 \
+        }                                                                               \
+    } while (0)
+    if (path)
+        PUT("%s: ", path);
+    PUT("%s", rdbl_status_name(e->code));
     if (e->code != RDBL_IO)
-        fprintf(stderr, " at offset %" PRIu64, e->offset);
+        PUT(" at offset %" PRIu64, e->offset);
     if (e->key[0])
-        fprintf(stderr, " in key \"%s\"", e->key);
+        PUT(" in key \"%s\"", e->key);
     if (e->where[0])
-        fprintf(stderr, " (%s)", e->where);
-    fprintf(stderr, ": %s\n", e->msg[0] ? e->msg : rdbl_strerror(e->code));
+        PUT(" (%s)", e->where);
+    PUT(": %s", e->msg[0] ? e->msg : rdbl_strerror(e->code));
+    if (tail && *tail)
+        PUT("; %s", tail);
+#undef PUT
 }
 
-int cli_usage_error(const char *cmd, const char *fmt, ...)
+void cli_print_error(const char *cmd, const char *path, const rdbl_error *e, const char *tail)
 {
-    va_list ap;
-    fprintf(stderr, "rdblens %s: ", cmd);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\nTry 'rdblens %s --help'.\n", cmd);
-    return CLI_USAGE;
+    char line[1200];
+    cli_format_error(line, sizeof line, path, e, tail);
+    fprintf(stderr, "rdblens %s: %s\n", cmd, line);
 }
 
 long cli_cpus(void)
@@ -182,45 +194,5 @@ int cli_now_option(const char *cmd, const char *arg, rdbl_analysis_opts *o)
     if (*arg == '\0' || *end != '\0')
         return cli_usage_error(cmd, "--now wants Unix milliseconds, not '%s'", arg);
     o->has_now = true;
-    return 0;
-}
-
-int cli_parse_size(const char *s, uint64_t *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || v < 0 || isnan(v))
-        return -1;
-    double mul = 1;
-    switch (tolower((unsigned char)*end)) {
-    case '\0':
-        break;
-    case 'k':
-        mul = 1024.0;
-        end++;
-        break;
-    case 'm':
-        mul = 1024.0 * 1024;
-        end++;
-        break;
-    case 'g':
-        mul = 1024.0 * 1024 * 1024;
-        end++;
-        break;
-    case 't':
-        mul = 1024.0 * 1024 * 1024 * 1024;
-        end++;
-        break;
-    default:
-        return -1;
-    }
-    if (*end == 'b' || *end == 'B')
-        end++;
-    if (*end != '\0')
-        return -1;
-    double r = v * mul;
-    if (r > 1.8e19)
-        return -1;
-    *out = (uint64_t)r;
     return 0;
 }

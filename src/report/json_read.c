@@ -676,8 +676,47 @@ static json_t *stream_ttl(rd *r, rdbl_ttl_agg *t, unsigned depth)
  * are read (once "schema" was seen first and is right); options_only stops
  * after "options" and returns the members read so far. Returns the object
  * of the members not streamed, or NULL with r->st set. */
+/* When a file does not start with '{': says what it is instead (an RDB
+ * given to merge, a compressed file, an empty one, some other text). */
+static void not_a_report(rd *r)
+{
+    const uint8_t *p = r->buf + r->pos;
+    size_t n = r->len - r->pos;
+    const char *name = r->name ? r->name : "json";
+    const char *what = NULL;
+    if (n == 0)
+        what = "an empty file, not a report";
+    else if ((n >= 5 && memcmp(p, "REDIS", 5) == 0) || (n >= 6 && memcmp(p, "VALKEY", 6) == 0))
+        what = "an RDB file: run `rdblens report --format json` on it first";
+    else if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
+        what = "a gzip file, not a report (if it is an RDB, run `rdblens report --format "
+               "json` on it first)";
+    else if (n >= 4 && memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0)
+        what = "a zstd file, not a report (if it is an RDB, run `rdblens report --format "
+               "json` on it first)";
+    else if (n >= 4 && memcmp(p, "\x04\x22\x4d\x18", 4) == 0)
+        what = "an LZ4 file, not a report (if it is an RDB, run `rdblens report --format "
+               "json` on it first)";
+    if (what) {
+        r->st = RDBL_CORRUPT;
+        rdbl__fail(r->err, RDBL_CORRUPT, r->off + r->pos, name, "%s", what);
+        return;
+    }
+    char shown[48];
+    rdbl__escape(shown, 24, p, n < 16 ? n : 16);
+    r->st = RDBL_CORRUPT;
+    rdbl__fail(r->err, RDBL_CORRUPT, r->off + r->pos, name,
+               "not a JSON report (it starts with \"%s\"; 'rdblens report --format json' "
+               "writes them)",
+               shown);
+}
+
 static json_t *read_report(rd *r, rdbl_agg *a, bool options_only)
 {
+    if (skip_ws(r) != '{' && r->st == RDBL_OK) {
+        not_a_report(r);
+        return NULL;
+    }
     if (!expect(r, '{', "'{' expected"))
         return NULL;
     json_t *o = json_object();
