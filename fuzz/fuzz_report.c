@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rdblens/report.h"
 #include "report/json_read.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

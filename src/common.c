@@ -286,6 +286,56 @@ size_t rdbl_escape_bytes(char *out, size_t cap, const uint8_t *p, size_t len)
     return total;
 }
 
+/* The inverse of rdbl_escape_bytes (here beside it, so every layer can use it). */
+static int unescape_hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+rdbl_status rdbl_unescape_key(const char *s, size_t len, uint8_t *out, size_t cap,
+                              size_t *out_len)
+{
+    size_t o = 0;
+    size_t i = 0;
+    /* Decoding never writes past the read position, so in-place works. */
+    while (i < len) {
+        uint8_t b;
+        if (s[i] != '\\') {
+            b = (uint8_t)s[i];
+            i++;
+        } else {
+            if (len - i < 2)
+                return RDBL_CORRUPT;
+            if (s[i + 1] == '\\') {
+                b = '\\';
+                i += 2;
+            } else if (s[i + 1] == 'x') {
+                if (len - i < 4)
+                    return RDBL_CORRUPT;
+                int h = unescape_hexval(s[i + 2]), l = unescape_hexval(s[i + 3]);
+                if (h < 0 || l < 0)
+                    return RDBL_CORRUPT;
+                b = (uint8_t)(h << 4 | l);
+                i += 4;
+            } else {
+                return RDBL_CORRUPT;
+            }
+        }
+        if (o >= cap)
+            return RDBL_USAGE;
+        out[o++] = b;
+    }
+    if (out_len)
+        *out_len = o;
+    return RDBL_OK;
+}
+
 char *rdbl_escape_alloc(const uint8_t *p, size_t n)
 {
     size_t need = rdbl_escape_bytes(NULL, 0, p, n);

@@ -303,9 +303,12 @@ rdbl_status rdbl_ttl_agg_merge(rdbl_ttl_agg *dst, const rdbl_ttl_agg *src);
 struct json_t *rdbl_ttl_agg_to_json(const rdbl_ttl_agg *t);
 rdbl_status rdbl_ttl_agg_add_json(rdbl_ttl_agg *t, const struct json_t *j, rdbl_error *err);
 void rdbl_ttl_agg_summary(const rdbl_ttl_agg *t, rdbl_ttl_summary *out);
-/* The minutes in which the most keys expire: most keys first, earlier minute
- * on ties. @return the number written. */
+/* The minutes in which the most memory expires: most memory first, then most
+ * keys, then the earlier minute. @return the number written. */
 size_t rdbl_ttl_agg_top_minutes(const rdbl_ttl_agg *t, rdbl_ttl_minute *out, size_t cap);
+/* Keys and memory expiring in the Unix minutes first..last (inclusive), from
+ * the tracked minutes. */
+rdbl_count rdbl_ttl_agg_minutes_sum(const rdbl_ttl_agg *t, int64_t first, int64_t last);
 
 /* ---------------------------------------------------------------------------
  * Access: LRU idle time and LFU counters (src/agg/access.c). */
@@ -457,23 +460,57 @@ const char *rdbl_advice_level_name(rdbl_advice_level l);
 bool rdbl_advice_level_parse(const char *s, rdbl_advice_level *out);
 
 #define RDBL_ADVICE_EXAMPLES 8
+#define RDBL_ADVICE_ROWS 8
 
+/* A row of an item's table: a threshold step (compact-encoding, cumulative
+ * keys and saving), an expiry cluster (mass-expiry) or a family of keys
+ * (cold-data). */
+typedef struct rdbl_advice_row {
+    char name[96];                /* cold-data: the family, escaped; "" otherwise */
+    uint64_t value;               /* compact-encoding: the threshold */
+    int64_t at_ms;                /* mass-expiry: the cluster's first minute, Unix ms */
+    int64_t span_ms;              /* mass-expiry: from its first to its last minute */
+    int64_t idle_min_s, idle_max_s; /* cold-data: idle times of the family's cold keys */
+    uint64_t keys, bytes, saving_bytes;
+} rdbl_advice_row;
+
+/* An advice item holds numbers, reasons and examples; the words (title and
+ * detail) are written by the report layer (rdbl_advice_words, report.h), so
+ * every format says the same thing. */
 typedef struct rdbl_advice_item {
     const char *rule;             /* static id: "compact-encoding", "big-keys", ... */
     rdbl_advice_level level;
-    char title[160];              /* one line */
-    char detail[640];             /* the evidence and what to do */
     char config[96];              /* proposed config line, "" if none */
     char prefix[256];             /* the prefix concerned (escaped), "" if none */
     uint64_t keys;                /* keys concerned */
     uint64_t affected_bytes;      /* their memory */
     uint64_t saving_bytes;        /* estimated saving; 0 when the rule is about risk */
+    /* The figures behind the words; which ones a rule sets is listed with the
+     * rules at the top of src/agg/advice.c. */
+    int64_t ref_ms;               /* reference time of TTLs and idle times */
+    uint64_t total_keys, total_bytes;     /* the keys the rule looked at */
+    uint64_t limit_bytes, limit_elements; /* the rule's thresholds */
+    uint64_t max_bytes, max_elements;     /* the largest / longest key concerned */
+    uint64_t alt_saving_bytes;            /* another way's saving (zlib, a higher step) */
+    uint64_t sampled_keys, sampled_bytes; /* compressible-strings: what was measured */
+    uint64_t ratio_pm, alt_ratio_pm;      /* compressible-strings: LZ4, zlib output per mille */
+    uint64_t skipped_keys, skipped_bytes; /* keys the rule leaves out (see the rule) */
+    uint64_t entities;                    /* families: entities (one hash each) */
+    uint64_t field_count;                 /* families: distinct fields */
+    uint64_t alt_bytes;                   /* the memory the proposed change would take */
+    int64_t idle_s;                       /* cold-data: idle time from which a key is cold */
+    double per_entity;                    /* families: fields per entity */
+    double avg_keys;                      /* mass-expiry: keys in an average nearby minute */
+    char fields[200];                     /* families: field names, escaped, ", " between */
+    size_t nrows;
+    rdbl_advice_row rows[RDBL_ADVICE_ROWS];
     size_t nexamples;
     const rdbl_key_entry *examples[RDBL_ADVICE_EXAMPLES]; /* borrowed from the aggregator */
 } rdbl_advice_item;
 
 typedef struct rdbl_advice_list {
-    rdbl_advice_item *items;      /* ordered by saving, then level, then affected bytes */
+    rdbl_advice_item *items;      /* ordered by level (critical first), then saving, then
+                                     affected bytes */
     size_t n;
 } rdbl_advice_list;
 
@@ -535,7 +572,7 @@ const rdbl_access_agg *rdbl_agg_access(const rdbl_agg *a);
 const rdbl_tables_agg *rdbl_agg_tables(const rdbl_agg *a);
 const rdbl_advice_agg *rdbl_agg_advice_state(const rdbl_agg *a);
 
-/* Derives the advice list (ordered by saving). Examples are borrowed from a:
+/* Derives the advice list (ordered by level, then saving). Examples are borrowed from a:
  * free the list before changing or freeing a. @return RDBL_OK or NOMEM. */
 rdbl_status rdbl_agg_advice(const rdbl_agg *a, rdbl_advice_list *out);
 

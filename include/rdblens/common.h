@@ -85,7 +85,7 @@ size_t rdbl_item_text(const rdbl_item *it, char *buf, size_t cap);
  * the C1 controls U+0080-U+009F, and any byte that is not part of a valid,
  * shortest-form UTF-8 sequence of a scalar value) is written "\xNN" with two
  * lowercase hex digits. The result is valid UTF-8 without control characters,
- * and the mapping is reversible (rdbl_unescape_key, report.h).
+ * and the mapping is reversible (rdbl_unescape_key, below).
  * Writes at most cap bytes including a NUL (cap 0: nothing, out may be NULL);
  * a truncated result ends at a whole escape, never inside one.
  * @return the length of the complete escaped text (without NUL), so a caller
@@ -93,6 +93,13 @@ size_t rdbl_item_text(const rdbl_item *it, char *buf, size_t cap);
 size_t rdbl_escape_bytes(char *out, size_t cap, const uint8_t *p, size_t n);
 /* The same into a malloc'd NUL-terminated string (free() it); NULL on OOM. */
 char *rdbl_escape_alloc(const uint8_t *p, size_t n);
+/* Reverses rdbl_escape_bytes: "\\" and "\xNN" are decoded, other bytes copied.
+ * OUT: *out_len the decoded length. Decodes in place when out == s.
+ * @return RDBL_OK, RDBL_CORRUPT for another "\" sequence or a truncated one,
+ *         RDBL_USAGE when cap is too small. */
+rdbl_status rdbl_unescape_key(const char *s, size_t len, uint8_t *out, size_t cap,
+                              size_t *out_len);
+
 
 /* Redis-style glob match ('*', '?', '[a-z]', '[^x]', '\\' escapes), as KEYS
  * and SCAN MATCH use it. */

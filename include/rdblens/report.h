@@ -25,15 +25,8 @@ extern "C" {
 
 #define RDBL_REPORT_SCHEMA "rdblens.report/1"
 
-/* ---------------------------------------------------------------------------
- * Key escaping: rdbl_escape_bytes() (common.h) is the one rule every output
- * uses; its inverse is here. */
-/* Reverses rdbl_escape_bytes: "\\" and "\xNN" are decoded, other bytes copied.
- * OUT: *out_len the decoded length. Decodes in place when out == s.
- * @return RDBL_OK, RDBL_CORRUPT for another "\" sequence or a truncated one,
- *         RDBL_USAGE when cap is too small. */
-rdbl_status rdbl_unescape_key(const char *s, size_t len, uint8_t *out, size_t cap,
-                              size_t *out_len);
+/* Key escaping: rdbl_escape_bytes() and its inverse rdbl_unescape_key()
+ * (common.h) are the one rule every output uses. */
 
 /* Writes one CSV field (RFC 4180): as is, unless it holds a comma, a double
  * quote, CR or LF, or starts or ends with a space; then quoted, with double
@@ -51,6 +44,23 @@ char *rdbl_fmt_count(char *buf, size_t cap, uint64_t n);
 char *rdbl_fmt_duration_ms(char *buf, size_t cap, int64_t ms);
 /* Unix ms as "2024-05-01 12:00 UTC" (with seconds when sec is true). */
 char *rdbl_fmt_time_ms(char *buf, size_t cap, int64_t ms, bool sec);
+
+/* A time relative to the snapshot: "in 12 min", "5 min before the save",
+ * "within a minute of the save" (never a signed duration). @return buf. */
+char *rdbl_fmt_when_ms(char *buf, size_t cap, int64_t delta_ms);
+/* s cut to at most max bytes at a word boundary, ending in an ellipsis when
+ * cut (a single long word is cut at a UTF-8 boundary). @return buf. */
+char *rdbl_fmt_clip(char *buf, size_t cap, const char *s, size_t max);
+
+/* ---------------------------------------------------------------------------
+ * Advice in words (src/report/advice_text.c): the title and detail of an
+ * advice item (agg.h), the same sentences in every format. */
+typedef struct rdbl_advice_words {
+    char title[200];              /* one line, at most ~150 bytes before the prefix/config */
+    char detail[1400];            /* the evidence, why, and what to do */
+} rdbl_advice_words;
+
+void rdbl_advice_words_of(const rdbl_advice_item *it, rdbl_advice_words *out);
 
 /* ---------------------------------------------------------------------------
  * Reports */

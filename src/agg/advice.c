@@ -40,6 +40,10 @@
 #include "agg/agg_internal.h"
 
 #define MAX_COMPACT_GROUPS 64
+/* Safe ceilings of threshold advice: listpacks and intsets are scanned
+ * linearly, so past these O(1) commands turn into O(n) ones. */
+#define RDBL__ADVICE_MAX_ENTRIES 1024
+#define RDBL__ADVICE_MAX_VALUE 2048
 #define SAMPLE_MAX (64 * 1024)
 
 typedef struct rule_acc {
@@ -58,6 +62,7 @@ typedef struct compress_acc {
     uint64_t sampled_keys, sampled_bytes, lz4_bytes, zlib_bytes;
     uint64_t good_keys, good_value_bytes, saving_lz4, saving_zlib;
     uint64_t unsampled_keys, unsampled_bytes;
+    uint64_t big_keys, big_bytes; /* strings left to the big-keys advice */
     rule_acc a; /* keys/mem: the good keys; examples by LZ4 saving */
 } compress_acc;
 
@@ -313,7 +318,15 @@ rdbl_status rdbl__advice_agg_add_sized(rdbl_advice_agg *a, const rdbl_key_facts 
 {
     rdbl_status st = RDBL_OK;
     const rdbl_agg_opts *o = &a->opts.o;
-    if (f->compact_config && f->compact_mem_bytes && f->compact_mem_bytes < f->mem_bytes) {
+    /* One recommendation per key: a huge list or sorted set is told to be
+     * trimmed, another big key to be split; only keys that are neither are
+     * considered for a compact encoding or compression. */
+    bool huge = (f->type == RDBL_TYPE_LIST || f->type == RDBL_TYPE_ZSET) &&
+                f->elements >= o->huge_collection_elements;
+    bool big = !huge && (f->mem_bytes >= o->big_key_bytes ||
+                         (f->type != RDBL_TYPE_STRING && f->elements >= o->big_key_elements));
+    if (!huge && !big && f->compact_config && f->compact_mem_bytes &&
+        f->compact_mem_bytes < f->mem_bytes) {
         compact_grp *g = compact_group(a, f->compact_config);
         if (!g)
             return RDBL_NOMEM;
@@ -322,14 +335,12 @@ rdbl_status rdbl__advice_agg_add_sized(rdbl_advice_agg *a, const rdbl_key_facts 
         if ((st = rdbl__kheap_offer(&g->a.ex, f, sav, f->mem_bytes, sav)))
             return st;
     }
-    if (f->mem_bytes >= o->big_key_bytes ||
-        (f->type != RDBL_TYPE_STRING && f->elements >= o->big_key_elements)) {
+    if (big) {
         acc_add(&a->big, f->mem_bytes, 0, f->elements);
         if ((st = rdbl__kheap_offer(&a->big.ex, f, f->mem_bytes, f->elements, 0)))
             return st;
     }
-    if ((f->type == RDBL_TYPE_LIST || f->type == RDBL_TYPE_ZSET) &&
-        f->elements >= o->huge_collection_elements) {
+    if (huge) {
         acc_add(&a->huge, f->mem_bytes, 0, f->elements);
         if ((st = rdbl__kheap_offer(&a->huge.ex, f, f->elements, f->mem_bytes, 0)))
             return st;
@@ -344,8 +355,14 @@ rdbl_status rdbl__advice_agg_add_sized(rdbl_advice_agg *a, const rdbl_key_facts 
         if ((st = rdbl__kheap_offer(&a->empty.ex, f, f->mem_bytes, 0, 0)))
             return st;
     }
-    if (f->type == RDBL_TYPE_STRING && f->value_bytes >= o->compress_min_bytes)
-        st = compress_sample(a, f, sizes, ctx);
+    if (f->type == RDBL_TYPE_STRING && f->value_bytes >= o->compress_min_bytes) {
+        if (big) {
+            a->z.big_keys++;
+            a->z.big_bytes = rdbl__sadd(a->z.big_bytes, f->value_bytes);
+        } else {
+            st = compress_sample(a, f, sizes, ctx);
+        }
+    }
     return st;
 }
 
@@ -377,6 +394,8 @@ rdbl_status rdbl_advice_agg_merge(rdbl_advice_agg *dst, const rdbl_advice_agg *s
     d->saving_zlib = rdbl__sadd(d->saving_zlib, s->saving_zlib);
     d->unsampled_keys += s->unsampled_keys;
     d->unsampled_bytes = rdbl__sadd(d->unsampled_bytes, s->unsampled_bytes);
+    d->big_keys = rdbl__sadd(d->big_keys, s->big_keys);
+    d->big_bytes = rdbl__sadd(d->big_bytes, s->big_bytes);
     return RDBL_OK;
 }
 
@@ -496,6 +515,8 @@ json_t *rdbl_advice_agg_to_json(const rdbl_advice_agg *a)
         rc |= rdbl__jset_u(z, "saving_zlib_bytes", c->saving_zlib);
         rc |= rdbl__jset_u(z, "unsampled_keys", c->unsampled_keys);
         rc |= rdbl__jset_u(z, "unsampled_value_bytes", c->unsampled_bytes);
+        rc |= rdbl__jset_u(z, "big_keys", c->big_keys);
+        rc |= rdbl__jset_u(z, "big_value_bytes", c->big_bytes);
         rc |= rdbl__jset(z, "good", acc_to_json(&c->a, "lz4_permille"));
     }
     if (rc) {
@@ -552,7 +573,9 @@ rdbl_status rdbl_advice_agg_add_json(rdbl_advice_agg *a, const json_t *j, rdbl_e
             (st = rdbl__jget_u64(z, "saving_lz4_bytes", &s.saving_lz4, err)) ||
             (st = rdbl__jget_u64(z, "saving_zlib_bytes", &s.saving_zlib, err)) ||
             (st = rdbl__jget_u64(z, "unsampled_keys", &s.unsampled_keys, err)) ||
-            (st = rdbl__jget_u64(z, "unsampled_value_bytes", &s.unsampled_bytes, err)))
+            (st = rdbl__jget_u64(z, "unsampled_value_bytes", &s.unsampled_bytes, err)) ||
+            (st = rdbl__jget_u64(z, "big_keys", &s.big_keys, err)) ||
+            (st = rdbl__jget_u64(z, "big_value_bytes", &s.big_bytes, err)))
             return st;
         compress_acc *d = &a->z;
         d->eligible_keys = rdbl__sadd(d->eligible_keys, s.eligible_keys);
@@ -567,6 +590,8 @@ rdbl_status rdbl_advice_agg_add_json(rdbl_advice_agg *a, const json_t *j, rdbl_e
         d->saving_zlib = rdbl__sadd(d->saving_zlib, s.saving_zlib);
         d->unsampled_keys = rdbl__sadd(d->unsampled_keys, s.unsampled_keys);
         d->unsampled_bytes = rdbl__sadd(d->unsampled_bytes, s.unsampled_bytes);
+        d->big_keys = rdbl__sadd(d->big_keys, s.big_keys);
+        d->big_bytes = rdbl__sadd(d->big_bytes, s.big_bytes);
         if ((st = acc_from_json(&d->a, json_object_get(z, "good"), rescore_compress,
                                 "lz4_permille", "advice_state.compress.good", err)))
             return st;
@@ -608,20 +633,6 @@ static void item_examples(rdbl_advice_item *it, const rdbl__kheap *h)
     it->nexamples = rdbl__kheap_sorted(h, it->examples, RDBL_ADVICE_EXAMPLES);
 }
 
-static char *fb(char *buf, size_t cap, uint64_t v)
-{
-    return rdbl_fmt_bytes(buf, cap, v);
-}
-static char *fc(char *buf, size_t cap, uint64_t v)
-{
-    return rdbl_fmt_count(buf, cap, v);
-}
-
-static const char *pl(uint64_t n, const char *one, const char *many)
-{
-    return n == 1 ? one : many;
-}
-
 /* Splits "hash-max-listpack-value 128" into name length and value. */
 static size_t config_name_len(const char *line, uint64_t *value)
 {
@@ -642,11 +653,38 @@ static int cmp_entry_ptr(const void *x, const void *y)
     return rdbl__entry_cmp(*(const rdbl_key_entry *const *)x, *(const rdbl_key_entry *const *)y);
 }
 
+/* Whether every term of a config line ("name v[; name v]") stays within the
+ * safe ceilings: listpacks and intsets are scanned linearly, so past about a
+ * thousand entries or a few KiB per value O(1) commands become O(n) ones. */
+static bool config_safe(const char *line)
+{
+    const char *p = line;
+    while (*p) {
+        const char *end = strchr(p, ';');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        char term[96];
+        if (n >= sizeof term)
+            return false;
+        memcpy(term, p, n);
+        term[n] = 0;
+        uint64_t v;
+        config_name_len(term, &v);
+        if (strstr(term, "-value") ? v > RDBL__ADVICE_MAX_VALUE : v > RDBL__ADVICE_MAX_ENTRIES)
+            return false;
+        p += n;
+        while (*p == ';' || *p == ' ')
+            p++;
+    }
+    return true;
+}
+
 /* One item per setting: the groups of one config name ("zset-max-listpack-
  * entries 256", "... 1024") make a ladder. A key that needs a threshold V
  * also converts under any higher one, so the savings accumulate up the
- * ladder; the item proposes the top of it and lists the steps. Groups are
- * kept sorted by line, so equal names are adjacent. */
+ * ladder. Steps above the safe ceiling are left out (counted as skipped);
+ * the item proposes the lowest step that captures at least 80% of the safe
+ * saving, and its figures (keys, memory, saving) are those of that step.
+ * Groups are kept sorted by line, so equal names are adjacent. */
 static void build_compact(builder *b, const rdbl_advice_agg *a)
 {
     size_t i = 0;
@@ -661,12 +699,21 @@ static void build_compact(builder *b, const rdbl_advice_agg *a)
                 break;
             j++;
         }
-        /* groups i..j-1: order by numeric value */
+        /* groups i..j-1: the safe ones ordered by numeric value */
         size_t idx[MAX_COMPACT_GROUPS + 1];
         size_t n = 0;
-        for (size_t k = i; k < j; k++)
-            if (a->compact[k].a.keys && a->compact[k].a.saving)
-                idx[n++] = k;
+        uint64_t skipped_keys = 0, skipped_bytes = 0;
+        for (size_t k = i; k < j; k++) {
+            const compact_grp *g = &a->compact[k];
+            if (!g->a.keys || !g->a.saving)
+                continue;
+            if (!config_safe(g->config) || strcmp(g->config, "(other)") == 0) {
+                skipped_keys += g->a.keys;
+                skipped_bytes = rdbl__sadd(skipped_bytes, g->a.mem);
+                continue;
+            }
+            idx[n++] = k;
+        }
         for (size_t x = 1; x < n; x++)
             for (size_t y = x; y > 0; y--) {
                 uint64_t p, q;
@@ -682,55 +729,44 @@ static void build_compact(builder *b, const rdbl_advice_agg *a)
             rdbl_advice_item *it = item_new(b, "compact-encoding", RDBL_ADVICE_INFO);
             if (!it)
                 return;
+            uint64_t total = 0;
+            for (size_t k = 0; k < n; k++)
+                total += a->compact[idx[k]].a.saving;
             uint64_t keys = 0, mem = 0, saving = 0;
+            size_t pick = n - 1;
+            bool picked = false;
             const rdbl_key_entry *ex[(MAX_COMPACT_GROUPS + 1) * RDBL_ADVICE_EXAMPLES];
             size_t nex = 0;
-            char steps[400];
-            size_t so = 0;
-            steps[0] = 0;
             for (size_t k = 0; k < n; k++) {
                 const compact_grp *g = &a->compact[idx[k]];
                 keys += g->a.keys;
                 mem += g->a.mem;
                 saving += g->a.saving;
-                nex += rdbl__kheap_sorted(&g->a.ex, ex + nex, RDBL_ADVICE_EXAMPLES);
                 uint64_t val;
                 config_name_len(g->config, &val);
-                char kk[32], ss[32];
-                int w = snprintf(steps + so, sizeof steps - so, "%s%" PRIu64 ": %s %s, %s",
-                                 k ? "; " : "", val, fc(kk, sizeof kk, keys),
-                                 pl(keys, "key", "keys"), fb(ss, sizeof ss, saving));
-                if (w > 0 && (size_t)w < sizeof steps - so)
-                    so += (size_t)w;
+                size_t r = k < RDBL_ADVICE_ROWS ? k : RDBL_ADVICE_ROWS - 1;
+                it->rows[r].value = val;
+                it->rows[r].keys = keys;
+                it->rows[r].bytes = mem;
+                it->rows[r].saving_bytes = saving;
+                it->nrows = r + 1;
+                if (!picked) {
+                    nex += rdbl__kheap_sorted(&g->a.ex, ex + nex, RDBL_ADVICE_EXAMPLES);
+                    it->keys = keys;
+                    it->affected_bytes = mem;
+                    it->saving_bytes = saving;
+                    if (saving * 5 >= total * 4) {
+                        pick = k;
+                        picked = true;
+                    }
+                }
             }
-            const compact_grp *top = &a->compact[idx[n - 1]];
-            snprintf(it->config, sizeof it->config, "%s", top->config);
-            char k[32], m[32], sv[32];
-            if (n == 1) {
-                snprintf(it->title, sizeof it->title,
-                         "%s %s would fit a compact encoding with \"%s\"",
-                         fc(k, sizeof k, keys), pl(keys, "key", "keys"), top->config);
-                snprintf(it->detail, sizeof it->detail,
-                         "%s %s (%s) exceed an encoding threshold by a little; with \"%s\" "
-                         "they would be stored compactly and take about %s less. Compact "
-                         "encodings cost CPU on large collections: check latency after "
-                         "raising it.",
-                         k, pl(keys, "key", "keys"), fb(m, sizeof m, mem), top->config,
-                         fb(sv, sizeof sv, saving));
-            } else {
-                snprintf(it->title, sizeof it->title,
-                         "%s keys would fit a compact encoding with a higher %.*s",
-                         fc(k, sizeof k, keys), (int)nl, top->config);
-                snprintf(it->detail, sizeof it->detail,
-                         "%s keys (%s) exceed %.*s. Keys converted and memory saved, by "
-                         "threshold (cumulative): %s. Compact encodings are scanned linearly: "
-                         "thresholds in the thousands cost CPU on every access, so prefer the "
-                         "lowest step that captures most of the saving.",
-                         k, fb(m, sizeof m, mem), (int)nl, top->config, steps);
-            }
-            it->keys = keys;
-            it->affected_bytes = mem;
-            it->saving_bytes = saving;
+            snprintf(it->config, sizeof it->config, "%s", a->compact[idx[pick]].config);
+            it->alt_saving_bytes = total;
+            it->skipped_keys = skipped_keys;
+            it->skipped_bytes = skipped_bytes;
+            it->limit_elements = RDBL__ADVICE_MAX_ENTRIES;
+            it->limit_bytes = RDBL__ADVICE_MAX_VALUE;
             qsort(ex, nex, sizeof *ex, cmp_entry_ptr);
             it->nexamples = nex < RDBL_ADVICE_EXAMPLES ? nex : RDBL_ADVICE_EXAMPLES;
             memcpy(it->examples, ex, it->nexamples * sizeof *ex);
@@ -742,7 +778,6 @@ static void build_compact(builder *b, const rdbl_advice_agg *a)
 static void build_key_rules(builder *b, const rdbl_advice_agg *a)
 {
     const rdbl_agg_opts *o = &a->opts.o;
-    char k[32], m[32], x[32], y[32];
     if (a->big.keys) {
         bool crit = a->big.max_mem >= o->big_key_bytes * 10 ||
                     a->big.max_elements >= o->big_key_elements * 200;
@@ -750,50 +785,29 @@ static void build_key_rules(builder *b, const rdbl_advice_agg *a)
             item_new(b, "big-keys", crit ? RDBL_ADVICE_CRITICAL : RDBL_ADVICE_WARN);
         if (!it)
             return;
-        snprintf(it->title, sizeof it->title, "%s big %s (>= %s or >= %s elements)",
-                 fc(k, sizeof k, a->big.keys), pl(a->big.keys, "key", "keys"),
-                 fb(x, sizeof x, o->big_key_bytes),
-                 fc(y, sizeof y, o->big_key_elements));
-        char mm[32], me[32];
-        snprintf(it->detail, sizeof it->detail,
-                 "%s %s %s; the largest takes %s, the longest has %s elements. Big "
-                 "keys block the server on DEL/EXPIRE (use UNLINK), slow down replication "
-                 "and migration, and unbalance cluster slots: split them into smaller keys.",
-                 k, pl(a->big.keys, "key holds", "keys hold"), fb(m, sizeof m, a->big.mem), fb(mm, sizeof mm, a->big.max_mem),
-                 fc(me, sizeof me, a->big.max_elements));
         it->keys = a->big.keys;
         it->affected_bytes = a->big.mem;
+        it->limit_bytes = o->big_key_bytes;
+        it->limit_elements = o->big_key_elements;
+        it->max_bytes = a->big.max_mem;
+        it->max_elements = a->big.max_elements;
         item_examples(it, &a->big.ex);
     }
     if (a->huge.keys) {
         rdbl_advice_item *it = item_new(b, "huge-collections", RDBL_ADVICE_WARN);
         if (!it)
             return;
-        snprintf(it->title, sizeof it->title,
-                 "%s %s with >= %s elements", fc(k, sizeof k, a->huge.keys),
-                 pl(a->huge.keys, "list/sorted set", "lists/sorted sets"),
-                 fc(x, sizeof x, o->huge_collection_elements));
-        snprintf(it->detail, sizeof it->detail,
-                 "The largest has %s elements (%s in these keys). Whole-range reads "
-                 "(LRANGE 0 -1, ZRANGE 0 -1) and deletes are O(N) and stall the server: "
-                 "trim them (LTRIM, ZREMRANGEBYRANK), page through them, or shard them.",
-                 fc(y, sizeof y, a->huge.max_elements), fb(m, sizeof m, a->huge.mem));
         it->keys = a->huge.keys;
         it->affected_bytes = a->huge.mem;
+        it->limit_elements = o->huge_collection_elements;
+        it->max_bytes = a->huge.max_mem;
+        it->max_elements = a->huge.max_elements;
         item_examples(it, &a->huge.ex);
     }
     if (a->expired.keys) {
         rdbl_advice_item *it = item_new(b, "expired-keys", RDBL_ADVICE_INFO);
         if (!it)
             return;
-        snprintf(it->title, sizeof it->title, "%s %s already expired at snapshot time",
-                 fc(k, sizeof k, a->expired.keys), pl(a->expired.keys, "key had", "keys had"));
-        snprintf(it->detail, sizeof it->detail,
-                 "They hold %s. A server loading this file drops them (a primary at load, a "
-                 "replica when its primary expires them); in a running server they linger "
-                 "until accessed or sampled. Many of them means active expiry lags: see "
-                 "active-expire-effort / hz.",
-                 fb(m, sizeof m, a->expired.mem));
         it->keys = a->expired.keys;
         it->affected_bytes = a->expired.mem;
         it->saving_bytes = a->expired.saving;
@@ -803,12 +817,6 @@ static void build_key_rules(builder *b, const rdbl_advice_agg *a)
         rdbl_advice_item *it = item_new(b, "empty-keys", RDBL_ADVICE_INFO);
         if (!it)
             return;
-        snprintf(it->title, sizeof it->title, "%s empty %s", fc(k, sizeof k, a->empty.keys),
-                 pl(a->empty.keys, "collection", "collections"));
-        snprintf(it->detail, sizeof it->detail,
-                 "Collections with no element (%s) cannot exist in a running server: they "
-                 "come from a bug in whatever wrote the file, and servers drop them on load.",
-                 fb(m, sizeof m, a->empty.mem));
         it->keys = a->empty.keys;
         it->affected_bytes = a->empty.mem;
         it->saving_bytes = a->empty.saving;
@@ -819,31 +827,27 @@ static void build_key_rules(builder *b, const rdbl_advice_agg *a)
         rdbl_advice_item *it = item_new(b, "compressible-strings", RDBL_ADVICE_INFO);
         if (!it)
             return;
-        char s1[32], s2[32], u[32], ub[32];
-        snprintf(it->title, sizeof it->title,
-                 "%s large string %s well (LZ4 saves ~%s)", fc(k, sizeof k, z->good_keys),
-                 pl(z->good_keys, "value compresses", "values compress"),
-                 fb(s1, sizeof s1, z->saving_lz4));
-        int n = snprintf(it->detail, sizeof it->detail,
-                         "Of %s strings >= %s, %s compress to <= 75%% on a sample of their "
-                         "first 64 KiB. Compressing them in the client would save about %s "
-                         "with LZ4 (fast) or %s with zlib, measured over %s of samples "
-                         "(LZ4 %.0f%%, zlib %.0f%% of the sampled bytes).",
-                         fc(x, sizeof x, z->eligible_keys),
-                         fb(y, sizeof y, o->compress_min_bytes), k, s1,
-                         fb(s2, sizeof s2, z->saving_zlib), fb(m, sizeof m, z->sampled_bytes),
-                         z->sampled_bytes ? 100.0 * (double)z->lz4_bytes / (double)z->sampled_bytes
-                                          : 0.0,
-                         z->sampled_bytes ? 100.0 * (double)z->zlib_bytes / (double)z->sampled_bytes
-                                          : 0.0);
-        if (z->unsampled_keys && n > 0 && (size_t)n < sizeof it->detail)
-            snprintf(it->detail + n, sizeof it->detail - (size_t)n,
-                     " %s more eligible keys (%s) were not sampled: the sampling budget ran "
-                     "out.",
-                     fc(u, sizeof u, z->unsampled_keys), fb(ub, sizeof ub, z->unsampled_bytes));
-        it->keys = z->good_keys;
-        it->affected_bytes = z->a.mem;
-        it->saving_bytes = z->saving_lz4;
+        /* The sample is scaled to every eligible key by value bytes (keys by
+         * count): the unsampled keys are assumed to compress as the sampled
+         * ones did. */
+        uint64_t sampled_vb = z->eligible_bytes > z->unsampled_bytes
+                                  ? z->eligible_bytes - z->unsampled_bytes
+                                  : 0;
+        double scale = sampled_vb ? (double)z->eligible_bytes / (double)sampled_vb : 1.0;
+        double kscale = z->sampled_keys ? (double)z->eligible_keys / (double)z->sampled_keys : 1.0;
+        it->keys = (uint64_t)((double)z->good_keys * kscale + 0.5);
+        it->affected_bytes = (uint64_t)((double)z->a.mem * scale + 0.5);
+        it->saving_bytes = (uint64_t)((double)z->saving_lz4 * scale + 0.5);
+        it->alt_saving_bytes = (uint64_t)((double)z->saving_zlib * scale + 0.5);
+        it->total_keys = z->eligible_keys;
+        it->total_bytes = z->eligible_bytes;
+        it->limit_bytes = o->compress_min_bytes;
+        it->sampled_keys = z->sampled_keys;
+        it->sampled_bytes = z->sampled_bytes;
+        it->ratio_pm = permille(z->lz4_bytes, z->sampled_bytes);
+        it->alt_ratio_pm = permille(z->zlib_bytes, z->sampled_bytes);
+        it->skipped_keys = z->big_keys;
+        it->skipped_bytes = z->big_bytes;
         item_examples(it, &z->a.ex);
     }
 }
@@ -900,13 +904,8 @@ static void family_at(builder *b, const rdbl__advice_ctx *c, uint32_t node, cons
     rdbl_advice_item *it = item_new(b, "small-string-family", RDBL_ADVICE_INFO);
     if (!it)
         return;
-    char name[256];
-    rdbl_prefix_agg_name(p, node, name, sizeof name);
-    snprintf(it->prefix, sizeof it->prefix, "%s", name);
-    char fl[200];
-    size_t o = 0;
-    fl[0] = 0;
-    size_t shown = 0;
+    rdbl_prefix_agg_name(p, node, it->prefix, sizeof it->prefix);
+    size_t o = 0, shown = 0;
     for (size_t i = 0; i < nk && shown < 4; i++) {
         rdbl_str l = rdbl_prefix_agg_label(p, kids[i]);
         if (rdbl_prefix_agg_is_other(p, kids[i]) || !rdbl_prefix_agg_totals(p, kids[i])->fam_keys ||
@@ -914,27 +913,21 @@ static void family_at(builder *b, const rdbl__advice_ctx *c, uint32_t node, cons
             continue;
         char esc[48];
         rdbl_escape_bytes(esc, sizeof esc, l.ptr, l.len);
-        int n = snprintf(fl + o, sizeof fl - o, "%s%s", shown ? ", " : "", esc);
-        if (n < 0 || (size_t)n >= sizeof fl - o)
+        int n = snprintf(it->fields + o, sizeof it->fields - o, "%s%s", shown ? ", " : "", esc);
+        if (n < 0 || (size_t)n >= sizeof it->fields - o)
             break;
         o += (size_t)n;
         shown++;
     }
-    if (fields > shown && o + 8 < sizeof fl)
-        snprintf(fl + o, sizeof fl - o, ", ...");
-    char kk[32], ee[32], m[32], h[32];
-    snprintf(it->title, sizeof it->title, "Store the small strings under %.100s as one hash per entity",
-             name);
-    snprintf(it->detail, sizeof it->detail,
-             "%s small string keys under %s (%zu fields: %s; about %s entities, %.1f fields "
-             "each) take %s. As one small hash per entity (listpack) they would take about "
-             "%s (estimate: per entity 40 B key overhead + key name + a listpack of the "
-             "fields). Field TTLs need Redis 7.4+ (HEXPIRE).",
-             fc(kk, sizeof kk, k), name, fields, fl, fc(ee, sizeof ee, e), f,
-             fb(m, sizeof m, mem), fb(h, sizeof h, hash_mem));
+    if (fields > shown && o + 8 < sizeof it->fields)
+        snprintf(it->fields + o, sizeof it->fields - o, ", ...");
     it->keys = k;
     it->affected_bytes = mem;
     it->saving_bytes = mem - hash_mem;
+    it->alt_bytes = hash_mem;
+    it->entities = e;
+    it->per_entity = f;
+    it->field_count = fields;
 }
 
 static const char *const cache_words[] = {
@@ -969,22 +962,12 @@ static bool cache_like(rdbl_str l)
 static void cache_at(builder *b, const rdbl__advice_ctx *c, uint32_t node)
 {
     const rdbl_prefix_totals *t = rdbl_prefix_agg_totals(c->prefix, node);
-    uint64_t no_ttl = t->keys - t->keys_with_ttl;
     rdbl_advice_item *it = item_new(b, "no-ttl-cache", RDBL_ADVICE_WARN);
     if (!it)
         return;
-    char name[256], k[32], n[32], m[32];
-    rdbl_prefix_agg_name(c->prefix, node, name, sizeof name);
-    snprintf(it->prefix, sizeof it->prefix, "%s", name);
-    snprintf(it->title, sizeof it->title, "%s %s under \"%.100s\" look%s temporary but %s no TTL",
-             fc(n, sizeof n, no_ttl), pl(no_ttl, "key", "keys"), name, no_ttl == 1 ? "s" : "",
-             no_ttl == 1 ? "has" : "have");
-    snprintf(it->detail, sizeof it->detail,
-             "%s of the %s keys under \"%s\" (%s) never expire, yet the name suggests "
-             "cached, session or temporary data. Give them a TTL (SET ... EX, EXPIRE) or "
-             "rely on an eviction policy (maxmemory-policy allkeys-lru).",
-             n, fc(k, sizeof k, t->keys), name, fb(m, sizeof m, t->mem_no_ttl));
-    it->keys = no_ttl;
+    rdbl_prefix_agg_name(c->prefix, node, it->prefix, sizeof it->prefix);
+    it->keys = t->keys - t->keys_with_ttl;
+    it->total_keys = t->keys;
     it->affected_bytes = t->mem_no_ttl;
 }
 
@@ -1027,69 +1010,120 @@ static void walk(builder *b, const rdbl__advice_ctx *c, uint32_t node, unsigned 
         free(kids);
 }
 
+/* Expiry avalanches: a window of 3 minutes around one of the busiest
+ * expiry minutes, with >= expiry_cluster_min_keys keys and at least 10 times
+ * the keys per minute of the 30 minutes around it (so jittered TTLs, which
+ * spread evenly, do not count). Windows within 10 minutes after the
+ * reference time are churn: short-TTL keys (rate limits, counters) written
+ * just before the save, due just after it. Ranked by memory. */
+#define CLUSTER_CANDIDATES 32
+#define CHURN_MINUTES 10
+
 static void build_clusters(builder *b, const rdbl__advice_ctx *c)
 {
+    rdbl_ttl_minute top[CLUSTER_CANDIDATES];
+    size_t n = rdbl_ttl_agg_top_minutes(c->ttl, top, CLUSTER_CANDIDATES);
+    if (!n)
+        return;
     rdbl_ttl_summary s;
     rdbl_ttl_agg_summary(c->ttl, &s);
-    if (!s.minutes)
-        return;
-    uint64_t tracked = 0;
-    for (unsigned i = RDBL_TTL_LT_1M; i < RDBL_TTL__COUNT; i++)
-        tracked += s.buckets[i].keys;
-    tracked = tracked > s.untracked.keys ? tracked - s.untracked.keys : tracked;
-    double avg = (double)tracked / (double)s.minutes;
-    rdbl_ttl_minute top[5];
-    size_t n = rdbl_ttl_agg_top_minutes(c->ttl, top, 5);
-    uint64_t keys = 0, mem = 0, maxk = 0;
-    size_t hits = 0;
-    char list[320];
-    size_t o = 0;
-    list[0] = 0;
+    int64_t ref_min = s.ref_ms / 60000;
+    rdbl_advice_row rows[CLUSTER_CANDIDATES];
+    double avgs[CLUSTER_CANDIDATES];
+    int64_t used[CLUSTER_CANDIDATES];
+    size_t nr = 0;
+    uint64_t churn_keys = 0, churn_mem = 0;
     for (size_t i = 0; i < n; i++) {
-        if (top[i].keys < c->o->expiry_cluster_min_keys || (double)top[i].keys < 10.0 * avg)
+        int64_t m = top[i].minute;
+        bool dup = false;
+        for (size_t k = 0; k < nr && !dup; k++)
+            dup = m >= used[k] - 2 && m <= used[k] + 2;
+        if (dup)
             continue;
-        hits++;
-        keys += top[i].keys;
-        mem += top[i].mem_bytes;
-        if (top[i].keys > maxk)
-            maxk = top[i].keys;
-        char t[40], k[32];
-        int w = snprintf(list + o, sizeof list - o, "%s%s: %s keys", hits > 1 ? "; " : "",
-                         rdbl_fmt_time_ms(t, sizeof t, top[i].minute * 60000, false),
-                         rdbl_fmt_count(k, sizeof k, top[i].keys));
-        if (w > 0 && (size_t)w < sizeof list - o)
-            o += (size_t)w;
+        rdbl_count w = rdbl_ttl_agg_minutes_sum(c->ttl, m - 1, m + 1);
+        if (w.keys < c->o->expiry_cluster_min_keys)
+            continue;
+        rdbl_count lo = rdbl_ttl_agg_minutes_sum(c->ttl, m - 16, m - 2);
+        rdbl_count hi = rdbl_ttl_agg_minutes_sum(c->ttl, m + 2, m + 16);
+        double around = (double)(lo.keys + hi.keys) / 30.0;
+        bool churn = m - ref_min <= CHURN_MINUTES;
+        if (!churn && (double)w.keys / 3.0 < 10.0 * around)
+            continue;
+        used[nr] = m;
+        avgs[nr] = churn ? -1.0 : around;
+        if (churn) {
+            churn_keys += w.keys;
+            churn_mem += w.mem_bytes;
+        }
+        /* the window's first and last minutes with expiries */
+        int64_t first = m, last = m;
+        if (rdbl_ttl_agg_minutes_sum(c->ttl, m - 1, m - 1).keys)
+            first = m - 1;
+        if (rdbl_ttl_agg_minutes_sum(c->ttl, m + 1, m + 1).keys)
+            last = m + 1;
+        memset(&rows[nr], 0, sizeof rows[nr]);
+        rows[nr].at_ms = first * 60000;
+        rows[nr].span_ms = (last - first) * 60000;
+        rows[nr].keys = w.keys;
+        rows[nr].bytes = w.mem_bytes;
+        nr++;
     }
-    if (!hits)
+    /* keep the avalanches, most memory first */
+    size_t na = 0;
+    for (size_t i = 0; i < nr; i++)
+        if (avgs[i] >= 0.0) {
+            rows[na] = rows[i];
+            avgs[na] = avgs[i];
+            na++;
+        }
+    if (!na)
         return;
+    for (size_t x = 1; x < na; x++)
+        for (size_t y = x; y > 0 && rows[y].bytes > rows[y - 1].bytes; y--) {
+            rdbl_advice_row t = rows[y];
+            rows[y] = rows[y - 1];
+            rows[y - 1] = t;
+            double d = avgs[y];
+            avgs[y] = avgs[y - 1];
+            avgs[y - 1] = d;
+        }
     rdbl_advice_item *it = item_new(b, "mass-expiry", RDBL_ADVICE_WARN);
     if (!it)
         return;
-    char k[32], m[32];
-    snprintf(it->title, sizeof it->title, "%s keys expire in the same minute%s",
-             fc(k, sizeof k, maxk), hits > 1 ? " (several minutes)" : "");
-    snprintf(it->detail, sizeof it->detail,
-             "Expiry clusters: %s (%s in all; the average minute with expiries has %.0f keys). "
-             "Many keys expiring at once cause latency spikes and a thundering herd of cache "
-             "misses: add random jitter to TTLs.",
-             list, fb(m, sizeof m, mem), avg);
-    it->keys = keys;
-    it->affected_bytes = mem;
+    it->ref_ms = s.ref_ms;
+    it->nrows = na < RDBL_ADVICE_ROWS ? na : RDBL_ADVICE_ROWS;
+    double avg = 0.0;
+    for (size_t i = 0; i < na; i++) {
+        it->keys += rows[i].keys;
+        it->affected_bytes = rdbl__sadd(it->affected_bytes, rows[i].bytes);
+        if (avgs[i] > avg)
+            avg = avgs[i];
+    }
+    memcpy(it->rows, rows, it->nrows * sizeof *rows);
+    it->avg_keys = avg;
+    it->limit_elements = c->o->expiry_cluster_min_keys;
+    it->skipped_keys = churn_keys;
+    it->skipped_bytes = churn_mem;
 }
 
+/* Severity first (critical, warn, info), then the saving, then the memory
+ * concerned. */
 static int item_cmp(const void *x, const void *y)
 {
     const rdbl_advice_item *a = x, *b = y;
-    if (a->saving_bytes != b->saving_bytes)
-        return a->saving_bytes > b->saving_bytes ? -1 : 1;
     if (a->level != b->level)
         return a->level > b->level ? -1 : 1;
+    if (a->saving_bytes != b->saving_bytes)
+        return a->saving_bytes > b->saving_bytes ? -1 : 1;
     if (a->affected_bytes != b->affected_bytes)
         return a->affected_bytes > b->affected_bytes ? -1 : 1;
     int c = strcmp(a->rule, b->rule);
     if (c)
         return c;
-    return strcmp(a->title, b->title);
+    c = strcmp(a->prefix, b->prefix);
+    if (c)
+        return c;
+    return strcmp(a->config, b->config);
 }
 
 rdbl_status rdbl__advice_build(const rdbl__advice_ctx *c, rdbl_advice_list *out)

@@ -8,7 +8,7 @@
 
 #include "internal.h"
 #include "rdblens/agg.h"
-#include "rdblens/report.h"
+
 
 /* Options with every default filled in and the delimiters copied. */
 typedef struct rdbl__aopts {

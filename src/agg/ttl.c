@@ -281,9 +281,13 @@ void rdbl_ttl_agg_summary(const rdbl_ttl_agg *t, rdbl_ttl_summary *out)
     memcpy(out->field_buckets, t->field_buckets, sizeof out->field_buckets);
 }
 
-static int minute_by_keys(const void *a, const void *b)
+/* Most memory first (a burst of big values weighs more than as many tiny
+ * rate-limit counters), then most keys, then the earlier minute. */
+static int minute_by_mem(const void *a, const void *b)
 {
     const rdbl_ttl_minute *x = a, *y = b;
+    if (x->mem_bytes != y->mem_bytes)
+        return x->mem_bytes > y->mem_bytes ? -1 : 1;
     if (x->keys != y->keys)
         return x->keys > y->keys ? -1 : 1;
     return x->minute < y->minute ? -1 : x->minute > y->minute;
@@ -309,6 +313,21 @@ static rdbl_ttl_minute *minutes_sorted(const rdbl_ttl_agg *t, int (*cmp)(const v
     return v;
 }
 
+rdbl_count rdbl_ttl_agg_minutes_sum(const rdbl_ttl_agg *t, int64_t first, int64_t last)
+{
+    rdbl_count c = {0, 0};
+    if (!t->mcount)
+        return c;
+    for (int64_t m = first; m <= last && m >= first; m++) {
+        size_t i = map_find(t->fp, t->map, t->mcap, m);
+        if (t->fp[i]) {
+            c.keys += t->map[i].keys;
+            c.mem_bytes += t->map[i].mem;
+        }
+    }
+    return c;
+}
+
 size_t rdbl_ttl_agg_top_minutes(const rdbl_ttl_agg *t, rdbl_ttl_minute *out, size_t cap)
 {
     if (!t->mcount || !cap)
@@ -320,10 +339,10 @@ size_t rdbl_ttl_agg_top_minutes(const rdbl_ttl_agg *t, rdbl_ttl_minute *out, siz
             if (!t->fp[i])
                 continue;
             rdbl_ttl_minute m = {t->map[i].minute, t->map[i].keys, t->map[i].mem};
-            if (nb == cap && minute_by_keys(&m, &out[cap - 1]) >= 0)
+            if (nb == cap && minute_by_mem(&m, &out[cap - 1]) >= 0)
                 continue;
             size_t j = nb < cap ? nb++ : cap - 1;
-            while (j > 0 && minute_by_keys(&m, &out[j - 1]) < 0) {
+            while (j > 0 && minute_by_mem(&m, &out[j - 1]) < 0) {
                 out[j] = out[j - 1];
                 j--;
             }
@@ -331,7 +350,7 @@ size_t rdbl_ttl_agg_top_minutes(const rdbl_ttl_agg *t, rdbl_ttl_minute *out, siz
         }
         return nb;
     }
-    rdbl_ttl_minute *v = minutes_sorted(t, minute_by_keys);
+    rdbl_ttl_minute *v = minutes_sorted(t, minute_by_mem);
     if (!v)
         return 0;
     size_t n = t->mcount < cap ? t->mcount : cap;
@@ -366,10 +385,10 @@ static json_t *top_to_json(const rdbl_ttl_minute *v, size_t n)
     rdbl_ttl_minute best[TOP];
     size_t nb = 0;
     for (size_t i = 0; i < n; i++) {
-        if (nb == TOP && minute_by_keys(&v[i], &best[TOP - 1]) >= 0)
+        if (nb == TOP && minute_by_mem(&v[i], &best[TOP - 1]) >= 0)
             continue;
         size_t j = nb < TOP ? nb++ : TOP - 1;
-        while (j > 0 && minute_by_keys(&v[i], &best[j - 1]) < 0) {
+        while (j > 0 && minute_by_mem(&v[i], &best[j - 1]) < 0) {
             best[j] = best[j - 1];
             j--;
         }

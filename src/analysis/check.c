@@ -220,8 +220,10 @@ rdbl_status rdbl_check_finish(rdbl_check *c, const rdbl_agg *agg)
             const rdbl_advice_item *it = &l.items[i];
             if ((int)it->level < o->fail_on_advice)
                 continue;
+            rdbl_advice_words w;
+            rdbl_advice_words_of(it, &w);
             if (violate(c, R_ADVICE, NULL, it->rule, "[%s] %s", rdbl_advice_level_name(it->level),
-                        it->title) != 0) {
+                        w.title) != 0) {
                 rdbl_advice_list_free(&l);
                 return RDBL_NOMEM;
             }

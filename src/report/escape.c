@@ -25,55 +25,6 @@
 #include "internal.h"
 #include "rdblens/report.h"
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-rdbl_status rdbl_unescape_key(const char *s, size_t len, uint8_t *out, size_t cap,
-                              size_t *out_len)
-{
-    size_t o = 0;
-    size_t i = 0;
-    /* Decoding never writes past the read position, so in-place works. */
-    while (i < len) {
-        uint8_t b;
-        if (s[i] != '\\') {
-            b = (uint8_t)s[i];
-            i++;
-        } else {
-            if (len - i < 2)
-                return RDBL_CORRUPT;
-            if (s[i + 1] == '\\') {
-                b = '\\';
-                i += 2;
-            } else if (s[i + 1] == 'x') {
-                if (len - i < 4)
-                    return RDBL_CORRUPT;
-                int h = hexval(s[i + 2]), l = hexval(s[i + 3]);
-                if (h < 0 || l < 0)
-                    return RDBL_CORRUPT;
-                b = (uint8_t)(h << 4 | l);
-                i += 4;
-            } else {
-                return RDBL_CORRUPT;
-            }
-        }
-        if (o >= cap)
-            return RDBL_USAGE;
-        out[o++] = b;
-    }
-    if (out_len)
-        *out_len = o;
-    return RDBL_OK;
-}
-
 int rdbl_csv_write_field(FILE *f, const char *s, size_t len)
 {
     bool quote = len > 0 && (s[0] == ' ' || s[len - 1] == ' ');

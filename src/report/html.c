@@ -340,10 +340,12 @@ static void data(hw *w, const rdbl_agg *a, const rdbl_report_opts *o, const char
         jstr(w, rdbl_advice_level_name(it->level));
         put(w, ",\"rule\":");
         jstr(w, it->rule);
+        rdbl_advice_words wd;
+        rdbl_advice_words_of(it, &wd);
         put(w, ",\"title\":");
-        jstr(w, it->title);
+        jstr(w, wd.title);
         put(w, ",\"detail\":");
-        jstr(w, it->detail);
+        jstr(w, wd.detail);
         put(w, ",\"config\":");
         jstr(w, it->config);
         putf(w, ",\"saving\":%" PRIu64 ",\"keys\":%" PRIu64 ",\"affected\":%" PRIu64

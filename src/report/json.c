@@ -151,8 +151,10 @@ static json_t *advice_to_json(const rdbl_agg *a)
         }
         rc |= rdbl__jset(o, "rule", json_string(it->rule));
         rc |= rdbl__jset(o, "level", json_string(rdbl_advice_level_name(it->level)));
-        rc |= rdbl__jset(o, "title", json_string(it->title));
-        rc |= rdbl__jset(o, "detail", json_string(it->detail));
+        rdbl_advice_words w;
+        rdbl_advice_words_of(it, &w);
+        rc |= rdbl__jset(o, "title", json_string(w.title));
+        rc |= rdbl__jset(o, "detail", json_string(w.detail));
         if (it->config[0])
             rc |= rdbl__jset(o, "config", json_string(it->config));
         if (it->prefix[0])

@@ -23,6 +23,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "rdblens/report.h"
 #include "report/json_read.h"
 
 #define MAX_DEPTH 64

@@ -201,6 +201,28 @@ static void heading(tw *t, const char *title)
     emit(t, title);
 }
 
+/* The end of the first line of text wrapped at cols columns: as many whole
+ * words as fit (a single longer word is cut). */
+static const char *line_end(const char *s, unsigned cols)
+{
+    const char *end = s, *last_break = NULL;
+    unsigned w = 0;
+    while (*end) {
+        uint32_t cp;
+        size_t n = u8_next(end, &cp);
+        unsigned cw = cp_width(cp);
+        if (w + cw > cols)
+            break;
+        if (*end == ' ')
+            last_break = end;
+        w += cw;
+        end += n;
+    }
+    if (*end && last_break)
+        end = last_break;
+    return end;
+}
+
 /* Word-wraps text at `cols` columns with an indent. */
 static void wrap(tw *t, const char *text, unsigned indent, unsigned cols)
 {
@@ -210,22 +232,7 @@ static void wrap(tw *t, const char *text, unsigned indent, unsigned cols)
             s++;
         if (!*s)
             break;
-        /* take as many words as fit */
-        const char *end = s, *last_break = NULL;
-        unsigned w = 0;
-        while (*end) {
-            uint32_t cp;
-            size_t n = u8_next(end, &cp);
-            unsigned cw = cp_width(cp);
-            if (w + cw > cols)
-                break;
-            if (*end == ' ')
-                last_break = end;
-            w += cw;
-            end += n;
-        }
-        if (*end && last_break)
-            end = last_break;
+        const char *end = line_end(s, cols);
         char buf[2048];
         size_t n = (size_t)(end - s);
         if (n > sizeof buf - 1)
@@ -235,6 +242,16 @@ static void wrap(tw *t, const char *text, unsigned indent, unsigned cols)
         line(t, "%*s%s", (int)indent, "", buf);
         s = end;
     }
+}
+
+/* The first line of wrap() into out. */
+static void wrap_first(char *out, size_t cap, const char *text, unsigned cols)
+{
+    size_t n = (size_t)(line_end(text, cols) - text);
+    if (n > cap - 1)
+        n = cap - 1;
+    memcpy(out, text, n);
+    out[n] = 0;
 }
 
 /* ---- formatting helpers ------------------------------------------------------------------- */
@@ -496,8 +513,12 @@ static void key_facts(tw *t, const rdbl_agg *a, const rdbl_advice_list *adv)
         }
         line(t, "  %-26s %zu item%s, ~%s to save in all (see ADVICE); the most serious:",
              "Advice", adv->n, adv->n == 1 ? "" : "s", B(b1, saving));
-        line(t, "  %-26s [%s] %s", "", rdbl_advice_level_name(adv->items[worst].level),
-             adv->items[worst].title);
+        rdbl_advice_words w;
+        rdbl_advice_words_of(&adv->items[worst], &w);
+        char head[300];
+        snprintf(head, sizeof head, "[%s] %s", rdbl_advice_level_name(adv->items[worst].level),
+                 w.title);
+        wrap(t, head, 29, t->width - 29);
     } else {
         line(t, "  %-26s %s", "Advice", "nothing to report");
     }
@@ -641,7 +662,7 @@ static void ttl_section(tw *t, const rdbl_agg *a)
 
 static void advice_section(tw *t, const rdbl_advice_list *l)
 {
-    heading(t, "ADVICE  (ordered by estimated saving)");
+    heading(t, "ADVICE  (most serious first, then by estimated saving)");
     if (!l->n) {
         line(t, "  Nothing to report: no rule found evidence worth acting on.");
         return;
@@ -649,23 +670,33 @@ static void advice_section(tw *t, const rdbl_advice_list *l)
     char b1[32], b2[32], b3[32];
     for (size_t i = 0; i < l->n; i++) {
         const rdbl_advice_item *it = &l->items[i];
+        rdbl_advice_words w;
+        rdbl_advice_words_of(it, &w);
+        char num[32];
+        snprintf(num, sizeof num, "%2zu. ", i + 1);
         char head[400];
-        snprintf(head, sizeof head, "%2zu. [%s] %s", i + 1, rdbl_advice_level_name(it->level),
-                 it->title);
-        emit(t, head);
+        snprintf(head, sizeof head, "[%s] %s", rdbl_advice_level_name(it->level), w.title);
+        /* the headline wraps at word boundaries under its number */
+        char first[400];
+        unsigned cols = t->width - 4;
+        wrap_first(first, sizeof first, head, cols);
+        line(t, "%s%s", num, first);
+        if (strlen(first) < strlen(head))
+            wrap(t, head + strlen(first), 4, cols);
         if (it->saving_bytes)
-            line(t, "      estimated saving %s; %s keys, %s affected", B(b1, it->saving_bytes),
-                 C(b2, it->keys), B(b3, it->affected_bytes));
+            line(t, "      estimated saving %s; %s %s, %s affected", B(b1, it->saving_bytes),
+                 C(b2, it->keys), it->keys == 1 ? "key" : "keys", B(b3, it->affected_bytes));
         else
-            line(t, "      %s keys, %s affected", C(b2, it->keys), B(b3, it->affected_bytes));
-        wrap(t, it->detail, 6, t->width - 6);
+            line(t, "      %s %s, %s affected", C(b2, it->keys), it->keys == 1 ? "key" : "keys",
+                 B(b3, it->affected_bytes));
+        wrap(t, w.detail, 6, t->width - 6);
         if (it->config[0])
             line(t, "      config: %s", it->config);
         for (size_t k = 0; k < it->nexamples && k < 3; k++) {
             const rdbl_key_entry *e = it->examples[k];
             char key[1024], shown[512];
             key_text(key, sizeof key, e);
-            fit(shown, sizeof shown, key, t->width - 40);
+            fit(shown, sizeof shown, key, t->width - 60);
             if (e->type == RDBL_TYPE_STRING)
                 line(t, "      e.g. %s (db %" PRIu64 ", string, %s)", shown, e->db,
                      B(b1, e->mem_bytes));
@@ -822,16 +853,17 @@ static void clusters_section(tw *t, const rdbl_agg *a)
     size_t n = rdbl_ttl_agg_top_minutes(rdbl_agg_ttl(a), m, 5);
     rdbl_ttl_summary s;
     rdbl_ttl_agg_summary(rdbl_agg_ttl(a), &s);
-    heading(t, "EXPIRY CLUSTERS  (the minutes in which the most keys expire)");
+    heading(t, "EXPIRY CLUSTERS  (the minutes in which the most memory expires)");
     if (!n) {
         line(t, "  (no future expiries)");
         return;
     }
     for (size_t i = 0; i < n; i++) {
         char tm[48], k[32], b[32], in[32];
-        line(t, "  %s  %11s keys  %10s   in %s", rdbl_fmt_time_ms(tm, sizeof tm, m[i].minute * 60000, false),
-             C(k, m[i].keys), B(b, m[i].mem_bytes),
-             rdbl_fmt_duration_ms(in, sizeof in, m[i].minute * 60000 - s.ref_ms));
+        line(t, "  %s  %11s %-4s  %10s   %s",
+             rdbl_fmt_time_ms(tm, sizeof tm, m[i].minute * 60000, false), C(k, m[i].keys),
+             m[i].keys == 1 ? "key" : "keys", B(b, m[i].mem_bytes),
+             rdbl_fmt_when_ms(in, sizeof in, m[i].minute * 60000 - s.ref_ms));
     }
     if (s.untracked.keys) {
         char k[32];

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "agg/agg_internal.h"
+#include "rdblens/report.h"
 #include "gen_facts.h"
 
 #define N 30000
@@ -164,7 +165,10 @@ Test(agg, merge_equals_feeding_together, .timeout = 120)
     cr_assert(eq(sz, l1.n, l2.n));
     cr_assert(gt(sz, l1.n, 3));
     for (size_t i = 0; i < l1.n; i++) {
-        cr_assert(eq(str, (char *)l1.items[i].title, (char *)l2.items[i].title));
+        rdbl_advice_words w1, w2;
+        rdbl_advice_words_of(&l1.items[i], &w1);
+        rdbl_advice_words_of(&l2.items[i], &w2);
+        cr_assert(eq(str, w1.detail, w2.detail));
         cr_assert(eq(u64, l1.items[i].saving_bytes, l2.items[i].saving_bytes));
     }
     rdbl_advice_list_free(&l1);

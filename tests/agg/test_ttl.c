@@ -84,12 +84,18 @@ Test(ttl, hand_computed_buckets_and_clusters)
      * share minute 28333453 (1700007180000 .. 1700007239999) */
     rdbl_ttl_minute top[4];
     size_t n = rdbl_ttl_agg_top_minutes(t, top, 4);
+    /* ranked by memory: the single 1000-byte key first, then the 7 keys of
+     * 700 bytes, then the 1-byte key */
     cr_assert(eq(sz, n, 3));
-    cr_assert(eq(u64, top[0].keys, 7));
-    cr_assert(eq(u64, top[0].mem_bytes, 700));
-    cr_assert(eq(i64, top[0].minute, 28333453));
-    cr_assert(eq(u64, top[1].keys, 1));
-    cr_assert(lt(i64, top[1].minute, top[2].minute)); /* ties: earlier minute first */
+    cr_assert(eq(u64, top[0].keys, 1));
+    cr_assert(eq(u64, top[0].mem_bytes, 1000));
+    cr_assert(eq(u64, top[1].keys, 7));
+    cr_assert(eq(u64, top[1].mem_bytes, 700));
+    cr_assert(eq(i64, top[1].minute, 28333453));
+    cr_assert(eq(u64, top[2].mem_bytes, 1));
+    rdbl_count w = rdbl_ttl_agg_minutes_sum(t, 28333452, 28333454);
+    cr_assert(eq(u64, w.keys, 7));
+    cr_assert(eq(u64, w.mem_bytes, 700));
     rdbl_ttl_agg_free(t);
 }
 

@@ -91,16 +91,19 @@ Test(json, members_units_and_sums)
     for (size_t i = 1; i < json_array_size(top); i++)
         cr_assert(ge(i64, json_integer_value(json_object_get(json_array_get(top, i - 1), "memory_bytes")),
                      json_integer_value(json_object_get(json_array_get(top, i), "memory_bytes"))));
-    /* advice: ordered by saving, with levels */
+    /* advice: ordered by level, then saving */
     json_t *adv = obj(j, "advice");
     cr_assert(gt(sz, json_array_size(adv), 2));
     for (size_t i = 0; i < json_array_size(adv); i++) {
         json_t *it = json_array_get(adv, i);
         const char *lvl = json_string_value(json_object_get(it, "level"));
         cr_assert(yes(lvl && (!strcmp(lvl, "info") || !strcmp(lvl, "warn") || !strcmp(lvl, "critical"))));
-        if (i)
+        const char *prev = i ? json_string_value(json_object_get(json_array_get(adv, i - 1), "level")) : NULL;
+        if (i && !strcmp(prev, lvl))
             cr_assert(ge(i64, json_integer_value(json_object_get(json_array_get(adv, i - 1), "saving_bytes")),
                          json_integer_value(json_object_get(it, "saving_bytes"))));
+        if (i)
+            cr_assert(yes(strcmp(prev, "info") != 0 || strcmp(lvl, "info") == 0));
     }
     json_decref(j);
     free(s);
