@@ -114,6 +114,11 @@ typedef struct rdbl_snapshot {
 
 /* The reference time of TTLs: now_ms with --now, else ctime_s * 1000, else 0. */
 int64_t rdbl_snapshot_ref_ms(const rdbl_snapshot *s);
+/* The used-mem AUX summed over n files (saturating). @return false when n is 0
+ * or a file lacks it (a partial sum would mislead). */
+bool rdbl_snapshots_used_mem(const rdbl_snapshot *s, size_t n, uint64_t *out);
+/* The reconciled total `name` summed over n files, as used-mem. */
+bool rdbl_snapshots_total(const rdbl_snapshot *s, size_t n, const char *name, uint64_t *out);
 
 /* ---------------------------------------------------------------------------
  * Options. A zeroed struct means "all defaults" (every 0 below is replaced by

@@ -38,6 +38,33 @@ int64_t rdbl_snapshot_ref_ms(const rdbl_snapshot *s)
     return 0;
 }
 
+bool rdbl_snapshots_used_mem(const rdbl_snapshot *s, size_t n, uint64_t *out)
+{
+    uint64_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!s[i].has_used_mem)
+            return false;
+        used = rdbl__sadd(used, s[i].used_mem);
+    }
+    *out = used;
+    return n > 0;
+}
+
+bool rdbl_snapshots_total(const rdbl_snapshot *s, size_t n, const char *name, uint64_t *out)
+{
+    uint64_t tot = 0;
+    for (size_t f = 0; f < n; f++) {
+        size_t k = 0;
+        while (k < s[f].ntotals && strcmp(s[f].totals[k].name, name) != 0)
+            k++;
+        if (k == s[f].ntotals)
+            return false;
+        tot = rdbl__sadd(tot, s[f].totals[k].bytes);
+    }
+    *out = tot;
+    return n > 0;
+}
+
 void rdbl_agg_opts_default(rdbl_agg_opts *o)
 {
     rdbl__aopts n;

@@ -43,7 +43,8 @@ static void putf(hw *w, const char *fmt, ...)
     va_end(ap);
 }
 
-/* A JSON string safe inside <script>: '<', '>', '&' and U+2028/9 escaped. */
+/* A JSON string safe inside <script>: '<', '>', '&', U+2028/9 and the invisible
+ * and bidi controls U+200B-200F, U+202A-202E, U+2060-206F escaped. */
 static void jstr(hw *w, const char *s)
 {
     char buf[512];
@@ -61,8 +62,13 @@ static void jstr(hw *w, const char *s)
             buf[o++] = (char)c;
         } else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
             o += (size_t)snprintf(buf + o, 8, "\\u%04x", c);
-        } else if (c == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
-            o += (size_t)snprintf(buf + o, 8, "\\u%04x", p[2] == 0xa8 ? 0x2028 : 0x2029);
+        } else if (c == 0xe2 && ((p[1] == 0x80 && ((p[2] >= 0x8b && p[2] <= 0x8f) ||
+                                                   (p[2] >= 0xa8 && p[2] <= 0xae))) ||
+                                 (p[1] == 0x81 && p[2] >= 0xa0 && p[2] <= 0xaf))) {
+            /* line separators and invisible / direction controls: escaped, so that
+             * not even the page source shows text reordered */
+            o += (size_t)snprintf(buf + o, 8, "\\u%04x",
+                                  0x2000 | (p[1] & 0x3f) << 6 | (p[2] & 0x3f));
             p += 2;
         } else {
             buf[o++] = (char)c;
@@ -113,8 +119,33 @@ static void hesc(hw *w, const char *s)
 
 /* ---- data ----------------------------------------------------------------------------- */
 
+/* Writes the JSON members of an array separated by commas: sep(w, &first). */
+static void sep(hw *w, bool *first)
+{
+    if (!*first)
+        put(w, ",");
+    *first = false;
+}
+
+/* [label, keys, memory] */
+static void count_row(hw *w, const char *label, const rdbl_count *c)
+{
+    put(w, "[");
+    jstr(w, label);
+    putf(w, ",%" PRIu64 ",%" PRIu64 "]", c->keys, c->mem_bytes);
+}
+
 static const size_t level_cap[] = {200, 40, 20, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
                                    12, 12, 12};
+
+/* The members of one treemap node after its names ("k" keys, "m" memory, "t"
+ * keys with a TTL, "r" RDB bytes, "o" a summed "(other)" box). New per-node
+ * facts go here; the page's tip() shows them. */
+static void tree_fields(hw *w, const rdbl_prefix_totals *t)
+{
+    putf(w, ",\"k\":%" PRIu64 ",\"m\":%" PRIu64 ",\"t\":%" PRIu64 ",\"r\":%" PRIu64, t->keys,
+         t->mem_bytes, t->keys_with_ttl, t->rdb_bytes);
+}
 
 static void tree_node(hw *w, const rdbl_prefix_agg *p, uint32_t id, unsigned depth,
                       size_t *budget, char *name, size_t cap)
@@ -130,8 +161,7 @@ static void tree_node(hw *w, const rdbl_prefix_agg *p, uint32_t id, unsigned dep
         put(w, ",\"l\":");
         jkey(w, l.ptr, l.len);
     }
-    putf(w, ",\"k\":%" PRIu64 ",\"m\":%" PRIu64 ",\"t\":%" PRIu64 ",\"r\":%" PRIu64, t->keys,
-         t->mem_bytes, t->keys_with_ttl, t->rdb_bytes);
+    tree_fields(w, t);
     if (rdbl_prefix_agg_is_other(p, id))
         put(w, ",\"o\":1");
     size_t n = rdbl_prefix_agg_children(p, id, NULL, 0);
@@ -153,13 +183,14 @@ static void tree_node(hw *w, const rdbl_prefix_agg *p, uint32_t id, unsigned dep
             tree_node(w, p, kids[shown], depth + 1, budget, name, cap);
         }
         if (shown < n) {
-            uint64_t k = 0, m = 0, tt = 0, r = 0;
+            rdbl_prefix_totals rest;
+            memset(&rest, 0, sizeof rest);
             for (size_t i = shown; i < n; i++) {
                 const rdbl_prefix_totals *x = rdbl_prefix_agg_totals(p, kids[i]);
-                k += x->keys;
-                m += x->mem_bytes;
-                tt += x->keys_with_ttl;
-                r += x->rdb_bytes;
+                rest.keys += x->keys;
+                rest.mem_bytes += x->mem_bytes;
+                rest.keys_with_ttl += x->keys_with_ttl;
+                rest.rdb_bytes += x->rdb_bytes;
             }
             char lab[64];
             snprintf(lab, sizeof lab, "(%zu smaller)", n - shown);
@@ -168,9 +199,8 @@ static void tree_node(hw *w, const rdbl_prefix_agg *p, uint32_t id, unsigned dep
             jstr(w, lab);
             put(w, ",\"l\":");
             jstr(w, lab);
-            putf(w, ",\"k\":%" PRIu64 ",\"m\":%" PRIu64 ",\"t\":%" PRIu64 ",\"r\":%" PRIu64
-                    ",\"o\":1}",
-                 k, m, tt, r);
+            tree_fields(w, &rest);
+            put(w, ",\"o\":1}");
         }
         put(w, "]");
         free(kids);
@@ -178,10 +208,26 @@ static void tree_node(hw *w, const rdbl_prefix_agg *p, uint32_t id, unsigned dep
     put(w, "}");
 }
 
+/* [key, db, type, encoding, elements, memory, largest element, TTL s|null,
+ *  LFU counter|null, idle s|null]; a key kept truncated ends in "…". */
 static void key_row(hw *w, const rdbl_key_entry *e, int64_t ref)
 {
     put(w, "[");
-    jkey(w, e->key, e->key_len);
+    if (e->key_full_len > e->key_len) {
+        size_t need = rdbl_escape_bytes(NULL, 0, e->key, e->key_len);
+        char *buf = malloc(need + 4);
+        if (!buf) {
+            w->failed = true;
+            put(w, "\"\"");
+        } else {
+            rdbl_escape_bytes(buf, need + 1, e->key, e->key_len);
+            memcpy(buf + need, "\xe2\x80\xa6", 4);
+            jstr(w, buf);
+            free(buf);
+        }
+    } else {
+        jkey(w, e->key, e->key_len);
+    }
     putf(w, ",%" PRIu64 ",", e->db);
     jstr(w, rdbl_type_name(e->type));
     put(w, ",");
@@ -196,7 +242,14 @@ static void key_row(hw *w, const rdbl_key_entry *e, int64_t ref)
     } else {
         put(w, "null");
     }
-    put(w, "]");
+    if (e->freq >= 0)
+        putf(w, ",%d", e->freq);
+    else
+        put(w, ",null");
+    if (e->idle_s >= 0)
+        putf(w, ",%" PRId64 "]", e->idle_s);
+    else
+        put(w, ",null]");
 }
 
 static void key_list(hw *w, const rdbl_key_entry *const *v, size_t n, int64_t ref)
@@ -210,29 +263,17 @@ static void key_list(hw *w, const rdbl_key_entry *const *v, size_t n, int64_t re
     put(w, "]");
 }
 
-static void data(hw *w, const rdbl_agg *a, const rdbl_report_opts *o, const char *title)
+static void files(hw *w, const rdbl_snapshot *s, size_t ns)
 {
-    const rdbl_tables_agg *tb = rdbl_agg_tables(a);
-    const rdbl_summary *sum = rdbl_tables_agg_summary(tb);
-    const rdbl_snapshot *s;
-    size_t ns = rdbl_agg_snapshots(a, &s);
-    int64_t ref = rdbl_agg_now(a);
     char tm[64];
-    put(w, "{\"title\":");
-    jstr(w, title);
-    put(w, ",\"generator\":\"rdblens " RDBL_VERSION_STRING "\",\"files\":[");
-    uint64_t used = 0;
-    bool all_used = ns > 0;
+    put(w, ",\"files\":[");
     for (size_t i = 0; i < ns; i++) {
-        all_used = all_used && s[i].has_used_mem;
-        used += s[i].used_mem;
-        if (i)
-            put(w, ",");
-        put(w, "{\"file\":");
-        jstr(w, s[i].file);
+        put(w, i ? ",{\"file\":" : "{\"file\":");
+        jkey(w, (const uint8_t *)s[i].file, strlen(s[i].file));
         put(w, ",\"magic\":");
         jstr(w, s[i].magic);
-        putf(w, ",\"rdb_version\":%d,\"checksum\":", s[i].rdb_version);
+        putf(w, ",\"rdb_version\":%d,\"size\":%" PRIu64 ",\"checksum\":", s[i].rdb_version,
+             s[i].file_size);
         jstr(w, rdbl_checksum_status_name(s[i].checksum));
         put(w, ",\"ctime\":");
         jstr(w, s[i].ctime_source == RDBL_CTIME_NONE
@@ -240,18 +281,99 @@ static void data(hw *w, const rdbl_agg *a, const rdbl_report_opts *o, const char
                     : rdbl_fmt_time_ms(tm, sizeof tm, s[i].ctime_s * 1000, true));
         put(w, ",\"server\":");
         jstr(w, s[i].redis_ver);
-        put(w, ",\"model\":");
-        char model[96];
-        snprintf(model, sizeof model, "%s%s%s", s[i].target,
-                 s[i].target[0] && s[i].allocator[0] ? " / " : "", s[i].allocator);
-        jstr(w, model);
-        put(w, ",\"status\":");
+        put(w, ",\"target\":");
+        jstr(w, s[i].target);
+        put(w, ",\"allocator\":");
+        jstr(w, s[i].allocator);
+        put(w, ",\"used\":");
+        if (s[i].has_used_mem)
+            putf(w, "%" PRIu64, s[i].used_mem);
+        else
+            put(w, "null");
+        put(w, ",\"totals\":[");
+        for (size_t k = 0; k < s[i].ntotals; k++) {
+            put(w, k ? ",[" : "[");
+            jstr(w, s[i].totals[k].name);
+            putf(w, ",%" PRIu64 "]", s[i].totals[k].bytes);
+        }
+        put(w, "],\"status\":");
         jstr(w, s[i].status == RDBL_OK ? "ok" : s[i].error);
         put(w, "}");
     }
+    put(w, "]");
+}
+
+/* One warning sentence (a JSON string in the "warnings" array). */
+static void warn(hw *w, bool *first, const char *fmt, ...) RDBL_PRINTF(3, 4);
+static void warn(hw *w, bool *first, const char *fmt, ...)
+{
+    char buf[1600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    sep(w, first);
+    jstr(w, buf);
+}
+
+static const char *plural(uint64_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
+/* What a reader must know before trusting the figures. */
+static void warnings(hw *w, const rdbl_agg *a, const rdbl_snapshot *s, size_t ns)
+{
+    const rdbl_summary *sum = rdbl_tables_agg_summary(rdbl_agg_tables(a));
+    char b1[32], b2[32], name[1100];
+    bool first = true;
+    put(w, ",\"warnings\":[");
+    for (size_t i = 0; i < ns; i++) {
+        rdbl_escape_bytes(name, sizeof name, (const uint8_t *)s[i].file, strlen(s[i].file));
+        if (s[i].status != RDBL_OK && s[i].status != RDBL_CHECKSUM)
+            warn(w, &first,
+                 "%s could not be read to the end: %s at offset %" PRIu64
+                 " (%s). The report covers what was read before.",
+                 name, rdbl_status_name(s[i].status), s[i].error_offset, s[i].error);
+        if (s[i].checksum == RDBL_CHECKSUM_MISMATCH)
+            warn(w, &first, "%s: the CRC-64 checksum does not match: the file is damaged.",
+                 name);
+        if (s[i].future_version)
+            warn(w, &first, "%s: RDB version %d is newer than the versions rdblens knows.", name,
+                 s[i].rdb_version);
+    }
+    if (sum->unmodelled_keys)
+        warn(w, &first,
+             "%s module key%s (%s) %s not modelled: %s figure is a lower bound.",
+             rdbl_fmt_count(b1, sizeof b1, sum->unmodelled_keys), plural(sum->unmodelled_keys),
+             rdbl_fmt_bytes(b2, sizeof b2, sum->unmodelled_mem_bytes),
+             sum->unmodelled_keys == 1 ? "is" : "are",
+             sum->unmodelled_keys == 1 ? "its" : "their");
+    if (rdbl_prefix_agg_folds(rdbl_agg_prefix(a)))
+        warn(w, &first,
+             "The prefix tree passed its budget of %s nodes: small prefixes were folded "
+             "into \"(other)\".",
+             rdbl_fmt_count(b1, sizeof b1, rdbl_agg_get_opts(a)->node_budget));
+    rdbl_ttl_summary ts;
+    rdbl_ttl_agg_summary(rdbl_agg_ttl(a), &ts);
+    if (ts.untracked.keys)
+        warn(w, &first,
+             "%s key%s expire in minutes past the tracking cap of %zu minutes: the expiry "
+             "clusters leave them out.",
+             rdbl_fmt_count(b1, sizeof b1, ts.untracked.keys), plural(ts.untracked.keys),
+             ts.minutes_cap);
+    put(w, "]");
+}
+
+static void summary(hw *w, const rdbl_agg *a, const rdbl_snapshot *s, size_t ns, int64_t ref)
+{
+    const rdbl_tables_agg *tb = rdbl_agg_tables(a);
+    const rdbl_summary *sum = rdbl_tables_agg_summary(tb);
     const rdbl_table_row *rows;
     size_t ndb = rdbl_tables_agg_rows(tb, RDBL_TABLE_DB, &rows);
-    putf(w, "],\"summary\":{\"keys\":%" PRIu64 ",\"mem\":%" PRIu64 ",\"rdb\":%" PRIu64
+    uint64_t used = 0;
+    bool all_used = rdbl_snapshots_used_mem(s, ns, &used);
+    putf(w, ",\"summary\":{\"keys\":%" PRIu64 ",\"mem\":%" PRIu64 ",\"rdb\":%" PRIu64
             ",\"ttl\":%" PRIu64 ",\"expired\":%" PRIu64 ",\"dbs\":%zu,\"used\":",
          sum->all.keys, sum->all.mem_bytes, sum->all.rdb_bytes, sum->all.keys_with_ttl,
          sum->expired_keys, ndb);
@@ -259,37 +381,29 @@ static void data(hw *w, const rdbl_agg *a, const rdbl_report_opts *o, const char
         putf(w, "%" PRIu64, used);
     else
         put(w, "null");
-    put(w, ",\"ref\":");
+    /* reconciled totals summed over the files, by the first file's names */
+    put(w, ",\"totals\":[");
+    bool first = true;
+    for (size_t i = 0; ns && i < s[0].ntotals; i++) {
+        uint64_t tot;
+        if (!rdbl_snapshots_total(s, ns, s[0].totals[i].name, &tot))
+            continue;
+        sep(w, &first);
+        put(w, "[");
+        jstr(w, s[0].totals[i].name);
+        putf(w, ",%" PRIu64 "]", tot);
+    }
+    char tm[64];
+    put(w, "],\"ref\":");
     jstr(w, rdbl_fmt_time_ms(tm, sizeof tm, ref, true));
-    put(w, "},\"tree\":");
-    char *name = malloc(65536);
-    if (!name) {
-        w->failed = true;
-        return;
-    }
-    size_t budget = 4000;
-    tree_node(w, rdbl_agg_prefix(a), RDBL_PREFIX_ROOT, 0, &budget, name, 65536);
-    free(name);
+    put(w, "}");
+}
 
-    size_t top = o && o->top ? o->top : 100;
-    if (top > 1000)
-        top = 1000;
-    const rdbl_key_entry **v = malloc(top * sizeof *v);
-    if (!v) {
-        w->failed = true;
-        return;
-    }
-    put(w, ",\"top\":");
-    key_list(w, v, rdbl_top_agg_get(rdbl_agg_top(a), RDBL_TOP_BY_MEMORY, RDBL_TYPE_STRING, v, top),
-             ref);
-    put(w, ",\"topel\":");
-    key_list(w, v,
-             rdbl_top_agg_get(rdbl_agg_top(a), RDBL_TOP_BY_ELEMENTS, RDBL_TYPE_STRING, v, top),
-             ref);
-    free(v);
-
+static void tables(hw *w, const rdbl_agg *a)
+{
+    const rdbl_tables_agg *tb = rdbl_agg_tables(a);
+    const rdbl_table_row *rows, *enc;
     put(w, ",\"types\":[");
-    const rdbl_table_row *enc;
     size_t ne = rdbl_tables_agg_rows(tb, RDBL_TABLE_ENCODING, &enc);
     for (size_t i = 0; i < ne; i++) {
         const rdbl_table_stats *x = &enc[i].s;
@@ -301,6 +415,7 @@ static void data(hw *w, const rdbl_agg *a, const rdbl_report_opts *o, const char
              x->keys, x->mem_bytes, x->keys ? x->mem_bytes / x->keys : 0, x->max_mem_bytes,
              x->elements, x->max_elements);
     }
+    size_t ndb = rdbl_tables_agg_rows(tb, RDBL_TABLE_DB, &rows);
     put(w, "],\"dbs\":[");
     for (size_t i = 0; i < ndb; i++) {
         const rdbl_table_stats *x = &rows[i].s;
@@ -312,13 +427,59 @@ static void data(hw *w, const rdbl_agg *a, const rdbl_report_opts *o, const char
         putf(w, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "]", x->keys, x->mem_bytes,
              x->keys_with_ttl, x->elements);
     }
+    /* size distribution: [type, [[log2 bucket, keys, memory]...]] */
+    const rdbl_table_row *types;
+    size_t nt = rdbl_tables_agg_rows(tb, RDBL_TABLE_TYPE, &types);
+    put(w, "],\"dist\":[");
+    bool first = true;
+    for (size_t i = 0; i < nt; i++) {
+        if (!types[i].s.keys)
+            continue;
+        sep(w, &first);
+        put(w, "[");
+        jstr(w, rdbl_type_name(types[i].type));
+        put(w, ",[");
+        const rdbl_count *d = rdbl_tables_agg_dist(tb, types[i].type, RDBL_DIST_MEMORY);
+        bool f2 = true;
+        for (unsigned b = 0; d && b < RDBL_LOG2_BUCKETS; b++) {
+            if (!d[b].keys)
+                continue;
+            sep(w, &f2);
+            putf(w, "[%u,%" PRIu64 ",%" PRIu64 "]", b, d[b].keys, d[b].mem_bytes);
+        }
+        put(w, "]]");
+    }
+    const rdbl_function_row *fr;
+    const rdbl_module_row *mr;
+    size_t nf = rdbl_tables_agg_functions(tb, &fr);
+    size_t nm = rdbl_tables_agg_modules(tb, &mr);
+    put(w, "],\"functions\":[");
+    for (size_t i = 0; i < nf; i++) {
+        put(w, i ? ",[" : "[");
+        jstr(w, fr[i].name);
+        put(w, ",");
+        jstr(w, fr[i].engine);
+        putf(w, ",%" PRIu64 "]", fr[i].code_bytes);
+    }
+    put(w, "],\"modules\":[");
+    for (size_t i = 0; i < nm; i++) {
+        put(w, i ? ",[" : "[");
+        jkey(w, (const uint8_t *)mr[i].name, strlen(mr[i].name));
+        putf(w, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "]", mr[i].keys, mr[i].mem_bytes,
+             mr[i].aux_records);
+    }
+    put(w, "]");
+}
+
+static void ttls(hw *w, const rdbl_agg *a)
+{
     rdbl_ttl_summary ts;
     rdbl_ttl_agg_summary(rdbl_agg_ttl(a), &ts);
-    put(w, "],\"ttl\":[");
+    char tm[64];
+    put(w, ",\"ttl\":[");
     for (unsigned b = 0; b < RDBL_TTL__COUNT; b++) {
-        putf(w, "%s[", b ? "," : "");
-        jstr(w, rdbl_ttl_bucket_label((rdbl_ttl_bucket)b));
-        putf(w, ",%" PRIu64 ",%" PRIu64 "]", ts.buckets[b].keys, ts.buckets[b].mem_bytes);
+        put(w, b ? "," : "");
+        count_row(w, rdbl_ttl_bucket_label((rdbl_ttl_bucket)b), &ts.buckets[b]);
     }
     rdbl_ttl_minute m[10];
     size_t nm = rdbl_ttl_agg_top_minutes(rdbl_agg_ttl(a), m, 10);
@@ -326,12 +487,63 @@ static void data(hw *w, const rdbl_agg *a, const rdbl_report_opts *o, const char
     for (size_t i = 0; i < nm; i++) {
         putf(w, "%s[", i ? "," : "");
         jstr(w, rdbl_fmt_time_ms(tm, sizeof tm, m[i].minute * 60000, false));
-        putf(w, ",%" PRIu64 ",%" PRIu64 "]", m[i].keys, m[i].mem_bytes);
+        putf(w, ",%" PRIu64 ",%" PRIu64 ",%" PRId64 "]", m[i].keys, m[i].mem_bytes,
+             (m[i].minute * 60000 - ts.ref_ms) / 1000);
     }
-    put(w, "],\"advice\":[");
+    put(w, "],\"fields\":");
+    if (!ts.field_keys) {
+        put(w, "null");
+        return;
+    }
+    putf(w, "{\"keys\":%" PRIu64 ",\"fields\":%" PRIu64 ",\"mem\":%" PRIu64 ",\"buckets\":[",
+         ts.field_keys, ts.fields, ts.field_mem_bytes);
+    bool first = true;
+    for (unsigned b = RDBL_TTL_EXPIRED; b < RDBL_TTL__COUNT; b++) {
+        if (!ts.field_buckets[b].keys)
+            continue;
+        sep(w, &first);
+        count_row(w, rdbl_ttl_bucket_label((rdbl_ttl_bucket)b), &ts.field_buckets[b]);
+    }
+    put(w, "]}");
+}
+
+static void access(hw *w, const rdbl_agg *a, const rdbl_key_entry **v, size_t top, int64_t ref)
+{
+    const rdbl_access_agg *ac = rdbl_agg_access(a);
+    const rdbl_access_summary *s = rdbl_access_agg_summary(ac);
+    const rdbl_summary *sum = rdbl_tables_agg_summary(rdbl_agg_tables(a));
+    putf(w,
+         ",\"access\":{\"idle_known\":%" PRIu64 ",\"cold_idle_s\":%" PRId64
+         ",\"cold\":[%" PRIu64 ",%" PRIu64 "],\"lfu_known\":%" PRIu64 ",\"lfu0\":[%" PRIu64
+         ",%" PRIu64 "],\"idle\":[",
+         sum->all.keys - s->idle[RDBL_IDLE_UNKNOWN].keys, s->cold_idle_s, s->cold.keys,
+         s->cold.mem_bytes, s->freq_known.keys, s->freq[0].keys, s->freq[0].mem_bytes);
+    for (unsigned b = RDBL_IDLE_LT_1M; b < RDBL_IDLE__COUNT; b++) {
+        put(w, b > RDBL_IDLE_LT_1M ? "," : "");
+        count_row(w, rdbl_idle_bucket_label((rdbl_idle_bucket)b), &s->idle[b]);
+    }
+    put(w, "],\"freq\":[");
+    bool first = true;
+    for (unsigned i = 0; i < 256; i++) {
+        if (!s->freq[i].keys)
+            continue;
+        sep(w, &first);
+        putf(w, "[%u,%" PRIu64 ",%" PRIu64 "]", i, s->freq[i].keys, s->freq[i].mem_bytes);
+    }
+    put(w, "],\"hot\":");
+    key_list(w, v, s->freq_known.keys ? rdbl_access_agg_hottest(ac, v, top) : 0, ref);
+    put(w, ",\"coldkeys\":");
+    key_list(w, v, rdbl_access_agg_coldest(ac, v, top), ref);
+    put(w, "}");
+}
+
+static void advice(hw *w, const rdbl_agg *a, int64_t ref)
+{
+    put(w, ",\"advice\":[");
     rdbl_advice_list l;
     if (rdbl_agg_advice(a, &l) != RDBL_OK) {
         w->failed = true;
+        put(w, "]");
         return;
     }
     for (size_t i = 0; i < l.n; i++) {
@@ -349,69 +561,134 @@ static void data(hw *w, const rdbl_agg *a, const rdbl_report_opts *o, const char
         put(w, ",\"config\":");
         jstr(w, it->config);
         putf(w, ",\"saving\":%" PRIu64 ",\"keys\":%" PRIu64 ",\"affected\":%" PRIu64
-                ",\"examples\":[",
+                ",\"examples\":",
              it->saving_bytes, it->keys, it->affected_bytes);
-        for (size_t k = 0; k < it->nexamples; k++) {
-            if (k)
-                put(w, ",");
-            key_row(w, it->examples[k], ref);
-        }
-        put(w, "]}");
+        key_list(w, it->examples, it->nexamples, ref);
+        put(w, "}");
     }
     rdbl_advice_list_free(&l);
-    put(w, "]}");
+    put(w, "]");
+}
+
+static void data(hw *w, const rdbl_agg *a, const rdbl_report_opts *o, const char *title)
+{
+    const rdbl_snapshot *s;
+    size_t ns = rdbl_agg_snapshots(a, &s);
+    int64_t ref = rdbl_agg_now(a);
+    put(w, "{\"title\":");
+    jstr(w, title);
+    put(w, ",\"generator\":\"rdblens " RDBL_VERSION_STRING "\"");
+    files(w, s, ns);
+    summary(w, a, s, ns, ref);
+    warnings(w, a, s, ns);
+    put(w, ",\"tree\":");
+    char *name = malloc(65536);
+    if (!name) {
+        w->failed = true;
+        return;
+    }
+    size_t budget = 4000;
+    tree_node(w, rdbl_agg_prefix(a), RDBL_PREFIX_ROOT, 0, &budget, name, 65536);
+    free(name);
+
+    size_t top = o && o->top ? o->top : 100;
+    if (top > 1000)
+        top = 1000;
+    const rdbl_key_entry **v = malloc(top * sizeof *v);
+    if (!v) {
+        w->failed = true;
+        return;
+    }
+    const rdbl_top_agg *tp = rdbl_agg_top(a);
+    put(w, ",\"top\":");
+    key_list(w, v, rdbl_top_agg_get(tp, RDBL_TOP_BY_MEMORY, RDBL_TYPE_STRING, v, top), ref);
+    put(w, ",\"topel\":");
+    key_list(w, v, rdbl_top_agg_get(tp, RDBL_TOP_BY_ELEMENTS, RDBL_TYPE_STRING, v, top), ref);
+    put(w, ",\"pertype\":[");
+    bool first = true;
+    for (unsigned ty = 0; ty < RDBL_TYPE__COUNT; ty++) {
+        const rdbl_key_entry *pv[3];
+        size_t n = rdbl_top_agg_get(tp, RDBL_TOP_BY_TYPE, (rdbl_type)ty, pv, 3);
+        if (!n)
+            continue;
+        sep(w, &first);
+        put(w, "[");
+        jstr(w, rdbl_type_name((rdbl_type)ty));
+        put(w, ",");
+        key_list(w, pv, n, ref);
+        put(w, "]");
+    }
+    put(w, "]");
+    tables(w, a);
+    ttls(w, a);
+    access(w, a, v, top, ref);
+    free(v);
+    advice(w, a, ref);
+    put(w, "}");
 }
 
 /* ---- page ------------------------------------------------------------------------------- */
 
 static const char *const css[] = {
-    ":root{--bg:#f5f6f8;--card:#fff;--ink:#1d2330;--mute:#6b7385;--line:#e3e6ec;",
-    "--accent:#3b6fd8;--info:#3b82c4;--warn:#d48a10;--crit:#cf3b3b}",
+    ":root{--bg:#f5f6f8;--card:#fff;--ink:#1d2330;--mute:#5f6779;--line:#e3e6ec;",
+    "--accent:#3b6fd8;--info:#3b82c4;--warn:#c47d0a;--crit:#cf3b3b}",
     "*{box-sizing:border-box}",
     "body{margin:0;background:var(--bg);color:var(--ink);",
     "font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif}",
     "header{background:#1d2330;color:#fff;padding:18px 28px}",
-    "header h1{margin:0;font-size:20px;font-weight:600}",
-    "header .sub{color:#aeb6c8;font-size:13px;margin-top:4px}",
+    "header h1{margin:0;font-size:20px;font-weight:600;overflow-wrap:anywhere}",
+    "header .sub{color:#c3cad8;font-size:13px;margin-top:4px}",
+    "header .note{color:#f3c969}",
     "main{max-width:1280px;margin:0 auto;padding:20px 28px 60px}",
     "section{background:var(--card);border:1px solid var(--line);border-radius:10px;",
-    "padding:16px 20px;margin:18px 0;box-shadow:0 1px 2px rgba(0,0,0,.03)}",
+    "padding:16px 20px;margin:18px 0;box-shadow:0 1px 2px rgba(0,0,0,.03);min-width:0}",
     "h2{font-size:16px;margin:0 0 12px;font-weight:600}",
-    ".cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(190px,1fr));gap:12px}",
-    ".card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:12px 16px}",
+    "h3{font-size:14px;margin:14px 0 8px;font-weight:600}",
+    "p.big{font-size:15px;margin:0 0 6px}",
+    "#warnings{display:none;background:#fff7e6;border:1px solid #f0c36d;border-radius:10px;padding:12px 18px;margin:0 0 18px}",
+    "#warnings ul{margin:6px 0 0;padding-left:20px}",
+    ".cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:12px}",
+    ".card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:12px 16px;min-width:0}",
     ".card .v{font-size:22px;font-weight:600;margin-top:2px}",
     ".card .l{color:var(--mute);font-size:12px;text-transform:uppercase;letter-spacing:.04em}",
     ".card .n{color:var(--mute);font-size:12px}",
-    "#crumbs{margin:0 0 8px;font-size:13px;color:var(--mute)}",
+    "#crumbs{margin:0 0 8px;font-size:13px;color:var(--mute);overflow-wrap:anywhere}",
     "#crumbs a{color:var(--accent);cursor:pointer;text-decoration:none}",
     "#crumbs a:hover{text-decoration:underline}",
-    "#tm{position:relative;width:100%;height:480px;border-radius:6px;overflow:hidden;",
-    "background:#eef0f4}",
+    "#tm{position:relative;width:100%;height:480px;border-radius:6px;overflow:hidden;background:#eef0f4}",
     ".tm-box{position:absolute;overflow:hidden;border:1px solid rgba(255,255,255,.85);",
-    "color:#fff;padding:4px 6px;font-size:12px;line-height:1.25;cursor:default}",
+    "color:#fff;padding:3px 6px;font-size:12px;line-height:1.3;cursor:default;text-shadow:0 1px 1px rgba(0,0,0,.35)}",
+    ".tm-box.tm-light{color:#1d2330;text-shadow:none}",
     ".tm-box.tm-zoom{cursor:zoom-in}",
     ".tm-box:hover{filter:brightness(1.08)}",
-    ".tm-box b{display:block;font-weight:600;white-space:nowrap;overflow:hidden;",
-    "text-overflow:ellipsis}",
-    ".tm-box span{opacity:.9;white-space:nowrap}",
-    ".tm-parent>b,.tm-parent>span{display:inline;margin-right:8px}",
+    ".tm-box b,.tm-box span{display:block;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
+    ".tm-box b{font-weight:600}",
+    ".tm-box span{opacity:.92}",
     ".tm-sub{border-color:rgba(255,255,255,.55);font-size:11px}",
     ".hint{color:var(--mute);font-size:12px;margin-top:6px}",
-    "table.st{border-collapse:collapse;width:100%;font-size:13px}",
-    "table.st th{text-align:left;color:var(--mute);font-weight:600;border-bottom:2px solid ",
-    "var(--line);padding:6px 8px;cursor:pointer;user-select:none;white-space:nowrap}",
+    "table.st{border-collapse:collapse;width:100%;font-size:13px;table-layout:auto}",
+    "table.st th{text-align:left;color:var(--mute);font-weight:600;border-bottom:2px solid var(--line);",
+    "padding:6px 8px;cursor:pointer;user-select:none;white-space:nowrap}",
     "table.st th:hover{color:var(--ink)}",
     "table.st td{border-bottom:1px solid var(--line);padding:5px 8px;vertical-align:top}",
     "table.st tr:hover td{background:#f8f9fb}",
+    "table.dist{width:auto;min-width:60%}",
+    "table.dist td{white-space:nowrap}",
     ".num{text-align:right!important;font-variant-numeric:tabular-nums;white-space:nowrap}",
     ".key{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;",
-    "word-break:break-all}",
+    "overflow-wrap:anywhere;word-break:break-all;unicode-bidi:isolate}",
+    "td.kc{width:55%;max-width:0;min-width:200px}",
+    ".esc{color:#a3321f;background:#fbe9e5;border-radius:2px}",
+    ".pager{margin-top:8px;font-size:12px;color:var(--mute)}",
+    ".pager button{border:1px solid var(--line);background:#fff;padding:3px 10px;border-radius:5px;margin-left:6px;",
+    "cursor:pointer;font:inherit}",
+    ".pager button:disabled{color:#b6bcc8;cursor:default}",
     ".tabs{margin-bottom:10px}",
     ".tabs button{border:1px solid var(--line);background:#fff;padding:5px 12px;",
     "border-radius:6px;margin-right:6px;cursor:pointer;font:inherit}",
     ".tabs button.on{background:var(--accent);color:#fff;border-color:var(--accent)}",
     ".adv{border-left:4px solid var(--info);padding:8px 14px;margin:10px 0;background:#fafbfc;",
-    "border-radius:0 6px 6px 0}",
+    "border-radius:0 6px 6px 0;overflow-wrap:anywhere}",
     ".adv.warn{border-color:var(--warn)}.adv.critical{border-color:var(--crit)}",
     ".adv .t{font-weight:600}",
     ".badge{display:inline-block;font-size:11px;font-weight:700;text-transform:uppercase;",
@@ -420,8 +697,10 @@ static const char *const css[] = {
     ".adv .m{color:var(--mute);font-size:12px;margin:2px 0 4px}",
     ".adv p{margin:4px 0}",
     ".adv code{background:#eef0f4;padding:1px 5px;border-radius:4px}",
-    ".grid2{display:grid;grid-template-columns:1.3fr 1fr;gap:18px}",
-    "@media(max-width:900px){.grid2{grid-template-columns:1fr}}",
+    ".grid2{display:grid;grid-template-columns:minmax(0,1.3fr) minmax(0,1fr);gap:18px}",
+    ".grid2>section{margin:0}",
+    "@media(max-width:900px){.grid2{grid-template-columns:minmax(0,1fr)}}",
+    ".row2{margin:18px 0}",
     "svg text{font:12px system-ui,sans-serif;fill:#4a5163}",
     "footer{color:var(--mute);font-size:12px;text-align:center;margin-top:30px}",
 };
@@ -429,34 +708,60 @@ static const char *const css[] = {
 static const char *const js[] = {
     "(function(){'use strict';",
     "function fail(e){document.body.setAttribute('data-status','error: '+e);",
-    "var d=document.getElementById('err');if(d){d.textContent='Report script error: '+e;",
-    "d.style.display='block';}}",
+    "var d=document.getElementById('err');if(d){d.textContent='Report script error: '+e;d.style.display='block';}}",
     "window.onerror=function(m){fail(m);};",
     "try{",
-    "var D=JSON.parse(document.getElementById('rdbl-data').textContent);",
+    "var D=JSON.parse(document.getElementById('rdbl-data').textContent),S=D.summary,F=D.files;",
     "function fb(n){if(n==null)return '-';var u=['B','KiB','MiB','GiB','TiB','PiB'],i=0;",
     "while(n>=1024&&i<5){n/=1024;i++;}",
     "return (i===0?n.toFixed(0):n<9.995?n.toFixed(2):n<99.95?n.toFixed(1):n.toFixed(0))+' '+u[i];}",
     "function fc(n){return n==null?'-':Number(n).toLocaleString('en-US');}",
     "function pc(a,b){return b?(100*a/b).toFixed(1)+'%':'-';}",
+    "function pl(n,w){return fc(n)+' '+w+(n==1?'':'s');}",
     "function fd(s){if(s==null)return '-';if(s<=0)return 'expired';",
     "if(s<60)return s+' s';if(s<3600)return (s/60).toFixed(0)+' min';",
     "if(s<86400)return (s/3600).toFixed(1)+' h';return (s/86400).toFixed(1)+' d';}",
-    "function el(t,a,x){var e=document.createElement(t);if(a)for(var k in a)e.setAttribute(k,a[k]);",
-    "if(x!=null)e.textContent=x;return e;}",
+    "function fi(s){return s==null?'-':s<60?s+' s':fd(s);}",
+    "/* invisible and direction-changing characters are shown as \\uXXXX: no key can hide or reorder the text around it */",
+    "var INV=/[\\u00ad\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\u3164\\ufe00-\\ufe0f\\ufeff\\uffa0\\ufff9-\\ufffb]/g;",
+    "function vis(s){return String(s).replace(INV,function(c){return '\\\\u'+('000'+c.charCodeAt(0).toString(16)).slice(-4);});}",
+    "function el(t,a,x){var e=document.createElement(t);if(a)for(var k in a)e.setAttribute(k,vis(a[k]));",
+    "if(x!=null)e.textContent=vis(x);return e;}",
     "function $(i){return document.getElementById(i);}",
-    /* summary cards */
-    "var S=D.summary,cards=$('cards');",
+    "function add(p,c){p.appendChild(c);return c;}",
+    "/* a key: escapes (\\xNN, \\\\, \\uXXXX) marked so they are not read as the key's own characters */",
+    "function keyNode(s){var e=el('span',{'class':'key'}),re=/\\\\x[0-9a-f]{2}|\\\\\\\\|\\\\u[0-9a-f]{4}/g,i=0,m;s=vis(s);",
+    "while((m=re.exec(s))){if(m.index>i)e.appendChild(document.createTextNode(s.slice(i,m.index)));",
+    "e.appendChild(el('span',{'class':'esc'},m[0]));i=re.lastIndex;}",
+    "if(i<s.length)e.appendChild(document.createTextNode(s.slice(i)));return e;}",
+    "/* header */",
+    "var sub=$('sub');",
+    "if(F.length==1){var f=F[0];add(sub,el('div',null,[f.magic+' RDB '+f.rdb_version,f.size?fb(f.size)+' on disk':'','checksum '+f.checksum,",
+    "'snapshot '+f.ctime,f.server?'server '+f.server:''].filter(Boolean).join(' \\u00b7 ')));}",
+    "else add(sub,el('div',null,'merged report of '+pl(F.length,'file')));",
+    "function model(f){var t='memory model '+(f.target||'?')+', allocator '+(f.allocator||'?');",
+    "if(f.allocator_source){t+=' ('+({option:'set by --allocator',calibrated:'calibrated against the used-mem the server recorded',",
+    "'default':'the default'}[f.allocator_source]||f.allocator_source)+')';}return t;}",
+    "var models={};F.forEach(function(f){models[model(f)]=1;});",
+    "Object.keys(models).forEach(function(m){add(sub,el('div',null,m.charAt(0).toUpperCase()+m.slice(1)));});",
+    "F.forEach(function(f){if(f.allocator_note)add(sub,el('div',{'class':'note'},f.allocator_note));});",
+    "/* warnings */",
+    "if(D.warnings.length){var wb=$('warnings');wb.style.display='block';add(wb,el('b',null,'Read this first'));",
+    "var ul=add(wb,el('ul'));D.warnings.forEach(function(w){add(ul,el('li',null,w));});}",
+    "/* summary cards */",
+    "var A=D.access,cards=$('cards');",
     "function card(l,v,n){var c=el('div',{'class':'card'});c.appendChild(el('div',{'class':'l'},l));",
-    "c.appendChild(el('div',{'class':'v'},v));if(n)c.appendChild(el('div',{'class':'n'},n));",
-    "cards.appendChild(c);}",
-    "card('Keys',fc(S.keys),S.dbs+' database'+(S.dbs==1?'':'s'));",
+    "c.appendChild(el('div',{'class':'v'},v));if(n)c.appendChild(el('div',{'class':'n'},n));cards.appendChild(c);}",
+    "card('Keys',fc(S.keys),pl(S.dbs,'database'));",
     "card('Estimated memory',fb(S.mem),'sum of per-key MEMORY USAGE');",
     "card('Server used-mem',S.used==null?'n/a':fb(S.used),S.used?'estimate = '+pc(S.mem,S.used)+' of it':'not in the file');",
     "card('Keys with a TTL',pc(S.ttl,S.keys),fc(S.expired)+' already expired');",
+    "var cold=A.idle_known?{k:A.cold[0],m:A.cold[1],w:'idle \\u2265 '+fd(A.cold_idle_s)}:A.lfu_known?{k:A.lfu0[0],m:A.lfu0[1],w:'at LFU counter 0'}:null;",
+    "if(cold)card('Cold memory',fb(cold.m),pc(cold.m,S.mem)+' in '+pl(cold.k,'key')+' '+cold.w);",
+    "else card('Cold memory','n/a','no LRU/LFU data in the file');",
     "var sav=0;D.advice.forEach(function(a){sav+=a.saving;});",
-    "card('Advice',D.advice.length+' item'+(D.advice.length==1?'':'s'),sav?'~'+fb(sav)+' to save':'');",
-    /* treemap */
+    "card('Advice',pl(D.advice.length,'item'),sav?'~'+fb(sav)+' to save':'');",
+    "/* treemap */",
     "var PAL=[210,12,145,275,38,180,330,95,245,60,300,165];",
     "(D.tree.c||[]).forEach(function(n,i){(function h(x,hue){x.hue=hue;(x.c||[]).forEach(function(y){h(y,hue);});})(n,PAL[i%PAL.length]);});",
     "function squarify(items,x,y,w,h){var out=[],tot=0;items.forEach(function(i){tot+=i.v;});",
@@ -470,86 +775,160 @@ static const char *const js[] = {
     "if(!row.length||worst(row.concat([c]),s)<=worst(row,s)){row.push(c);rest.shift();}else lay();}",
     "if(row.length)lay();return out;}",
     "var path=[D.tree];",
-    "function box(n,x,y,w,h,depth,parentHue,idx){var zoom=!!(n.c&&n.c.length);",
-    "var d=el('div',{'class':'tm-box'+(zoom?' tm-zoom':''),'title':n.p+'\\n'+fb(n.m)+' ('+pc(n.m,D.tree.m)+' of all), '+fc(n.k)+' keys, '+pc(n.t,n.k)+' with TTL'+(zoom?'\\nclick to zoom in':'')});",
+    "/* the tooltip of a box: every fact the tree carries for the prefix */",
+    "function tip(n,zoom){return n.p+'\\n'+fb(n.m)+' ('+pc(n.m,D.tree.m)+' of all), '+pl(n.k,'key')+', '+pc(n.t,n.k)+' with a TTL'+(zoom?'\\nclick to zoom in':'');}",
+    "function box(n,x,y,w,h,depth,parentHue,idx,nested){var zoom=!!(n.c&&n.c.length);",
+    "var d=el('div',{'class':'tm-box'+(zoom?' tm-zoom':''),'title':tip(n,zoom)});",
     "d.style.left=x+'px';d.style.top=y+'px';d.style.width=Math.max(w,0)+'px';d.style.height=Math.max(h,0)+'px';",
-    "var hue=n.hue==null?215:n.hue,li=n.o?64:(parentHue==null?Math.min(30+depth*6,50):46+(idx%4)*5),sa=n.o?10:(parentHue==null?58:50);",
-    "d.style.background='hsl('+hue+','+sa+'%,'+li+'%)';",
-    "var name=depth>1||parentHue!=null?n.l:n.p;",
-    "if(w>54&&h>30){d.appendChild(el('b',null,name));d.appendChild(el('span',null,fb(n.m)+' \\u00b7 '+pc(n.m,path[path.length-1].m)));}",
+    "var hue=n.hue==null?215:n.hue,li=n.o?72:(parentHue==null?Math.min(30+depth*6,50):40+(idx%4)*5),sa=n.o?8:(parentHue==null?58:50);",
+    "d.style.background='hsl('+hue+','+sa+'%,'+li+'%)';if(li>=60)d.className+=' tm-light';",
+    "var name=n.l==='*'||depth>1&&parentHue==null?n.p:n.l;",
+    "if(nested){d.appendChild(el('b',null,name+'  '+fb(n.m)+' \\u00b7 '+pc(n.m,path[path.length-1].m)));}",
+    "else if(w>54&&h>30){d.appendChild(el('b',null,name));d.appendChild(el('span',null,fb(n.m)+' \\u00b7 '+pc(n.m,path[path.length-1].m)));}",
     "else if(w>30&&h>16){d.appendChild(el('b',null,name));}",
     "if(zoom)d.onclick=function(ev){ev.stopPropagation();var p=[];for(var q=n;q;q=q.up)p.unshift(q);path=p;render();};",
     "return d;}",
     "(function up(n){(n.c||[]).forEach(function(c){c.up=n;up(c);});})(D.tree);",
+    "/* boxes too small to read (under ~24x24 px) are drawn as one \"(N smaller)\" box that zooms into them */",
     "function lay(kids,W,H){var tot=0;kids.forEach(function(n){tot+=n.m;});",
     "var items=kids.map(function(n){return {v:Math.max(n.m,tot*1e-7,1e-9),n:n};});",
-    "items.sort(function(a,b){return b.v-a.v;});return squarify(items,0,0,W,H);}",
+    "items.sort(function(a,b){return b.v-a.v;});var sum=0;items.forEach(function(i){sum+=i.v;});",
+    "var keep=items.length,acc=0;for(var i=0;i<items.length;i++){if(i>=8&&items[i].v/sum*W*H<576){keep=i;break;}}",
+    "if(items.length-keep>1){var rest=items.slice(keep).map(function(i){return i.n;}),o={p:'('+fc(rest.length)+' smaller)',l:'('+fc(rest.length)+' smaller)',k:0,m:0,t:0,r:0,o:1,c:rest,hue:null};",
+    "rest.forEach(function(n){o.k+=n.k;o.m+=n.m;o.t+=n.t;o.r+=n.r;});o.up=rest[0].up;o.p=(o.up&&o.up!==D.tree?o.up.p+' ':'')+o.l;",
+    "items=items.slice(0,keep);items.push({v:Math.max(o.m,1e-9),n:o});}",
+    "return squarify(items,0,0,W,H);}",
     "function render(){var cur=path[path.length-1],tm=$('tm');tm.innerHTML='';",
     "var W=tm.clientWidth||1000,H=tm.clientHeight||480,depth=path.length;",
     "var rects=lay(cur.c||[],W,H);",
-    "rects.forEach(function(r,i){var n=r.n,d=box(n,r.x,r.y,r.w,r.h,depth,null,i);",
-    /* nest the next level inside large boxes, under a header strip */
-    "if(n.c&&n.c.length&&r.w>90&&r.h>70){d.className+=' tm-parent';var sub=lay(n.c,r.w-6,r.h-24);",
-    "sub.forEach(function(s,j){var c=box(s.n,s.x+3,s.y+21,s.w,s.h,depth+1,n.hue,j);c.className+=' tm-sub';d.appendChild(c);});}",
+    "rects.forEach(function(r,i){var n=r.n,nest=n.c&&n.c.length&&r.w>90&&r.h>70,d=box(n,r.x,r.y,r.w,r.h,depth,null,i,nest);",
+    "/* nest the next level inside large boxes, under a header strip */",
+    "if(nest){d.className+=' tm-parent';var sub=lay(n.c,r.w-6,r.h-24);",
+    "sub.forEach(function(s,j){var c=box(s.n,s.x+3,s.y+21,s.w,s.h,depth+1,n.hue,j,false);c.className+=' tm-sub';d.appendChild(c);});}",
     "tm.appendChild(d);});",
     "document.body.setAttribute('data-boxes',String(rects.length));",
     "document.body.setAttribute('data-depth',String(path.length-1));",
     "var cr=$('crumbs');cr.innerHTML='';path.forEach(function(n,i){if(i)cr.appendChild(document.createTextNode(' \\u203a '));",
     "if(i<path.length-1){var a=el('a',null,i?n.l:'all keys');a.onclick=function(){path=path.slice(0,i+1);render();};cr.appendChild(a);}",
-    "else cr.appendChild(el('b',null,(i?n.p:'all keys')+' \\u2014 '+fb(n.m)+', '+fc(n.k)+' keys'));});}",
-    /* #p=<prefix> opens the treemap zoomed into that prefix (links, tests) */
+    "else cr.appendChild(el('b',null,(i?n.p:'all keys')+' \\u2014 '+fb(n.m)+', '+pl(n.k,'key')));});}",
+    "/* #p=<prefix> opens the treemap zoomed into that prefix (links, tests) */",
     "(function(){var h=decodeURIComponent((location.hash||'').replace(/^#p=/,''));if(!h||h===location.hash)return;",
     "(function f(n,acc){if(n.p===h&&n!==D.tree){path=acc.concat([n]);return true;}",
     "return (n.c||[]).some(function(c){return f(c,acc.concat([n]));});})(D.tree,[]);})();",
     "render();var rt;window.addEventListener('resize',function(){clearTimeout(rt);rt=setTimeout(render,150);});",
-    /* sortable tables */
-    "function table(host,cols,rows){var t=el('table',{'class':'st'}),th=el('thead'),tr=el('tr'),tb=el('tbody'),st={c:-1,d:1};",
-    "cols.forEach(function(c,i){var h=el('th',{'class':c.n?'num':''},c.t);h.onclick=function(){st.d=st.c===i?-st.d:(c.n?-1:1);st.c=i;draw();};tr.appendChild(h);});",
-    "th.appendChild(tr);t.appendChild(th);t.appendChild(tb);host.innerHTML='';host.appendChild(t);",
+    "/* sortable tables, paged: a long table shows `page` rows and a pager (a page never grows with the keyspace) */",
+    "function table(host,cols,rows,page){page=page||20;var t=el('table',{'class':'st'}),th=el('thead'),tr=el('tr'),tb=el('tbody'),st={c:-1,d:1},at=0,all=false;",
+    "var pg=el('div',{'class':'pager'});",
+    "cols.forEach(function(c,i){var h=el('th',{'class':c.n?'num':''},c.t);h.onclick=function(){st.d=st.c===i?-st.d:(c.n?-1:1);st.c=i;at=0;draw();};tr.appendChild(h);});",
+    "th.appendChild(tr);t.appendChild(th);t.appendChild(tb);host.innerHTML='';host.appendChild(t);host.appendChild(pg);",
+    "function btn(x,f,on){var b=el('button',null,x);if(on)b.onclick=function(){f();draw();};else b.disabled=true;return b;}",
     "function draw(){var r=rows.slice();if(st.c>=0){var i=st.c;r.sort(function(a,b){var x=a[i],y=b[i];",
     "if(x==null&&y==null)return 0;if(x==null)return 1;if(y==null)return -1;return (x<y?-1:x>y?1:0)*st.d;});}",
-    "tb.innerHTML='';r.forEach(function(row){var q=el('tr');cols.forEach(function(c,i){",
-    "q.appendChild(el('td',{'class':(c.n?'num':'')+(c.k?' key':'')},c.f?c.f(row[i],row):row[i]));});tb.appendChild(q);});",
-    "Array.prototype.forEach.call(tr.children,function(h,i){h.textContent=cols[i].t+(st.c===i?(st.d>0?' \\u25b2':' \\u25bc'):'');});}",
+    "var lo=all?0:at,hi=all?r.length:Math.min(r.length,at+page);",
+    "tb.innerHTML='';r.slice(lo,hi).forEach(function(row){var q=el('tr');cols.forEach(function(c,i){",
+    "var v=c.f?c.f(row[i],row):row[i],td=el('td',{'class':(c.n?'num':'')+(c.k?' kc':'')});",
+    "if(c.k){td.appendChild(keyNode(v));if(c.i&&st.c<0)td.style.paddingLeft=(8+16*(row[1]-1))+'px';}else td.textContent=vis(v==null?'':v);q.appendChild(td);});tb.appendChild(q);});",
+    "Array.prototype.forEach.call(tr.children,function(h,i){h.textContent=cols[i].t+(st.c===i?(st.d>0?' \\u25b2':' \\u25bc'):'');});",
+    "pg.innerHTML='';if(r.length<=page)return;",
+    "add(pg,el('span',null,'rows '+fc(lo+1)+'\\u2013'+fc(hi)+' of '+fc(r.length)+' '));",
+    "add(pg,btn('\\u2039 previous',function(){at=Math.max(0,at-page);},!all&&at>0));",
+    "add(pg,btn('next \\u203a',function(){at+=page;},!all&&hi<r.length));",
+    "add(pg,btn(all?'show '+page+' per page':'show all '+fc(r.length),function(){all=!all;at=0;},true));}",
     "draw();return t;}",
     "var KC=[{t:'Key',k:1},{t:'DB',n:1},{t:'Type'},{t:'Encoding'},{t:'Elements',n:1,f:fc},{t:'Memory',n:1,f:fb},{t:'Largest element',n:1,f:fb},{t:'TTL',n:1,f:fd}];",
-    "function keysTab(which){table($('keys'),KC,which==='el'?D.topel:D.top);",
+    "var PT=[];D.pertype.forEach(function(p){p[1].forEach(function(r){PT.push(r);});});",
+    "function keysTab(which){table($('keys'),KC,which==='el'?D.topel:which==='ty'?PT:D.top,15);",
     "Array.prototype.forEach.call(document.querySelectorAll('#ktabs button'),function(b){b.className=b.getAttribute('data-w')===which?'on':'';});}",
     "Array.prototype.forEach.call(document.querySelectorAll('#ktabs button'),function(b){b.onclick=function(){keysTab(b.getAttribute('data-w'));};});",
     "keysTab('mem');",
     "var PR=[];(function walk(n,d){(n.c||[]).forEach(function(c){PR.push([c.p,d,c.k,c.m,c.m/Math.max(1,D.tree.m),c.t/Math.max(1,c.k),c.k?c.m/c.k:0,c.r]);if(d<3)walk(c,d+1);});})(D.tree,1);",
-    "table($('prefixes'),[{t:'Prefix',k:1},{t:'Depth',n:1},{t:'Keys',n:1,f:fc},{t:'Memory',n:1,f:fb},{t:'% memory',n:1,f:function(v){return (100*v).toFixed(1)+'%';}},{t:'With TTL',n:1,f:function(v){return (100*v).toFixed(0)+'%';}},{t:'Avg / key',n:1,f:fb},{t:'RDB bytes',n:1,f:fb}],PR);",
-    "table($('types'),[{t:'Type'},{t:'Encoding'},{t:'Keys',n:1,f:fc},{t:'Memory',n:1,f:fb},{t:'Avg / key',n:1,f:fb},{t:'Max / key',n:1,f:fb},{t:'Elements',n:1,f:fc},{t:'Max elements',n:1,f:fc}],D.types);",
+    "table($('prefixes'),[{t:'Prefix',k:1,i:1},{t:'Depth',n:1},{t:'Keys',n:1,f:fc},{t:'Memory',n:1,f:fb},{t:'% memory',n:1,f:function(v){return (100*v).toFixed(1)+'%';}},{t:'With TTL',n:1,f:function(v){return (100*v).toFixed(0)+'%';}},{t:'Avg / key',n:1,f:fb},{t:'RDB bytes',n:1,f:fb}],PR,20);",
+    "table($('types'),[{t:'Type'},{t:'Encoding'},{t:'Keys',n:1,f:fc},{t:'Memory',n:1,f:fb},{t:'% memory',n:1,f:function(v){return (100*v).toFixed(1)+'%';}},{t:'Avg / key',n:1,f:fb},{t:'Max / key',n:1,f:fb},{t:'Elements',n:1,f:fc},{t:'Max elements',n:1,f:fc}],",
+    "D.types.map(function(r){return [r[0],r[1],r[2],r[3],r[3]/Math.max(1,S.mem)].concat(r.slice(4));}));",
     "table($('dbs'),[{t:'DB',n:1},{t:'Keys',n:1,f:fc},{t:'Memory',n:1,f:fb},{t:'With TTL',n:1,f:fc},{t:'Elements',n:1,f:fc}],D.dbs);",
-    /* TTL chart */
-    "(function(){var W=560,H=210,L=44,B=40,T=14,n=D.ttl.length,bw=(W-L-10)/n,mk=0,mm=0;",
-    "D.ttl.forEach(function(r){mk+=r[1];mm+=r[2];});var mx=0;",
-    "D.ttl.forEach(function(r){mx=Math.max(mx,mk?r[1]/mk:0,mm?r[2]/mm:0);});if(!mx)mx=1;",
+    "/* memory estimates */",
+    "var ME=[['Sum of per-key estimates',S.mem,'MEMORY USAGE of every key, summed']];",
+    "if(S.used!=null)ME.push(['Server used_memory at save',S.used,'recorded by the server (used-mem); the estimate is '+pc(S.mem,S.used)+' of it']);",
+    "S.totals.forEach(function(t){var n=t[0].replace(/_bytes$/,''),est=/_estimate$/.test(n);",
+    "ME.push([n.replace(/_estimate$/,'')+(est?' (estimate)':''),t[1],est?'model estimate of the INFO memory figure':'reconciled total']);});",
+    "ME.push(['RDB payload',S.rdb,'serialized values in the file']);",
+    "table($('estimates'),[{t:'Figure'},{t:'Bytes',n:1,f:fb},{t:'What it is'}],ME);",
+    "/* bar charts: rows of [label, keys, memory], both as shares */",
+    "function bars(host,rows,short){var W=560,H=210,L=44,B=40,T=14,n=rows.length,bw=(W-L-10)/Math.max(n,1),mk=0,mm=0;",
+    "rows.forEach(function(r){mk+=r[1];mm+=r[2];});var mx=0;",
+    "rows.forEach(function(r){mx=Math.max(mx,mk?r[1]/mk:0,mm?r[2]/mm:0);});if(!mx)mx=1;",
     "var ns='http://www.w3.org/2000/svg',svg=document.createElementNS(ns,'svg');",
     "svg.setAttribute('viewBox','0 0 '+W+' '+(H+20));svg.setAttribute('width','100%');svg.setAttribute('role','img');",
     "function se(t,a,x){var e=document.createElementNS(ns,t);for(var k in a)e.setAttribute(k,a[k]);if(x!=null)e.textContent=x;svg.appendChild(e);return e;}",
     "for(var g=0;g<=4;g++){var yv=T+(H-B-T)*(1-g/4);se('line',{x1:L,x2:W-6,y1:yv,y2:yv,stroke:'#e3e6ec'});",
     "se('text',{x:L-6,y:yv+4,'text-anchor':'end'},(100*mx*g/4).toFixed(0)+'%');}",
-    "D.ttl.forEach(function(r,i){var x=L+i*bw,hk=mk?(H-B-T)*(r[1]/mk)/mx:0,hm=mm?(H-B-T)*(r[2]/mm)/mx:0;",
+    "rows.forEach(function(r,i){var x=L+i*bw,hk=mk?(H-B-T)*(r[1]/mk)/mx:0,hm=mm?(H-B-T)*(r[2]/mm)/mx:0;",
     "var a=se('rect',{x:x+bw*0.12,y:H-B-hk,width:bw*0.36,height:hk,fill:'#9bb7ea',rx:2});",
-    "a.appendChild(document.createElementNS(ns,'title')).textContent=r[0]+': '+fc(r[1])+' keys ('+pc(r[1],mk)+')';",
+    "a.appendChild(document.createElementNS(ns,'title')).textContent=r[0]+': '+pl(r[1],'key')+' ('+pc(r[1],mk)+')';",
     "var b=se('rect',{x:x+bw*0.5,y:H-B-hm,width:bw*0.36,height:hm,fill:'#3b6fd8',rx:2});",
     "b.appendChild(document.createElementNS(ns,'title')).textContent=r[0]+': '+fb(r[2])+' ('+pc(r[2],mm)+')';",
-    "se('text',{x:x+bw/2,y:H-B+16,'text-anchor':'middle'},r[0].replace('< ','<').replace('>= ','\u2265').replace(' min','m').replace(' h','h').replace(' d','d'));});",
+    "se('text',{x:x+bw/2,y:H-B+16,'text-anchor':'middle'},short(r[0]));});",
     "se('rect',{x:L,y:H-4,width:10,height:10,fill:'#9bb7ea'});se('text',{x:L+14,y:H+5},'keys');",
     "se('rect',{x:L+64,y:H-4,width:10,height:10,fill:'#3b6fd8'});se('text',{x:L+78,y:H+5},'memory');",
-    "$('ttlchart').appendChild(svg);",
-    "var cl=$('clusters');if(D.clusters.length){table(cl,[{t:'Minute (UTC)'},{t:'Keys expiring',n:1,f:fc},{t:'Memory',n:1,f:fb}],D.clusters);}",
-    "else cl.textContent='No key expires after the snapshot.';})();",
-    /* advice */
+    "host.appendChild(svg);}",
+    "function shortb(s){return s.replace('< ','<').replace('>= ','\\u2265').replace(' min','m').replace(' h','h').replace(' d','d');}",
+    "/* TTLs */",
+    "bars($('ttlchart'),D.ttl,shortb);",
+    "var cl=$('clusters');if(D.clusters.length){table(cl,[{t:'Minute (UTC)'},{t:'In',n:1,f:fd},{t:'Keys expiring',n:1,f:fc},{t:'Memory',n:1,f:fb}],",
+    "D.clusters.map(function(c){return [c[0],c[3],c[1],c[2]];}),10);}",
+    "else cl.textContent='No key expires after the snapshot.';",
+    "if(D.fields){var fs=$('fields');fs.style.display='block';add(fs,el('h2',null,'Hash field TTLs (Redis 7.4+ HEXPIRE)'));",
+    "add(fs,el('p',null,pl(D.fields.keys,'hash')+' ('+fb(D.fields.mem)+') have '+pl(D.fields.fields,'field')+' with a TTL; by their earliest field expiry:'));",
+    "var fh=add(fs,el('div'));table(fh,[{t:'Earliest field expiry'},{t:'Keys',n:1,f:fc},{t:'Memory',n:1,f:fb}],D.fields.buckets);}",
+    "/* hot and cold keys */",
+    "var AC=$('access');",
+    "if(!A.idle_known&&!A.lfu_known){add(AC,el('p',null,'The file carries no LRU/LFU data: the server had no LRU or LFU maxmemory policy, so nothing tells hot keys from cold ones.'));}",
+    "else{",
+    "add(AC,el('p',{'class':'big'},'Cold memory: '+fb(cold.m)+' ('+pc(cold.m,S.mem)+') in '+pl(cold.k,'key')+' '+cold.w+",
+    "(A.idle_known?'.':' \\u2014 the first keys an LFU policy evicts. The counter decays by one per lfu-decay-time (1 minute by default) without a read; new keys start at 5, 255 is the hottest.')));",
+    "var g2=add(AC,el('div',{'class':'grid2'})),c1=add(g2,el('div')),c2=add(g2,el('div')),HB;",
+    "if(A.idle_known){add(c1,el('h3',null,'LRU idle time ('+pl(A.idle_known,'key')+')'));HB=A.idle.filter(function(r){return r[1];});bars(c1,A.idle,shortb);}",
+    "else{add(c1,el('h3',null,'LFU counter ('+pl(A.lfu_known,'key')+')'));",
+    "var G=[[0,0,'0'],[1,4,'1-4'],[5,5,'5'],[6,10,'6-10'],[11,20,'11-20'],[21,50,'21-50'],[51,100,'51-100'],[101,200,'101-200'],[201,255,'201+']];",
+    "HB=G.map(function(g){var k=0,m=0;A.freq.forEach(function(f){if(f[0]>=g[0]&&f[0]<=g[1]){k+=f[1];m+=f[2];}});return [g[2],k,m];});",
+    "bars(c1,HB,function(s){return s;});HB=HB.filter(function(r){return r[1];});}",
+    "add(c2,el('h3',null,'Keys and memory per '+(A.idle_known?'idle time':'counter')));",
+    "table(add(c2,el('div')),[{t:A.idle_known?'Idle':'Counter'},{t:'Keys',n:1,f:fc},{t:'Memory',n:1,f:fb},{t:'% memory',n:1,f:function(v){return (100*v).toFixed(1)+'%';}}],",
+    "HB.map(function(r){return [r[0],r[1],r[2],r[2]/Math.max(1,S.mem)];}),12);",
+    "var at=add(AC,el('div',{'class':'tabs',id:'atabs'})),ab=add(AC,el('div',{id:'akeys'}));",
+    "var CK=[{t:'Key',k:1},{t:A.idle_known?'Idle':'LFU',n:1,f:A.idle_known?fi:null},{t:'Type'},{t:'Elements',n:1,f:fc},{t:'Memory',n:1,f:fb},{t:'TTL',n:1,f:fd}];",
+    "function atab(w){table(ab,CK,(w==='hot'?A.hot:A.coldkeys).map(function(r){return [r[0],A.idle_known?r[9]:r[8],r[2],r[4],r[5],r[7]];}),10);",
+    "Array.prototype.forEach.call(at.children,function(b){b.className=b.getAttribute('data-w')===w?'on':'';});}",
+    "[['cold','largest cold keys ('+fc(A.coldkeys.length)+')'],['hot','hottest keys ('+fc(A.hot.length)+')']].forEach(function(x){",
+    "if(x[0]==='hot'&&!A.lfu_known)return;var b=add(at,el('button',{'data-w':x[0]},x[1]));b.onclick=function(){atab(x[0]);};});",
+    "atab('cold');}",
+    "/* size distribution: keys per power-of-two class of memory per key, by type */",
+    "(function(){var host=$('dist'),types=D.dist.map(function(d){return d[0];}),B={},mx={};",
+    "D.dist.forEach(function(d){mx[d[0]]=0;d[1].forEach(function(b){B[b[0]]=B[b[0]]||{};B[b[0]][d[0]]=b;mx[d[0]]=Math.max(mx[d[0]],b[1]);});});",
+    "var ks=Object.keys(B).map(Number).sort(function(a,b){return a-b;});",
+    "if(!ks.length){host.textContent='No keys.';return;}",
+    "var t=add(host,el('table',{'class':'st dist'})),hr=add(add(t,el('thead')),el('tr'));add(hr,el('th',null,'Memory per key'));",
+    "types.forEach(function(ty){add(hr,el('th',{'class':'num'},ty));});var tb=add(t,el('tbody'));",
+    "function p2(b){if(b<=0)return '0';var u=['B','KiB','MiB','GiB','TiB','PiB','EiB'],e=b-1;return Math.pow(2,e%10)+' '+u[Math.floor(e/10)];}",
+    "add(hr,el('th',{'class':'num'},'all: keys'));add(hr,el('th',{'class':'num'},'memory'));",
+    "ks.forEach(function(b){var tr=add(tb,el('tr')),k=0,m=0;add(tr,el('td',null,p2(b)+' \\u2013 '+p2(b+1)));",
+    "types.forEach(function(ty){var c=B[b][ty],td=add(tr,el('td',{'class':'num'},c?fc(c[1]):''));",
+    "if(c){k+=c[1];m+=c[2];td.title=pl(c[1],'key')+', '+fb(c[2]);td.style.background='rgba(59,111,216,'+(0.08+0.5*c[1]/mx[ty]).toFixed(3)+')';}});",
+    "add(tr,el('td',{'class':'num'},fc(k)));add(tr,el('td',{'class':'num'},fb(m)+' ('+pc(m,S.mem)+')'));});})();",
+    "/* functions and modules */",
+    "if(D.functions.length||D.modules.length){var fm=$('fm');fm.style.display='block';",
+    "if(D.functions.length)table(add(fm,el('div')),[{t:'Function library',k:1},{t:'Engine'},{t:'Code',n:1,f:fb}],D.functions);",
+    "if(D.modules.length)table(add(fm,el('div')),[{t:'Module type',k:1},{t:'Keys',n:1,f:fc},{t:'Bytes (not modelled)',n:1,f:fb},{t:'Aux records',n:1,f:fc}],D.modules);}",
+    "/* advice */",
     "var AD=$('advice');if(!D.advice.length)AD.appendChild(el('p',null,'Nothing to report: no rule found evidence worth acting on.'));",
     "D.advice.forEach(function(a){var d=el('div',{'class':'adv '+a.level}),t=el('div',{'class':'t'});",
-    "t.appendChild(el('span',{'class':'badge'},a.level));t.appendChild(document.createTextNode(a.title));d.appendChild(t);",
-    "d.appendChild(el('div',{'class':'m'},(a.saving?'estimated saving '+fb(a.saving)+' \\u00b7 ':'')+fc(a.keys)+' keys \\u00b7 '+fb(a.affected)+' affected'));",
+    "t.appendChild(el('span',{'class':'badge'},a.level));t.appendChild(document.createTextNode(vis(a.title)));d.appendChild(t);",
+    "d.appendChild(el('div',{'class':'m'},(a.saving?'estimated saving '+fb(a.saving)+' \\u00b7 ':'')+pl(a.keys,'key')+' \\u00b7 '+fb(a.affected)+' affected'));",
     "d.appendChild(el('p',null,a.detail));if(a.config){var p=el('p',null,'config: ');p.appendChild(el('code',null,a.config));d.appendChild(p);}",
     "if(a.examples.length){var p2=el('p',{'class':'m'},'e.g. ');a.examples.slice(0,5).forEach(function(e,i){if(i)p2.appendChild(document.createTextNode(', '));",
-    "p2.appendChild(el('code',null,e[0]));p2.appendChild(document.createTextNode(' ('+fb(e[5])+')'));});d.appendChild(p2);}",
+    "var c=el('code');c.appendChild(keyNode(e[0]));p2.appendChild(c);p2.appendChild(document.createTextNode(' ('+fb(e[5])+')'));});d.appendChild(p2);}",
     "AD.appendChild(d);});",
+    "document.body.setAttribute('data-height',String(document.documentElement.scrollHeight));",
     "if(!document.body.getAttribute('data-status'))document.body.setAttribute('data-status','ok');",
     "}catch(e){fail(e&&e.message?e.message:String(e));}",
     "})();",
@@ -565,23 +944,11 @@ rdbl_status rdbl_report_html(FILE *out, const rdbl_agg *a, const rdbl_report_opt
     if (o && o->title)
         snprintf(title, sizeof title, "%s", o->title);
     else if (ns == 1)
-        snprintf(title, sizeof title, "%s", s[0].file);
+        rdbl_escape_bytes(title, sizeof title, (const uint8_t *)s[0].file, strlen(s[0].file));
     else if (ns > 1)
         snprintf(title, sizeof title, "%zu snapshot files", ns);
     else
         snprintf(title, sizeof title, "report");
-    char sub[1400];
-    char tm[64];
-    if (ns == 1)
-        snprintf(sub, sizeof sub, "%s RDB %d \xc2\xb7 snapshot %s%s%s%s%s", s[0].magic,
-                 s[0].rdb_version,
-                 s[0].ctime_source == RDBL_CTIME_NONE
-                     ? "time unknown"
-                     : rdbl_fmt_time_ms(tm, sizeof tm, s[0].ctime_s * 1000, true),
-                 s[0].redis_ver[0] ? " \xc2\xb7 server " : "", s[0].redis_ver,
-                 s[0].target[0] ? " \xc2\xb7 model " : "", s[0].target);
-    else
-        snprintf(sub, sizeof sub, "merged report of %zu files", ns);
 
     put(&w, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n<title>");
@@ -594,28 +961,37 @@ rdbl_status rdbl_report_html(FILE *out, const rdbl_agg *a, const rdbl_report_opt
     }
     put(&w, "</style></head>\n<body>\n<header><h1>rdblens \xe2\x80\x94 ");
     hesc(&w, title);
-    put(&w, "</h1><div class=\"sub\">");
-    hesc(&w, sub);
-    put(&w, "</div></header>\n<main>\n"
+    put(&w, "</h1><div class=\"sub\" id=\"sub\"></div></header>\n<main>\n"
             "<div id=\"err\" style=\"display:none;color:#cf3b3b;font-weight:600\"></div>\n"
+            "<div id=\"warnings\"></div>\n"
             "<div class=\"cards\" id=\"cards\"></div>\n"
             "<section><h2>Memory by key prefix</h2><div id=\"crumbs\"></div>"
             "<div id=\"tm\"></div><div class=\"hint\">Box area = estimated memory. Click a box "
             "to zoom into its sub-prefixes; \"*\" stands for an id segment "
             "(user:1234 and user:98 both count under user:*).</div></section>\n"
             "<section><h2>Advice</h2><div id=\"advice\"></div></section>\n"
-            "<div class=\"grid2\"><section><h2>TTL distribution</h2><div id=\"ttlchart\"></div>"
-            "</section><section><h2>Expiry clusters</h2><div id=\"clusters\"></div></section>"
-            "</div>\n"
+            "<div class=\"grid2 row2\"><section><h2>Memory estimates</h2><div id=\"estimates\">"
+            "</div></section><section><h2>Databases</h2><div id=\"dbs\"></div></section></div>\n"
+            "<section><h2>Hot and cold keys</h2><div id=\"access\"></div></section>\n"
+            "<div class=\"grid2 row2\"><section><h2>TTL distribution</h2><div id=\"ttlchart\">"
+            "</div></section><section><h2>Expiry clusters</h2><div id=\"clusters\"></div>"
+            "</section></div>\n"
+            "<section id=\"fields\" style=\"display:none\"></section>\n"
             "<section><h2>Top keys</h2><div class=\"tabs\" id=\"ktabs\">"
             "<button data-w=\"mem\">by memory</button><button data-w=\"el\">by elements</button>"
-            "</div><div id=\"keys\"></div></section>\n"
+            "<button data-w=\"ty\">largest per type</button></div><div id=\"keys\"></div>"
+            "</section>\n"
             "<section><h2>Prefixes</h2><div id=\"prefixes\"></div></section>\n"
-            "<div class=\"grid2\"><section><h2>Types and encodings</h2><div id=\"types\"></div>"
-            "</section><section><h2>Databases</h2><div id=\"dbs\"></div></section></div>\n"
+            "<section><h2>Types and encodings</h2><div id=\"types\"></div></section>\n"
+            "<section><h2>Size distribution</h2><div class=\"hint\" style=\"margin:0 0 8px\">"
+            "Keys per power-of-two class of memory per key, by type (hover a cell for its "
+            "memory).</div><div id=\"dist\"></div></section>\n"
+            "<section id=\"fm\" style=\"display:none\"><h2>Functions and modules</h2></section>\n"
             "<footer>Memory figures are per-key MEMORY USAGE estimates; their sum typically "
-            "runs 7-30% above INFO used_memory_dataset. Generated by rdblens " RDBL_VERSION_STRING
-            ".</footer>\n</main>\n<script type=\"application/json\" id=\"rdbl-data\">");
+            "runs 7-30% above INFO used_memory_dataset; the server's used_memory and RSS also "
+            "include startup overhead, buffers and fragmentation. Generated by rdblens "
+            RDBL_VERSION_STRING ".</footer>\n</main>\n"
+            "<script type=\"application/json\" id=\"rdbl-data\">");
     data(&w, a, o, title);
     put(&w, "</script>\n<script>\n");
     for (size_t i = 0; i < sizeof js / sizeof js[0]; i++) {

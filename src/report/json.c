@@ -95,12 +95,7 @@ static int summary_extras(json_t *sum, const rdbl_agg *a)
     const rdbl_snapshot *s;
     size_t n = rdbl_agg_snapshots(a, &s);
     uint64_t used = 0;
-    bool all_used = n > 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!s[i].has_used_mem)
-            all_used = false;
-        used = rdbl__sadd(used, s[i].used_mem);
-    }
+    bool all_used = rdbl_snapshots_used_mem(s, n, &used);
     int rc = rdbl__jset(sum, "used_mem_bytes", all_used ? rdbl__ju(used) : json_null());
     uint64_t mem = 0;
     const json_t *m = json_object_get(sum, "memory_bytes");
@@ -112,20 +107,8 @@ static int summary_extras(json_t *sum, const rdbl_agg *a)
      * file has the total (a partial sum would mislead). */
     for (size_t i = 0; n && i < s[0].ntotals; i++) {
         const char *name = s[0].totals[i].name;
-        uint64_t tot = 0;
-        bool all = true;
-        for (size_t f = 0; f < n && all; f++) {
-            bool found = false;
-            for (size_t k = 0; k < s[f].ntotals; k++) {
-                if (strcmp(s[f].totals[k].name, name) == 0) {
-                    tot = rdbl__sadd(tot, s[f].totals[k].bytes);
-                    found = true;
-                    break;
-                }
-            }
-            all = found;
-        }
-        if (!all || !name[0] || json_object_get(sum, name))
+        uint64_t tot;
+        if (!rdbl_snapshots_total(s, n, name, &tot) || !name[0] || json_object_get(sum, name))
             continue; /* never overwrite one of the summary's own members */
         rc |= rdbl__jset_u(sum, name, tot);
     }

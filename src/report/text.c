@@ -431,22 +431,15 @@ static void key_facts(tw *t, const rdbl_agg *a, const rdbl_advice_list *adv)
     line(t, "  %-26s %s  (sum of per-key MEMORY USAGE estimates)", "Estimated memory",
          B(b1, sum->all.mem_bytes));
     uint64_t used = 0;
-    bool all_used = n > 0;
-    for (size_t i = 0; i < n; i++) {
-        all_used = all_used && s[i].has_used_mem;
-        used += s[i].used_mem;
-    }
-    if (all_used)
+    if (rdbl_snapshots_used_mem(s, n, &used))
         line(t, "  %-26s %s  (recorded by the server; the estimate is %.0f%% of it)",
              "Server used-mem at save", B(b2, used), pct(sum->all.mem_bytes, used));
     else
         line(t, "  %-26s %s", "Server used-mem at save", "not recorded in the file");
     for (size_t i = 0; n && i < s[0].ntotals; i++) {
-        uint64_t tot = 0;
-        for (size_t f = 0; f < n; f++)
-            for (size_t k = 0; k < s[f].ntotals; k++)
-                if (strcmp(s[f].totals[k].name, s[0].totals[i].name) == 0)
-                    tot += s[f].totals[k].bytes;
+        uint64_t tot;
+        if (!rdbl_snapshots_total(s, n, s[0].totals[i].name, &tot))
+            continue;
         /* "used_memory_dataset_estimate_bytes" -> "used_memory_dataset (est.)" */
         char label[64], shown[64];
         snprintf(label, sizeof label, "%s", s[0].totals[i].name);
