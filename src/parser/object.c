@@ -216,14 +216,18 @@ static RDBL__OUTLINE rdbl_status read_string_value(rdbl__p *P)
     int special;
     RDBL__TRY(rdbl__p_len_or_special(P, &len, &special));
     if (special < 0) {
+        uint64_t data_at = rdbl__p_offset(P);
+        RDBL__TRY(rdbl__p_fits(P, at, data_at, len));
         rdbl__p_count(P, len);
-        if (!want)
-            return rdbl__p_skip(P, len);
+        if (!want) {
+            RDBL__BODY(P, rdbl__p_skip(P, len), at, data_at, len);
+            return RDBL_OK;
+        }
         uint64_t done = 0;
         do {
             uint64_t left = len - done;
             size_t n = left < RDBL__CHUNK ? (size_t)left : RDBL__CHUNK;
-            RDBL__TRY(rdbl__p_need(P, n));
+            RDBL__BODY(P, rdbl__p_need(P, n), at, data_at, len);
             rdbl_item it = {P->cur, n, 0, false};
             P->cur += n;
             RDBL__TRY(RDBL__CB(P, P->ev->on_string(P->user, &P->ki, &it, done, len)));
@@ -265,11 +269,15 @@ static rdbl_status read_string_lzf(rdbl__p *P, uint64_t at, bool want)
                             "implausible LZF sizes: %" PRIu64 " compressed, %" PRIu64
                             " uncompressed",
                             clen, ulen);
+    uint64_t data_at = rdbl__p_offset(P);
+    RDBL__TRY(rdbl__p_fits(P, at, data_at, clen));
     rdbl__p_count(P, ulen);
-    if (!want)
-        return rdbl__p_skip(P, clen);
+    if (!want) {
+        RDBL__BODY(P, rdbl__p_skip(P, clen), at, data_at, clen);
+        return RDBL_OK;
+    }
     if (ulen <= RDBL__LZF_WHOLE) {
-        RDBL__TRY(rdbl__p_need(P, (size_t)clen));
+        RDBL__BODY(P, rdbl__p_need(P, (size_t)clen), at, data_at, clen);
         rdbl__buf *dst = &P->scratch[0];
         if (rdbl__buf_reserve(dst, (size_t)ulen) != 0)
             return rdbl__p_fail(P, RDBL_NOMEM, at, "out of memory");
@@ -309,7 +317,7 @@ static rdbl_status read_string_lzf(rdbl__p *P, uint64_t at, bool want)
             st = rdbl__p_fail(P, RDBL_CORRUPT, at, "LZF data: %s", e.msg);
     }
     rdbl__lzf_stream_free(z);
-    return st;
+    return rdbl__p_short(P, st, at, data_at, clen);
 }
 
 /* ---- plain collections --------------------------------------------------- */

@@ -603,6 +603,8 @@ rdbl_status rdbl_parse(rdbl_source *src, const rdbl_events *ev, void *user,
     P->pend_idle = -1;
     P->pend_freq = -1;
     P->win_off = rdbl_source_offset(src);
+    if (rdbl_source_compression(src) == RDBL_COMP_NONE && rdbl_source_input_size(src))
+        P->in_end = P->win_off + rdbl_source_input_size(src);
     /* An empty window: the first read refills. */
     static const uint8_t empty[1];
     P->win = P->cur = P->lim = empty;

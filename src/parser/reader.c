@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "parser/reader.h"
 
@@ -91,6 +92,40 @@ rdbl_status rdbl__p_refill(rdbl__p *P, size_t n)
                             "input ends at offset %" PRIu64 ": needed %zu more bytes%s%s",
                             P->win_off + avail, n, serr.msg[0] ? "; " : "", serr.msg);
     return rdbl__p_fail(P, st, at, "%s", serr.msg[0] ? serr.msg : rdbl_strerror(st));
+}
+
+static rdbl_status short_msg(rdbl__p *P, rdbl_status code, uint64_t at, uint64_t data_at,
+                             uint64_t len, uint64_t end, const char *note)
+{
+    uint64_t have = end > data_at ? end - data_at : 0;
+    if (have > len)
+        have = len;
+    return rdbl__p_fail(P, code, at,
+                        "length field declares %" PRIu64 " bytes; the input ends at offset %" PRIu64
+                        " with %" PRIu64 " of them (%" PRIu64 " missing)%s",
+                        len, end, have, len - have, note);
+}
+
+rdbl_status rdbl__p_fits_fail(rdbl__p *P, uint64_t at, uint64_t data_at, uint64_t len)
+{
+    if (P->nested || data_at > P->in_end)
+        return RDBL_OK;
+    return short_msg(P, RDBL_TRUNCATED, at, data_at, len, P->in_end, "");
+}
+
+rdbl_status rdbl__p_short(rdbl__p *P, rdbl_status st, uint64_t at, uint64_t data_at,
+                          uint64_t len)
+{
+    rdbl_error *e = P->err;
+    if (st != RDBL_TRUNCATED || !e || e->code != RDBL_TRUNCATED || P->nested)
+        return st;
+    /* keep the source's own note ("gzip stream ended early ...") */
+    char note[sizeof e->msg];
+    const char *semi = strstr(e->msg, "; ");
+    snprintf(note, sizeof note, "%s", semi ? semi : "");
+    uint64_t end = P->win_off + (uint64_t)(P->lim - P->win);
+    e->code = RDBL_OK; /* rewritten, not kept: rdbl__p_fail fills only a clear error */
+    return short_msg(P, RDBL_TRUNCATED, at, data_at, len, end, note);
 }
 
 rdbl_status rdbl__p_cb_slow(rdbl__p *P, int rc)
@@ -187,13 +222,13 @@ static rdbl_status read_lzf_header(rdbl__p *P, uint64_t at, uint64_t *clen, uint
                             *clen, *ulen);
     if (*ulen > SIZE_MAX / 2 || *clen > SIZE_MAX / 2)
         return rdbl__p_fail(P, RDBL_UNSUPPORTED, at, "LZF value too large for this machine");
-    return RDBL_OK;
+    return rdbl__p_fits(P, at, rdbl__p_offset(P), *clen);
 }
 
 static rdbl_status lzf_into(rdbl__p *P, uint64_t at, uint64_t clen, uint64_t ulen,
                             rdbl__buf *dst)
 {
-    RDBL__TRY(rdbl__p_need(P, (size_t)clen));
+    RDBL__BODY(P, rdbl__p_need(P, (size_t)clen), at, rdbl__p_offset(P), clen);
     if (rdbl__buf_reserve(dst, (size_t)ulen ? (size_t)ulen : 1) != 0)
         return rdbl__p_fail(P, RDBL_NOMEM, at, "cannot allocate %" PRIu64 " bytes", ulen);
     rdbl__berr e;
@@ -216,14 +251,16 @@ rdbl_status rdbl__p_str_slow(rdbl__p *P, rdbl__pitem *x, int slot, int mode)
     if (RDBL_LIKELY(special < 0)) {
         x->it.is_int = false;
         x->it.len = (size_t)len;
+        uint64_t data_at = rdbl__p_offset(P);
+        RDBL__TRY(rdbl__p_fits(P, at, data_at, len));
         if (len > SIZE_MAX / 2)
             return rdbl__p_fail(P, RDBL_CORRUPT, at, "string length %" PRIu64 " too large",
                                 len);
         if (mode == RDBL__STR_LEN) {
             x->it.ptr = NULL;
-            RDBL__TRY(rdbl__p_skip(P, len));
+            RDBL__BODY(P, rdbl__p_skip(P, len), at, data_at, len);
         } else {
-            RDBL__TRY(rdbl__p_need(P, (size_t)len));
+            RDBL__BODY(P, rdbl__p_need(P, (size_t)len), at, data_at, len);
             x->it.ptr = P->cur;
             x->abs = rdbl__p_offset(P);
             x->inwin = true;
@@ -260,7 +297,8 @@ rdbl_status rdbl__p_str_slow(rdbl__p *P, rdbl__pitem *x, int slot, int mode)
         x->it.len = (size_t)ulen;
         if (mode == RDBL__STR_LEN) {
             x->it.ptr = NULL;
-            RDBL__TRY(rdbl__p_skip(P, clen));
+            uint64_t data_at = rdbl__p_offset(P);
+            RDBL__BODY(P, rdbl__p_skip(P, clen), at, data_at, clen);
         } else {
             rdbl__buf *dst = &P->scratch[slot];
             RDBL__TRY(lzf_into(P, at, clen, ulen, dst));
@@ -306,14 +344,16 @@ rdbl_status rdbl__p_blob(rdbl__p *P, rdbl__pitem *x, int slot, bool decode)
     x->lzf = false;
     x->it.is_int = false;
     if (special < 0) {
+        uint64_t data_at = rdbl__p_offset(P);
+        RDBL__TRY(rdbl__p_fits(P, at, data_at, len));
         if (len > SIZE_MAX / 2)
             return rdbl__p_fail(P, RDBL_CORRUPT, at, "blob length %" PRIu64 " too large", len);
         x->it.len = (size_t)len;
         if (!decode) {
             x->it.ptr = NULL;
-            RDBL__TRY(rdbl__p_skip(P, len));
+            RDBL__BODY(P, rdbl__p_skip(P, len), at, data_at, len);
         } else {
-            RDBL__TRY(rdbl__p_need(P, (size_t)len));
+            RDBL__BODY(P, rdbl__p_need(P, (size_t)len), at, data_at, len);
             x->it.ptr = P->cur;
             x->abs = rdbl__p_offset(P);
             x->inwin = true;
@@ -327,7 +367,8 @@ rdbl_status rdbl__p_blob(rdbl__p *P, rdbl__pitem *x, int slot, bool decode)
         x->it.len = (size_t)ulen;
         if (!decode) {
             x->it.ptr = NULL;
-            RDBL__TRY(rdbl__p_skip(P, clen));
+            uint64_t data_at = rdbl__p_offset(P);
+            RDBL__BODY(P, rdbl__p_skip(P, clen), at, data_at, clen);
         } else {
             RDBL__TRY(lzf_into(P, at, clen, ulen, &P->scratch[slot]));
             x->it.ptr = P->scratch[slot].p;

@@ -82,6 +82,8 @@ typedef struct rdbl__p {
     size_t ntemplates;
     void (*progress)(void *, uint64_t);
     void *progress_user;
+    uint64_t in_end;       /* decompressed offset of the input's end when known
+                              (a plain file or memory), else 0 */
 } rdbl__p;
 
 /* A string read from the input: either bytes in the window (resolve before
@@ -138,6 +140,28 @@ static inline rdbl_status rdbl__p_skip(rdbl__p *P, uint64_t n)
     }
     return rdbl__p_skip_slow(P, n);
 }
+/* The bytes of a string (its length field at `at`, len bytes declared from
+ * data_at on) that the input cannot hold. Every reading mode (read whole, in
+ * chunks, or skipped) reports it alike: at the length field, with the
+ * declared and available sizes. rdbl__p_fits fails early, before reading or
+ * skipping anything, when the input's size is known; rdbl__p_short turns a
+ * truncation met while reading the data into that error (other statuses
+ * pass through). */
+rdbl_status rdbl__p_fits_fail(rdbl__p *P, uint64_t at, uint64_t data_at, uint64_t len);
+static inline rdbl_status rdbl__p_fits(rdbl__p *P, uint64_t at, uint64_t data_at, uint64_t len)
+{
+    if (RDBL_LIKELY(!P->in_end || (data_at <= P->in_end && len <= P->in_end - data_at)))
+        return RDBL_OK;
+    return rdbl__p_fits_fail(P, at, data_at, len);
+}
+rdbl_status rdbl__p_short(rdbl__p *P, rdbl_status st, uint64_t at, uint64_t data_at,
+                          uint64_t len);
+#define RDBL__BODY(P, call, at, data_at, len)                                 \
+    do {                                                                      \
+        rdbl_status body_st_ = (call);                                        \
+        if (RDBL_UNLIKELY(body_st_ != RDBL_OK))                               \
+            return rdbl__p_short((P), body_st_, (at), (data_at), (len));      \
+    } while (0)
 /* A length (§3.1); special encodings are corruption here. */
 rdbl_status rdbl__p_len_slow(rdbl__p *P, uint64_t *out);
 static inline rdbl_status rdbl__p_len(rdbl__p *P, uint64_t *out)
