@@ -392,6 +392,7 @@ rdbl_status rdbl_analyze(rdbl_source *src, const char *path, const rdbl_analysis
     snprintf(snap.file, sizeof snap.file, "%s", path ? path : "");
     snap.file_size = rdbl_source_input_size(src);
     snap.compression = rdbl_source_compression(src);
+    snap.checksum = RDBL_CHECKSUM_NOT_CHECKED; /* until the end of the file is read */
 
     pipeline p = {0};
     p.o = o;
