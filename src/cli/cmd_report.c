@@ -129,7 +129,9 @@ int cmd_report(int argc, char **argv)
                           quiet, NULL, &agg, &worst) != 0) {
         cli_out_discard(&out); /* nothing to report: no -o file either */
         rdbl_agg_free(agg);
-        return cli_worse(worst, CLI_UNREADABLE);
+        /* each file's own code (4 for a text file, as info/keys/dump say);
+         * 3 when there was none (out of memory) */
+        return worst != CLI_OK ? worst : CLI_UNREADABLE;
     }
     rdbl_report_opts ro = {0};
     ro.top = fmt == TEXT ? text_top : (top_given ? g.top_n : 0);
