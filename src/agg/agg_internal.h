@@ -168,7 +168,9 @@ rdbl_status rdbl__advice_agg_add_sized(rdbl_advice_agg *a, const rdbl_key_facts 
  * these structures outgrow the caches and each key would otherwise wait for
  * several misses in a row. */
 
-/* A key split at the delimiters and folded, with each segment's path hash. */
+/* A key split at the delimiters and folded, with each segment's path hash.
+ * A folded label is at most RDBL__FOLD_CAP bytes. */
+#define RDBL__FOLD_CAP 64
 typedef struct rdbl__prefix_prep {
     unsigned nseg;
     bool terminal;                /* the key ends within these segments */
@@ -178,7 +180,7 @@ typedef struct rdbl__prefix_prep {
         uint32_t hash;
         uint8_t sep;
     } seg[16];
-    uint8_t buf[16][40];
+    uint8_t buf[16][RDBL__FOLD_CAP];
 } rdbl__prefix_prep;
 
 /* f's key is borrowed by x until the add. */

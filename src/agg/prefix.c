@@ -30,7 +30,7 @@
 enum { K_ROOT = 0, K_NORMAL = 1, K_OTHER = 2 };
 
 /* Byte classes for splitting keys (rdbl__prefix_prepare). */
-enum { C_DELIM = 1, C_DIGIT = 2, C_AT = 4 };
+enum { C_DELIM = 1, C_DIGIT = 2, C_AT = 4, C_UPPER = 8 };
 
 typedef struct pnode {
     rdbl_prefix_totals t;
@@ -171,8 +171,169 @@ static size_t transitions(const uint8_t *s, size_t n)
     return t;
 }
 
+/* ---- tokens inside a segment --------------------------------------------------
+ *
+ * A segment that no whole-segment rule folds may still hold ids between
+ * other delimiters ('.', '/', '|', '-', '_', ',', '='): Django's
+ * "views.decorators.cache.cache_page..GET.<md5>.<md5>.en-us.UTC", Sidekiq
+ * 7's "j|240305|6", "celery-task-meta-<uuid>", Magento's "sess_<26>",
+ * "ip-10-0-6-174.27229". Each token is folded alone (a word stays), and a
+ * random tail glued to a head of words becomes one '*':
+ * "sess_k2j3...", "flask_cache_Xy3-_a9..." -> "sess_*", "flask_cache_*".
+ * When every token is an id the segment is one '*' ("10.0.0.1",
+ * "2024-03-05"), as the whole-segment rules would say. */
+
+static bool is_sub(uint8_t c)
+{
+    return c == '.' || c == '/' || c == '|' || c == '-' || c == '_' || c == ',' || c == '=';
+}
+
+static bool is_alpha(uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_hexc(uint8_t c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* 0: a word or constant (stays), 1: an id ('*'), 2: letters then digits
+ * ("worker36" -> "worker*"). */
+static int tok_class(const uint8_t *t, size_t m)
+{
+    size_t dig = 0, up = 0, low = 0, hex = 0, alnum = 0, head = 0, inner_up = 0;
+    if (m == 0)
+        return 0;
+    for (size_t i = 0; i < m; i++) {
+        uint8_t c = t[i];
+        dig += is_digit(c);
+        up += c >= 'A' && c <= 'Z';
+        inner_up += i > 0 && c >= 'A' && c <= 'Z' && t[i - 1] >= 'a' && t[i - 1] <= 'z';
+        low += c >= 'a' && c <= 'z';
+        hex += is_hexc(c);
+        alnum += is_digit(c) || is_alpha(c);
+    }
+    while (head < m && is_alpha(t[head]))
+        head++;
+    if (alnum != m)
+        return 0;
+    if (dig == m)
+        return 1;
+    if (m >= 8 && hex == m && dig)
+        return 1;
+    if (dig && head >= 1 && dig == m - head)
+        return 2;
+    if (dig && m >= 5 && transitions(t, m) >= 2)
+        return 1;
+    if (m >= 8 && inner_up && low && (inner_up >= 2 || dig))
+        return 1; /* random mixed case: "aBcDeFgH" */
+    return 0;
+}
+
+/* A head of words may end here, followed by a random tail: the rest is
+ * base64url bytes, at least 12 of them, and mixes classes. */
+static bool random_tail(const uint8_t *s, size_t n)
+{
+    if (n < 12)
+        return false;
+    size_t dig = 0, up = 0, low = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = s[i];
+        if (!(is_digit(c) || is_alpha(c) || c == '_' || c == '-'))
+            return false;
+        dig += is_digit(c);
+        up += c >= 'A' && c <= 'Z';
+        low += c >= 'a' && c <= 'z';
+    }
+    return (dig && (up || low) && transitions(s, n) >= 3) || (up >= 3 && low >= 3);
+}
+
+static bool is_uuid(const uint8_t *s)
+{
+    for (size_t i = 0; i < 36; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !is_hexc(s[i]))
+            return false;
+    }
+    return true;
+}
+
+/* The token pass (above): writes the label into buf (cap bytes) and
+ * returns its length, or 0 when the segment stays as it is. */
+static size_t tok_fold(const uint8_t *s, size_t n, uint8_t *buf, size_t cap)
+{
+    if (n > 37 && is_sub(s[n - 37]) && is_uuid(s + n - 36)) {
+        size_t h = n - 36; /* "celery-task-meta-" + uuid */
+        if (h + 1 > cap)
+            h = cap - 1;
+        memcpy(buf, s, h);
+        buf[h] = '*';
+        return h + 1;
+    }
+    /* a head of lowercase words, each ending at a delimiter, then a random
+     * tail ("sess_", "flask_cache_", "" for a bare token) */
+    size_t head = 0;
+    for (;;) {
+        size_t j = head;
+        while (j < n && s[j] >= 'a' && s[j] <= 'z')
+            j++;
+        if (j - head < 2 || j >= n || !is_sub(s[j]))
+            break;
+        head = j + 1;
+    }
+    if (random_tail(s + head, n - head)) {
+        if (head + 1 > cap)
+            head = cap - 1;
+        memcpy(buf, s, head);
+        buf[head] = '*';
+        return head + 1;
+    }
+    size_t o = 0, ntok = 0, nstar = 0;
+    bool changed = false;
+    for (size_t i = 0; i <= n;) {
+        size_t j = i;
+        while (j < n && !is_sub(s[j]))
+            j++;
+        int cls = tok_class(s + i, j - i);
+        size_t want = cls == 1 ? 1 : cls == 2 ? 1 + (size_t)(j - i) : j - i;
+        if (o + want + 1 > cap) {
+            buf[o < cap ? o : cap - 1] = '*';
+            return o < cap ? o + 1 : cap;
+        }
+        if (cls == 1) {
+            buf[o++] = '*';
+            nstar++;
+            changed = true;
+        } else if (cls == 2) {
+            size_t h = 0;
+            while (is_alpha(s[i + h]))
+                h++;
+            memcpy(buf + o, s + i, h);
+            o += h;
+            buf[o++] = '*';
+            changed = true;
+        } else {
+            memcpy(buf + o, s + i, j - i);
+            o += j - i;
+        }
+        ntok++;
+        if (j == n)
+            break;
+        buf[o++] = s[j];
+        i = j + 1;
+    }
+    if (!changed || ntok < 2)
+        return 0;
+    if (nstar == ntok) {
+        buf[0] = '*';
+        return 1;
+    }
+    return o;
+}
+
 /* Decides the label of one segment. Folded labels are written into buf
- * (>= 40 bytes); otherwise *lab points into the segment itself. */
+ * (RDBL__FOLD_CAP bytes); otherwise *lab points into the segment itself. */
 static void fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **lab, size_t *lablen)
 {
     *lab = s;
@@ -222,9 +383,17 @@ static void fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **lab, 
         return;
     }
     /* Every rule below needs a digit, but the UUID one (36 hex characters
-     * and dashes could all be letters). */
-    if (digits == 0 && n != 36)
+     * and dashes could all be letters) and random mixed-case tails. */
+    if (digits == 0 && n != 36) {
+        if (any_up && any_low) {
+            size_t k = tok_fold(s, n, buf, RDBL__FOLD_CAP);
+            if (k) {
+                *lab = buf;
+                *lablen = k;
+            }
+        }
         return;
+    }
     const bool upper = any_up != 0, lower = any_low != 0;
     bool star = false;
     if (digits == n) {
@@ -263,6 +432,12 @@ static void fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **lab, 
         *lablen = 3;
         return;
     }
+    size_t k = tok_fold(s, n, buf, RDBL__FOLD_CAP);
+    if (k) {
+        *lab = buf;
+        *lablen = k;
+        return;
+    }
     /* 3+ digits after a head without digits: order12345 -> order*; also
      * paths and URLs ending in an id ("/p/garden/160061": the head stays) */
     size_t head = 0;
@@ -278,7 +453,7 @@ static void fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **lab, 
 
 size_t rdbl_prefix_fold_segment(const uint8_t *seg, size_t len, uint8_t *out, size_t cap)
 {
-    uint8_t buf[40];
+    uint8_t buf[RDBL__FOLD_CAP];
     const uint8_t *lab;
     size_t n;
     fold(seg, len, buf, &lab, &n);
@@ -674,6 +849,8 @@ rdbl_status rdbl_prefix_agg_new(rdbl_prefix_agg **out, const rdbl_agg_opts *o)
     for (int c = '0'; c <= '9'; c++)
         p->cls[c] |= C_DIGIT; /* a digit that is also a delimiter splits */
     p->cls['@'] |= C_AT;
+    for (int c = 'A'; c <= 'Z'; c++)
+        p->cls[c] |= C_UPPER;
     uint32_t root = slot_new(p);
     p->lab_cap = 4096;
     p->labels = malloc(p->lab_cap);
@@ -726,7 +903,7 @@ static uint32_t child_for(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, cons
 static size_t scan1(const uint8_t *k, size_t pos, size_t len, uint8_t delim, unsigned *any,
                     unsigned *all)
 {
-    uint64_t digits_any = 0, at_any = 0;
+    uint64_t digits_any = 0, at_any = 0, up_any = 0;
     bool digits_all = true;
     while (pos < len) {
         /* a whole word, or the last 1-7 bytes at the bottom of one: the
@@ -748,6 +925,7 @@ static size_t scan1(const uint8_t *k, size_t pos, size_t len, uint8_t delim, uns
         }
         uint64_t dm = rdbl__swar_eq(v, delim) & valid;
         uint64_t gm = rdbl__swar_digit(v), am = rdbl__swar_eq(v, '@');
+        uint64_t um = rdbl__swar_range(v, 'A', 'Z');
         uint64_t keep = valid;
         size_t step = rem >= 8 ? 8 : rem;
         if (dm) {
@@ -756,14 +934,41 @@ static size_t scan1(const uint8_t *k, size_t pos, size_t len, uint8_t delim, uns
         }
         digits_any |= gm & keep;
         at_any |= am & keep;
+        up_any |= um & keep;
         digits_all = digits_all && (gm & keep) == keep;
         pos += step;
         if (dm)
             break;
     }
-    *any = (digits_any ? C_DIGIT : 0) | (at_any ? C_AT : 0);
+    *any = (digits_any ? C_DIGIT : 0) | (at_any ? C_AT : 0) | (up_any ? C_UPPER : 0);
     *all = digits_all ? C_DIGIT : 0;
     return pos;
+}
+
+/* The rest of a key, from a segment of 1-4 hex digits on, is an IPv6
+ * address ("2001:db8::8a2e:370:7334", "::ffff:10.0.0.1" tails): only hex
+ * digits, ':' and '.', 3 to 8 groups, at most one "::". Rate limiters key
+ * clients by address, and ':' must not split one. */
+static bool ipv6_rest(const uint8_t *s, size_t n)
+{
+    if (n < 4 || n > 45)
+        return false;
+    size_t colons = 0, dbl = 0, run = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = s[i];
+        if (c == ':') {
+            colons++;
+            if (i > 0 && s[i - 1] == ':')
+                dbl++;
+            run = 0;
+        } else if (is_hexc(c) || c == '.') {
+            if (++run > 4 && c != '.')
+                return false;
+        } else {
+            return false;
+        }
+    }
+    return colons >= 2 && colons <= 7 && dbl <= 1 && (dbl == 1 || colons == 7);
 }
 
 void rdbl__prefix_prepare(const rdbl_prefix_agg *p, const rdbl_key_facts *f, rdbl__prefix_prep *x)
@@ -794,13 +999,19 @@ void rdbl__prefix_prepare(const rdbl_prefix_agg *p, const rdbl_key_facts *f, rdb
         size_t n = pos - start;
         if (p->opts.o.no_fold || n == 0) {
             /* as is */
+        } else if ((any & C_DIGIT) && n <= 4 && pos < len && k[pos] == ':' &&
+                   ipv6_rest(k + start, len - start)) {
+            pos = len; /* an IPv6 address: one segment to the key's end */
+            x->buf[d][0] = '*';
+            lab = x->buf[d];
+            n = 1;
         } else if (all) {
             x->buf[d][0] = '*'; /* decimal ids, Unix timestamps: fold's first rule */
             lab = x->buf[d];
             n = 1;
-        } else if ((any & (C_DIGIT | C_AT)) || n == 36) {
-            /* fold's other rules all need a digit, but the UUID and the
-             * e-mail ones */
+        } else if ((any & (C_DIGIT | C_AT | C_UPPER)) || n == 36) {
+            /* fold's other rules all need a digit, but the UUID, e-mail and
+             * mixed-case ones */
             fold(k + start, n, x->buf[d], &lab, &n);
         }
         h = seg_hash(h, sep, lab, n);
