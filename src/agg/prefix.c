@@ -40,10 +40,13 @@ typedef struct pnode {
     uint32_t other;        /* this node's "(other)" child, 0 = none */
     uint32_t label_off, label_len;
     uint32_t hash;
+    uint32_t nnamed;       /* children in the label sample (see sampling) */
+    uint32_t maxc;         /* the sampled child of highest rank, 0 = none */
     uint8_t sep;   /* the delimiter before the label; 0 at depth 1 */
     uint8_t depth;
     uint8_t kind;
     uint8_t alive;
+    uint8_t overflow;      /* more distinct labels came here than the sample holds */
 } pnode;
 
 struct rdbl_prefix_agg {
@@ -60,6 +63,8 @@ struct rdbl_prefix_agg {
     uint8_t *labels;
     size_t lab_len, lab_cap, lab_dead;
     uint64_t folds;
+    bool is_view;              /* a pattern view (built by build_view) */
+    struct rdbl_prefix_agg *view; /* the pattern view of this tree, built on first read */
 };
 
 static inline uint64_t swar_hex(uint64_t v)
@@ -414,6 +419,15 @@ static void fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **lab, 
                    c == '+';
         }
     }
+    if (!star) {
+        /* ids between other delimiters, random tails glued to words */
+        size_t k = tok_fold(s, n, buf, RDBL__FOLD_CAP);
+        if (k) {
+            *lab = buf;
+            *lablen = k;
+            return;
+        }
+    }
     if (!star && n >= 16 && digits > 0 && (upper + lower) > 0 &&
         ((upper > 0 && lower > 0) || digits >= 4) && s[0] != '/' && all_b64(s, n)) {
         star = true; /* base64 / base64url tokens, session ids; not paths */
@@ -430,12 +444,6 @@ static void fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **lab, 
         memcpy(buf, "{*}", 3); /* cluster hash tags: {tenant12} */
         *lab = buf;
         *lablen = 3;
-        return;
-    }
-    size_t k = tok_fold(s, n, buf, RDBL__FOLD_CAP);
-    if (k) {
-        *lab = buf;
-        *lablen = k;
         return;
     }
     /* 3+ digits after a head without digits: order12345 -> order*; also
@@ -608,6 +616,65 @@ static void link_child(rdbl_prefix_agg *p, uint32_t parent, uint32_t id)
     p->nodes[parent].first_child = id;
 }
 
+/* ---- label sampling ---------------------------------------------------------------
+ *
+ * A position where many distinct labels come (invite codes, random game
+ * names, nanoids) must not become one node per key. Each node keeps at
+ * most SAMPLE (SAMPLE_ROOT at the root) children by name: the labels of
+ * lowest rank (path hash, then bytes); every other label goes to the
+ * node's "*" child, with its subtree, and the node is marked overflow
+ * ("variable" in JSON). The kept set is the bottom-k of the distinct
+ * labels, so it depends on the set of keys only, not on their order, and
+ * the sample of a union is the sample of the shards' samples: a merge of
+ * shard reports or of -j trees gives the tree of all keys, node for node.
+ * What the reader sees is the pattern view built from this tree
+ * (build_view). Shape-folded "*" labels are not in the sample. */
+enum { SAMPLE = 64, SAMPLE_ROOT = 4096 };
+
+static bool is_star(const uint8_t *lab, size_t n)
+{
+    return n == 1 && lab[0] == '*';
+}
+
+static bool in_sample(const rdbl_prefix_agg *p, uint32_t id)
+{
+    const pnode *nd = &p->nodes[id];
+    return nd->kind == K_NORMAL && !is_star(label_of(p, nd), nd->label_len);
+}
+
+static uint32_t sample_cap(const rdbl_prefix_agg *p, uint32_t id)
+{
+    return p->nodes[id].depth == 0 ? SAMPLE_ROOT : SAMPLE;
+}
+
+static int rank_cmp_lab(const rdbl_prefix_agg *p, uint32_t h, const uint8_t *lab, size_t n,
+                        uint32_t b)
+{
+    const pnode *y = &p->nodes[b];
+    if (h != y->hash)
+        return h < y->hash ? -1 : 1;
+    if (n != y->label_len)
+        return n < y->label_len ? -1 : 1;
+    int c = n ? memcmp(lab, label_of(p, y), n) : 0;
+    return c ? c : 0;
+}
+
+static int rank_cmp(const rdbl_prefix_agg *p, uint32_t a, uint32_t b)
+{
+    const pnode *x = &p->nodes[a];
+    int c = rank_cmp_lab(p, x->hash, label_of(p, x), x->label_len, b);
+    return c ? c : (x->sep > p->nodes[b].sep) - (x->sep < p->nodes[b].sep);
+}
+
+static void recount_max(rdbl_prefix_agg *p, uint32_t parent)
+{
+    uint32_t m = 0;
+    for (uint32_t c = p->nodes[parent].first_child; c; c = p->nodes[c].next_sibling)
+        if (in_sample(p, c) && (!m || rank_cmp(p, c, m) > 0))
+            m = c;
+    p->nodes[parent].maxc = m;
+}
+
 static uint32_t create(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, const uint8_t *lab,
                        size_t n, uint32_t h)
 {
@@ -629,6 +696,12 @@ static uint32_t create(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, const u
     nd->kind = K_NORMAL;
     nd->alive = 1;
     link_child(p, parent, id);
+    if (in_sample(p, id)) {
+        pnode *par = &p->nodes[parent];
+        par->nnamed++;
+        if (!par->maxc || rank_cmp(p, id, par->maxc) > 0)
+            par->maxc = id;
+    }
     uint32_t i = h & p->tmask;
     while (p->table[i])
         i = (i + 1) & p->tmask;
@@ -669,6 +742,172 @@ static void totals_add(rdbl_prefix_totals *d, const rdbl_prefix_totals *s)
     d->fam_mem_bytes = rdbl__sadd(d->fam_mem_bytes, s->fam_mem_bytes);
     d->fam_value_bytes = rdbl__sadd(d->fam_value_bytes, s->fam_value_bytes);
     d->fam_key_bytes = rdbl__sadd(d->fam_key_bytes, s->fam_key_bytes);
+}
+
+
+/* ---- moving subtrees (sampling and the pattern view) -------------------------------- */
+
+/* Removes id's slot from the table (linear probing: the entries after it
+ * move back so that no lookup stops early). */
+static void table_del(rdbl_prefix_agg *p, uint32_t id)
+{
+    uint32_t i = p->nodes[id].hash & p->tmask;
+    while (p->table[i] && (uint32_t)p->table[i] != id)
+        i = (i + 1) & p->tmask;
+    if (!p->table[i])
+        return;
+    p->table[i] = 0;
+    p->tused--;
+    for (uint32_t j = (i + 1) & p->tmask; p->table[j]; j = (j + 1) & p->tmask) {
+        uint32_t k = (uint32_t)(p->table[j] >> 32) & p->tmask;
+        bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+        if (!stays) {
+            p->table[i] = p->table[j];
+            p->table[j] = 0;
+            i = j;
+        }
+    }
+}
+
+static void free_nodes(rdbl_prefix_agg *p, uint32_t id)
+{
+    for (uint32_t c = p->nodes[id].first_child, next; c; c = next) {
+        next = p->nodes[c].next_sibling;
+        free_nodes(p, c);
+    }
+    pnode *nd = &p->nodes[id];
+    if (nd->kind == K_NORMAL)
+        table_del(p, id);
+    nd->alive = 0;
+    p->alive--;
+    p->lab_dead += nd->label_len;
+    nd->next_sibling = p->free_head;
+    p->free_head = id;
+}
+
+/* Unlinks id from its parent and frees it with its subtree. */
+static void del_subtree(rdbl_prefix_agg *p, uint32_t id)
+{
+    uint32_t par = p->nodes[id].parent;
+    uint32_t *link = &p->nodes[par].first_child;
+    while (*link && *link != id)
+        link = &p->nodes[*link].next_sibling;
+    if (*link)
+        *link = p->nodes[id].next_sibling;
+    if (p->nodes[par].other == id)
+        p->nodes[par].other = 0;
+    bool sampled = in_sample(p, id);
+    free_nodes(p, id);
+    if (sampled) {
+        p->nodes[par].nnamed--;
+        if (p->nodes[par].maxc == id)
+            recount_max(p, par);
+    }
+}
+
+static uint32_t find_or_create(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep,
+                               const uint8_t *lab, size_t n)
+{
+    uint32_t h = seg_hash(p->nodes[parent].hash, sep, lab, n);
+    uint32_t id = lookup(p, parent, sep, lab, n, h);
+    return id ? id : create(p, parent, sep, lab, n, h);
+}
+
+static uint32_t star_child(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep)
+{
+    return find_or_create(p, parent, sep, (const uint8_t *)"*", 1);
+}
+
+/* Adds src's totals and subtree into dst (both in p; dst is not inside
+ * src's subtree). src itself is left in place. */
+static rdbl_status move_into(rdbl_prefix_agg *p, uint32_t src, uint32_t dst)
+{
+    totals_add(&p->nodes[dst].t, &p->nodes[src].t);
+    p->nodes[dst].overflow |= p->nodes[src].overflow;
+    for (uint32_t c = p->nodes[src].first_child; c; c = p->nodes[c].next_sibling) {
+        uint32_t d;
+        if (p->nodes[c].kind == K_OTHER) {
+            d = get_other(p, dst);
+            if (!d)
+                return RDBL_NOMEM;
+            totals_add(&p->nodes[d].t, &p->nodes[c].t);
+            continue;
+        }
+        /* the arena may move while dst's side grows: the label is copied */
+        uint8_t small[64], *lab = small;
+        size_t n = p->nodes[c].label_len;
+        if (n > sizeof small && !(lab = malloc(n)))
+            return RDBL_NOMEM;
+        if (n)
+            memcpy(lab, label_of(p, &p->nodes[c]), n);
+        d = find_or_create(p, dst, p->nodes[c].sep, lab, n);
+        if (lab != small)
+            free(lab);
+        if (!d)
+            return RDBL_NOMEM;
+        rdbl_status st = move_into(p, c, d);
+        if (st != RDBL_OK)
+            return st;
+    }
+    return RDBL_OK;
+}
+
+static rdbl_status normalize(rdbl_prefix_agg *p, uint32_t id);
+
+/* Takes a sampled child out of the sample: into its parent's "*". */
+static rdbl_status demote(rdbl_prefix_agg *p, uint32_t victim)
+{
+    uint32_t par = p->nodes[victim].parent;
+    p->nodes[par].overflow = 1;
+    uint32_t star = star_child(p, par, p->nodes[victim].sep);
+    if (!star)
+        return RDBL_NOMEM;
+    rdbl_status st = move_into(p, victim, star);
+    if (st != RDBL_OK)
+        return st;
+    del_subtree(p, victim);
+    return normalize(p, star);
+}
+
+/* The children of id, in an allocated array (NULL with *n = 0 when none). */
+static uint32_t *kids_of(const rdbl_prefix_agg *p, uint32_t id, size_t *n, bool *fail)
+{
+    size_t k = 0;
+    for (uint32_t c = p->nodes[id].first_child; c; c = p->nodes[c].next_sibling)
+        k++;
+    *n = k;
+    if (!k)
+        return NULL;
+    uint32_t *v = malloc(k * sizeof *v);
+    if (!v) {
+        *fail = true;
+        return NULL;
+    }
+    k = 0;
+    for (uint32_t c = p->nodes[id].first_child; c; c = p->nodes[c].next_sibling)
+        v[k++] = c;
+    return v;
+}
+
+/* Brings every node under id (and id) back to its sample size. */
+static rdbl_status normalize(rdbl_prefix_agg *p, uint32_t id)
+{
+    while (p->nodes[id].nnamed > sample_cap(p, id)) {
+        rdbl_status st = demote(p, p->nodes[id].maxc);
+        if (st != RDBL_OK)
+            return st;
+    }
+    size_t n;
+    bool fail = false;
+    uint32_t *v = kids_of(p, id, &n, &fail);
+    if (fail)
+        return RDBL_NOMEM;
+    rdbl_status st = RDBL_OK;
+    for (size_t i = 0; i < n && st == RDBL_OK; i++)
+        if (p->nodes[v[i]].alive && p->nodes[v[i]].kind == K_NORMAL)
+            st = normalize(p, v[i]);
+    free(v);
+    return st;
 }
 
 /* ---- compaction ------------------------------------------------------------------ */
@@ -721,11 +960,19 @@ static rdbl_status rebuild(rdbl_prefix_agg *p)
             p->free_head = i;
         }
     }
+    for (uint32_t i = 0; i < p->nslots; i++)
+        p->nodes[i].nnamed = p->nodes[i].maxc = 0;
     for (uint32_t i = 1; i < p->nslots; i++) {
         pnode *nd = &p->nodes[i];
         if (!nd->alive)
             continue;
         link_child(p, nd->parent, i);
+        if (in_sample(p, i)) {
+            pnode *par = &p->nodes[nd->parent];
+            par->nnamed++;
+            if (!par->maxc || rank_cmp(p, i, par->maxc) > 0)
+                par->maxc = i;
+        }
     }
     for (uint32_t i = 0; i < p->nslots; i++) {
         pnode *nd = &p->nodes[i];
@@ -865,10 +1112,19 @@ rdbl_status rdbl_prefix_agg_new(rdbl_prefix_agg **out, const rdbl_agg_opts *o)
     return RDBL_OK;
 }
 
+static void drop_view(rdbl_prefix_agg *p)
+{
+    if (p->view) {
+        rdbl_prefix_agg_free(p->view);
+        p->view = NULL;
+    }
+}
+
 void rdbl_prefix_agg_free(rdbl_prefix_agg *p)
 {
     if (!p)
         return;
+    drop_view(p);
     free(p->nodes);
     free(p->table);
     free(p->labels);
@@ -882,9 +1138,23 @@ static uint32_t child_for_h(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, co
     if (id)
         return id;
     if (!budgeted || p->alive < p->opts.o.node_budget) {
-        id = create(p, parent, sep, lab, n, h);
-        if (id)
-            return id;
+        pnode *par = &p->nodes[parent];
+        if (budgeted && par->nnamed >= sample_cap(p, parent) && !is_star(lab, n)) {
+            /* sampling: in only if it ranks below the highest kept label */
+            par->overflow = 1;
+            if (rank_cmp_lab(p, h, lab, n, par->maxc) >= 0)
+                return star_child(p, parent, sep);
+            uint32_t victim = par->maxc;
+            id = create(p, parent, sep, lab, n, h);
+            if (id && demote(p, victim) != RDBL_OK)
+                return 0;
+            if (id)
+                return id;
+        } else {
+            id = create(p, parent, sep, lab, n, h);
+            if (id)
+                return id;
+        }
     }
     return get_other(p, parent);
 }
@@ -1052,6 +1322,8 @@ rdbl_status rdbl__prefix_add_prep(rdbl_prefix_agg *p, const rdbl_key_facts *f,
                                   const rdbl__prefix_prep *x)
 {
     const unsigned maxd = p->opts.o.max_depth;
+    if (p->view)
+        drop_view(p);
     if (p->alive + maxd + 1 > p->opts.o.node_budget && p->alive > compact_target(p)) {
         rdbl_status st = compact(p, compact_target(p));
         if (st != RDBL_OK)
@@ -1061,11 +1333,16 @@ rdbl_status rdbl__prefix_add_prep(rdbl_prefix_agg *p, const rdbl_key_facts *f,
     unsigned d = 0;
     path[0] = 0;
     bool terminal = false;
+    bool moved = false; /* a label went to its parent's "*": the prepared hashes no longer apply */
     for (unsigned i = 0; i < x->nseg; i++) {
-        uint32_t id = child_for_h(p, path[d], x->seg[i].sep, x->seg[i].lab, x->seg[i].len,
-                                  x->seg[i].hash, true);
+        uint32_t h = moved ? seg_hash(p->nodes[path[d]].hash, x->seg[i].sep, x->seg[i].lab,
+                                      x->seg[i].len)
+                           : x->seg[i].hash;
+        uint32_t id = child_for_h(p, path[d], x->seg[i].sep, x->seg[i].lab, x->seg[i].len, h,
+                                  true);
         if (!id)
             return RDBL_NOMEM;
+        moved = moved || p->nodes[id].hash != h;
         path[++d] = id;
         if (i + 1 == x->nseg) {
             terminal = x->terminal;
@@ -1135,6 +1412,7 @@ rdbl_status rdbl_prefix_agg_merge(rdbl_prefix_agg *dst, const rdbl_prefix_agg *s
                 goto out;
             }
             totals_add(&dst->nodes[d].t, &sn->t);
+            dst->nodes[d].overflow |= sn->overflow;
             map[c] = d;
             if (dst->nodes[d].kind == K_OTHER) {
                 /* src's subtree is already inside sn's totals */
@@ -1144,6 +1422,10 @@ rdbl_status rdbl_prefix_agg_merge(rdbl_prefix_agg *dst, const rdbl_prefix_agg *s
         }
     }
     dst->folds += src->folds;
+    dst->nodes[0].overflow |= src->nodes[0].overflow;
+    drop_view(dst);
+    if ((st = normalize(dst, 0)) != RDBL_OK)
+        goto out;
     if (dst->alive > dst->opts.o.node_budget)
         st = compact(dst, compact_target(dst));
 out:
@@ -1152,10 +1434,221 @@ out:
     return st;
 }
 
+
+/* ---- the pattern view ---------------------------------------------------------------
+ *
+ * What report rows show: the sampled tree copied, then at each node
+ *  - glued ids: literal labels that share a head up to a delimiter
+ *    ('.', '/', '|', '-', '_', ',', '=') with at least GLUE_MIN siblings
+ *    go under "head*" ("web-*-x8k2p", "web-*-q7ztd" -> "web-*-*");
+ *  - variable positions: where more distinct labels came than the sample
+ *    holds, or a non-root node has VAR_MIN or more named children, the
+ *    labels fold into "*" but those with a real share (>= 1/SHARE of the
+ *    node's keys or memory) and single keys beside a family of deeper
+ *    keys ("lb:global" beside "lb:<game>:<month>");
+ * then the same below. A function of the sampled tree alone, so merged
+ * and -j reports show the same rows as one run. */
+enum { GLUE_MIN = 8, VAR_MIN = 16, SHARE = 10 };
+
+typedef struct lab_ref {
+    const uint8_t *lab;
+    uint32_t len, id;
+} lab_ref;
+
+static int lab_ref_cmp(const void *a, const void *b)
+{
+    const lab_ref *x = a, *y = b;
+    size_t m = x->len < y->len ? x->len : y->len;
+    int c = m ? memcmp(x->lab, y->lab, m) : 0;
+    if (c)
+        return c;
+    return (x->len > y->len) - (x->len < y->len);
+}
+
+static bool has_share(const rdbl_prefix_agg *v, uint32_t c, uint32_t x)
+{
+    const rdbl_prefix_totals *ct = &v->nodes[c].t, *xt = &v->nodes[x].t;
+    return ct->keys * SHARE >= xt->keys || (xt->mem_bytes && ct->mem_bytes >= xt->mem_bytes / SHARE);
+}
+
+/* Moves child c of x under x's child labelled lab (created if needed). */
+static rdbl_status fold_into(rdbl_prefix_agg *v, uint32_t c, const uint8_t *lab, size_t n)
+{
+    uint32_t x = v->nodes[c].parent;
+    uint32_t d = find_or_create(v, x, v->nodes[c].sep, lab, n);
+    if (!d)
+        return RDBL_NOMEM;
+    if (d == c)
+        return RDBL_OK;
+    rdbl_status st = move_into(v, c, d);
+    if (st == RDBL_OK)
+        del_subtree(v, c);
+    return st;
+}
+
+static rdbl_status glue_heads(rdbl_prefix_agg *v, uint32_t x, const uint32_t *kids, size_t n)
+{
+    lab_ref *r = malloc((n ? n : 1) * sizeof *r);
+    uint32_t *target = malloc((n ? n : 1) * sizeof *target);
+    if (!r || !target) {
+        free(r);
+        free(target);
+        return RDBL_NOMEM;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const pnode *nd = &v->nodes[kids[i]];
+        const uint8_t *l = label_of(v, nd);
+        if (nd->kind != K_NORMAL || memchr(l, '*', nd->label_len) || has_share(v, kids[i], x))
+            continue;
+        r[m++] = (lab_ref){l, nd->label_len, kids[i]};
+    }
+    qsort(r, m, sizeof *r, lab_ref_cmp);
+    for (size_t i = 0; i < m; i++) {
+        target[i] = 0;
+        for (size_t h = r[i].len - (r[i].len > 0); h > 0; h--) {
+            if (!is_sub(r[i].lab[h - 1]))
+                continue;
+            size_t lo = i, hi = i + 1; /* the run of labels starting with this head */
+            while (lo > 0 && r[lo - 1].len > h && memcmp(r[lo - 1].lab, r[i].lab, h) == 0)
+                lo--;
+            while (hi < m && r[hi].len > h && memcmp(r[hi].lab, r[i].lab, h) == 0)
+                hi++;
+            if (hi - lo >= GLUE_MIN) {
+                target[i] = (uint32_t)h;
+                break;
+            }
+        }
+    }
+    rdbl_status st = RDBL_OK;
+    uint8_t *buf = NULL;
+    for (size_t i = 0; i < m && st == RDBL_OK; i++) {
+        if (!target[i])
+            continue;
+        size_t h = target[i];
+        uint8_t *nb = realloc(buf, h + 1);
+        if (!nb) {
+            st = RDBL_NOMEM;
+            break;
+        }
+        buf = nb;
+        memcpy(buf, r[i].lab, h); /* before the arena can move */
+        buf[h] = '*';
+        st = fold_into(v, r[i].id, buf, h + 1);
+        /* the labels of r[] live in the arena, which fold_into may move */
+        for (size_t j = i + 1; j < m; j++)
+            r[j].lab = label_of(v, &v->nodes[r[j].id]);
+    }
+    free(buf);
+    free(r);
+    free(target);
+    return st;
+}
+
+static rdbl_status view_fold(rdbl_prefix_agg *v, uint32_t x)
+{
+    size_t n;
+    bool fail = false;
+    uint32_t *kids = kids_of(v, x, &n, &fail);
+    if (fail)
+        return RDBL_NOMEM;
+    rdbl_status st = n ? glue_heads(v, x, kids, n) : RDBL_OK;
+    free(kids);
+    if (st != RDBL_OK)
+        return st;
+    kids = kids_of(v, x, &n, &fail);
+    if (fail)
+        return RDBL_NOMEM;
+    size_t named = 0, deep = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!in_sample(v, kids[i]))
+            continue;
+        named++;
+        deep += v->nodes[kids[i]].first_child != 0;
+    }
+    bool var = v->nodes[x].overflow || (x != 0 && named >= VAR_MIN);
+    for (size_t i = 0; var && i < n && st == RDBL_OK; i++) {
+        uint32_t c = kids[i];
+        if (!in_sample(v, c) || has_share(v, c, x))
+            continue;
+        if (!v->nodes[c].first_child && deep * 2 > named)
+            continue; /* a single name beside a family of deeper keys */
+        st = fold_into(v, c, (const uint8_t *)"*", 1);
+    }
+    free(kids);
+    if (st != RDBL_OK)
+        return st;
+    kids = kids_of(v, x, &n, &fail);
+    if (fail)
+        return RDBL_NOMEM;
+    for (size_t i = 0; i < n && st == RDBL_OK; i++)
+        if (v->nodes[kids[i]].kind == K_NORMAL)
+            st = view_fold(v, kids[i]);
+    free(kids);
+    return st;
+}
+
+static rdbl_prefix_agg *build_view(const rdbl_prefix_agg *p)
+{
+    rdbl_prefix_agg *v;
+    if (rdbl_prefix_agg_new(&v, &p->opts.o) != RDBL_OK)
+        return NULL;
+    v->is_view = true;
+    uint32_t *map = malloc((size_t)p->nslots * sizeof *map);
+    uint32_t *queue = malloc((size_t)p->nslots * sizeof *queue);
+    bool ok = map && queue;
+    size_t qh = 0, qt = 0;
+    if (ok) {
+        map[0] = 0;
+        v->nodes[0].t = p->nodes[0].t;
+        v->nodes[0].overflow = p->nodes[0].overflow;
+        queue[qt++] = 0;
+    }
+    while (ok && qh < qt) {
+        uint32_t s = queue[qh++];
+        for (uint32_t c = p->nodes[s].first_child; c && ok; c = p->nodes[c].next_sibling) {
+            const pnode *sn = &p->nodes[c];
+            uint32_t d = sn->kind == K_OTHER
+                             ? get_other(v, map[s])
+                             : find_or_create(v, map[s], sn->sep, label_of(p, sn), sn->label_len);
+            if (!d) {
+                ok = false;
+                break;
+            }
+            totals_add(&v->nodes[d].t, &sn->t);
+            v->nodes[d].overflow |= sn->overflow;
+            map[c] = d;
+            if (sn->kind == K_NORMAL)
+                queue[qt++] = c;
+        }
+    }
+    free(map);
+    free(queue);
+    v->folds = p->folds;
+    if (!ok || (!p->opts.o.no_fold && view_fold(v, 0) != RDBL_OK)) {
+        rdbl_prefix_agg_free(v);
+        return NULL;
+    }
+    return v;
+}
+
+/* The tree the reading functions show: the pattern view, built once per
+ * change of the tree (not safe to call from two threads on one tree at
+ * once); the sampled tree itself if the view cannot be built. */
+static const rdbl_prefix_agg *shown(const rdbl_prefix_agg *p)
+{
+    if (p->is_view)
+        return p;
+    if (!p->view)
+        ((rdbl_prefix_agg *)(uintptr_t)p)->view = build_view(p);
+    return p->view ? p->view : p;
+}
+
 /* ---- reading -------------------------------------------------------------------------- */
 
 const rdbl_prefix_totals *rdbl_prefix_agg_totals(const rdbl_prefix_agg *p, uint32_t node)
 {
+    p = shown(p);
     return &p->nodes[node < p->nslots ? node : 0].t;
 }
 
@@ -1226,8 +1719,7 @@ static void sort_children(const rdbl_prefix_agg *p, uint32_t *v, size_t n)
     free(tmp);
 }
 
-size_t rdbl_prefix_agg_children(const rdbl_prefix_agg *p, uint32_t node, uint32_t *out,
-                                size_t cap)
+static size_t children_raw(const rdbl_prefix_agg *p, uint32_t node, uint32_t *out, size_t cap)
 {
     if (node >= p->nslots || !p->nodes[node].alive)
         return 0;
@@ -1253,7 +1745,7 @@ size_t rdbl_prefix_agg_children(const rdbl_prefix_agg *p, uint32_t node, uint32_
     return n;
 }
 
-size_t rdbl_prefix_agg_name(const rdbl_prefix_agg *p, uint32_t node, char *buf, size_t cap)
+static size_t name_raw(const rdbl_prefix_agg *p, uint32_t node, char *buf, size_t cap)
 {
     uint32_t chain[18];
     unsigned n = 0;
@@ -1292,11 +1784,28 @@ size_t rdbl_prefix_agg_name(const rdbl_prefix_agg *p, uint32_t node, char *buf, 
             total += k;
         }
     }
+    if (total == 0 && node != 0) { /* a key starting with its delimiter: never an empty name */
+        if (cap > 7)
+            memcpy(buf, "(empty)", 8);
+        total = 7;
+    }
     return total;
+}
+
+size_t rdbl_prefix_agg_children(const rdbl_prefix_agg *p, uint32_t node, uint32_t *out,
+                                size_t cap)
+{
+    return children_raw(shown(p), node, out, cap);
+}
+
+size_t rdbl_prefix_agg_name(const rdbl_prefix_agg *p, uint32_t node, char *buf, size_t cap)
+{
+    return name_raw(shown(p), node, buf, cap);
 }
 
 rdbl_str rdbl_prefix_agg_label(const rdbl_prefix_agg *p, uint32_t node)
 {
+    p = shown(p);
     rdbl_str s = {NULL, 0};
     if (node < p->nslots && p->nodes[node].kind == K_NORMAL) {
         s.ptr = label_of(p, &p->nodes[node]);
@@ -1310,11 +1819,13 @@ rdbl_str rdbl_prefix_agg_label(const rdbl_prefix_agg *p, uint32_t node)
 
 bool rdbl_prefix_agg_is_other(const rdbl_prefix_agg *p, uint32_t node)
 {
+    p = shown(p);
     return node < p->nslots && p->nodes[node].kind == K_OTHER;
 }
 
 unsigned rdbl_prefix_agg_depth(const rdbl_prefix_agg *p, uint32_t node)
 {
+    p = shown(p);
     return node < p->nslots ? p->nodes[node].depth : 0;
 }
 
@@ -1330,14 +1841,17 @@ uint64_t rdbl_prefix_agg_folds(const rdbl_prefix_agg *p)
 
 /* ---- JSON ------------------------------------------------------------------------------- */
 
-static json_t *node_to_json(const rdbl_prefix_agg *p, uint32_t id, char *namebuf, size_t namecap)
+/* p is the view (raw: the sampled tree, written at the root as "sample")
+ * or the sampled tree itself (raw NULL). */
+static json_t *node_to_json(const rdbl_prefix_agg *p, const rdbl_prefix_agg *raw, uint32_t id,
+                            char *namebuf, size_t namecap)
 {
     const pnode *nd = &p->nodes[id];
     json_t *j = json_object();
     if (!j)
         return NULL;
     int rc = 0;
-    rdbl_prefix_agg_name(p, id, namebuf, namecap);
+    name_raw(p, id, namebuf, namecap);
     rc |= rdbl__jset(j, "prefix", json_string(namebuf));
     if (nd->kind == K_OTHER) {
         rc |= rdbl__jset(j, "label", json_string("(other)"));
@@ -1364,11 +1878,21 @@ static json_t *node_to_json(const rdbl_prefix_agg *p, uint32_t id, char *namebuf
             rc |= rdbl__jset_u(s, "key_bytes", nd->t.fam_key_bytes);
         }
     }
+    if (!p->is_view && nd->overflow)
+        rc |= rdbl__jset(j, "variable", json_true());
+    if (p->is_view && id == 0 && raw) {
+        json_t *smp = node_to_json(raw, NULL, 0, namebuf, namecap);
+        if (smp && (rdbl__jset_u(smp, "nodes", raw->alive) || rdbl__jset_u(smp, "folds", raw->folds))) {
+            json_decref(smp);
+            smp = NULL;
+        }
+        rc |= smp ? rdbl__jset(j, "sample", smp) : -1;
+    }
     if (rc) {
         json_decref(j);
         return NULL;
     }
-    size_t n = rdbl_prefix_agg_children(p, id, NULL, 0);
+    size_t n = children_raw(p, id, NULL, 0);
     if (n) {
         uint32_t *v = malloc(n * sizeof *v);
         json_t *arr = json_array();
@@ -1377,9 +1901,9 @@ static json_t *node_to_json(const rdbl_prefix_agg *p, uint32_t id, char *namebuf
             json_decref(j);
             return NULL;
         }
-        rdbl_prefix_agg_children(p, id, v, n);
+        children_raw(p, id, v, n);
         for (size_t i = 0; i < n; i++) {
-            json_t *c = node_to_json(p, v[i], namebuf, namecap);
+            json_t *c = node_to_json(p, NULL, v[i], namebuf, namecap);
             if (!c || json_array_append_new(arr, c)) {
                 free(v);
                 json_decref(j);
@@ -1396,7 +1920,8 @@ json_t *rdbl_prefix_agg_to_json(const rdbl_prefix_agg *p)
     char *namebuf = malloc(65536);
     if (!namebuf)
         return NULL;
-    json_t *j = node_to_json(p, 0, namebuf, 65536);
+    const rdbl_prefix_agg *v = shown(p);
+    json_t *j = node_to_json(v, v != p ? p : NULL, 0, namebuf, 65536);
     free(namebuf);
     if (j && (rdbl__jset_u(j, "nodes", p->alive) || rdbl__jset_u(j, "folds", p->folds))) {
         json_decref(j);
@@ -1406,12 +1931,12 @@ json_t *rdbl_prefix_agg_to_json(const rdbl_prefix_agg *p)
 }
 
 /* The same bytes as dumping node_to_json()'s object, member by member. */
-static void node_write(const rdbl_prefix_agg *p, uint32_t id, rdbl__jw *w, char *namebuf,
-                       size_t namecap)
+static void node_write(const rdbl_prefix_agg *p, const rdbl_prefix_agg *raw, uint32_t id,
+                       rdbl__jw *w, char *namebuf, size_t namecap)
 {
     const pnode *nd = &p->nodes[id];
     rdbl__jw_obj_begin(w);
-    rdbl_prefix_agg_name(p, id, namebuf, namecap);
+    name_raw(p, id, namebuf, namecap);
     rdbl__jw_key(w, "prefix");
     rdbl__jw_str(w, namebuf, strlen(namebuf));
     rdbl__jw_key(w, "label");
@@ -1441,24 +1966,33 @@ static void node_write(const rdbl_prefix_agg *p, uint32_t id, rdbl__jw *w, char 
         rdbl__jw_key_u64(w, "key_bytes", nd->t.fam_key_bytes);
         rdbl__jw_obj_end(w);
     }
-    size_t n = rdbl_prefix_agg_children(p, id, NULL, 0);
+    if (!p->is_view && nd->overflow) {
+        rdbl__jw_key(w, "variable");
+        rdbl__jw_bool(w, true);
+    }
+    if (p->is_view && id == 0 && raw) {
+        rdbl__jw_key(w, "sample");
+        node_write(raw, NULL, 0, w, namebuf, namecap);
+    }
+    size_t n = children_raw(p, id, NULL, 0);
     if (n) {
         uint32_t *v = malloc(n * sizeof *v);
         if (!v) {
             w->err = ENOMEM;
             return;
         }
-        rdbl_prefix_agg_children(p, id, v, n);
+        children_raw(p, id, v, n);
         rdbl__jw_key(w, "children");
         rdbl__jw_arr_begin(w);
         for (size_t i = 0; i < n && !w->err; i++)
-            node_write(p, v[i], w, namebuf, namecap);
+            node_write(p, NULL, v[i], w, namebuf, namecap);
         rdbl__jw_arr_end(w);
         free(v);
     }
     if (id == 0) {
-        rdbl__jw_key_u64(w, "nodes", p->alive);
-        rdbl__jw_key_u64(w, "folds", p->folds);
+        const rdbl_prefix_agg *f = raw ? raw : p; /* the sampled tree's figures */
+        rdbl__jw_key_u64(w, "nodes", f->alive);
+        rdbl__jw_key_u64(w, "folds", f->folds);
     }
     rdbl__jw_obj_end(w);
 }
@@ -1470,7 +2004,8 @@ void rdbl__prefix_agg_write(const rdbl_prefix_agg *p, rdbl__jw *w)
         w->err = ENOMEM;
         return;
     }
-    node_write(p, 0, w, namebuf, 65536);
+    const rdbl_prefix_agg *v = shown(p);
+    node_write(v, v != p ? p : NULL, 0, w, namebuf, 65536);
     free(namebuf);
 }
 
@@ -1524,6 +2059,8 @@ rdbl_status rdbl__prefix_json_node(rdbl_prefix_agg *p, uint32_t parent, const js
             return rdbl__fail(err, RDBL_CORRUPT, 0, "prefixes", "bad \"sep\"");
         }
         id = child_for(p, parent, sn ? sep[0] : 0, lab, n, false);
+        if (id && json_is_true(json_object_get(c, "variable")))
+            p->nodes[id].overflow = 1;
         free(lab);
         free(sep);
     }
@@ -1567,11 +2104,18 @@ rdbl_status rdbl__prefix_json_root(rdbl_prefix_agg *p, const json_t *j, rdbl_err
     if ((st = rdbl__jget_u64(j, "folds", &folds, err)))
         return st;
     p->folds += folds;
+    if (json_is_true(json_object_get(j, "variable")))
+        p->nodes[0].overflow = 1;
+    drop_view(p);
     return RDBL_OK;
 }
 
 rdbl_status rdbl__prefix_json_done(rdbl_prefix_agg *p)
 {
+    drop_view(p);
+    rdbl_status st = normalize(p, 0);
+    if (st != RDBL_OK)
+        return st;
     if (p->alive > p->opts.o.node_budget)
         return compact(p, compact_target(p));
     return RDBL_OK;
@@ -1579,6 +2123,9 @@ rdbl_status rdbl__prefix_json_done(rdbl_prefix_agg *p)
 
 rdbl_status rdbl_prefix_agg_add_json(rdbl_prefix_agg *p, const json_t *j, rdbl_error *err)
 {
+    const json_t *sample = json_object_get(j, "sample");
+    if (json_is_object(sample))
+        j = sample; /* the sampled tree: the view is derived from it */
     rdbl_status st = rdbl__prefix_json_root(p, j, err);
     if (st != RDBL_OK)
         return st;

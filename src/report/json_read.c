@@ -500,7 +500,7 @@ static json_t *read_value(rd *r, unsigned depth)
 static void stream_node(rd *r, rdbl_prefix_agg *p, uint32_t parent, unsigned depth, bool root)
 {
     json_t *own = json_object();
-    bool added = false, descend = root, kids_seen = false;
+    bool added = false, descend = root, kids_seen = false, sampled = false;
     uint32_t id = 0;
     if (!own) {
         fail(r, RDBL_NOMEM, "out of memory");
@@ -512,6 +512,17 @@ static void stream_node(rd *r, rdbl_prefix_agg *p, uint32_t parent, unsigned dep
         do {
             if (!read_key(r))
                 break;
+            if (root && depth == 0 && strcmp(r->sb, "sample") == 0 && skip_ws(r) == '{') {
+                /* the sampled tree the rows are derived from: read it, not the rows */
+                if (sampled || kids_seen) {
+                    fail(r, RDBL_CORRUPT, "\"sample\" repeated or after \"children\"");
+                    break;
+                }
+                sampled = true;
+                next(r);
+                stream_node(r, p, 0, depth + 1, true);
+                continue;
+            }
             if (strcmp(r->sb, "children") != 0) {
                 if (kids_seen && !root) {
                     fail(r, RDBL_CORRUPT, "prefix node members after \"children\"");
@@ -532,6 +543,10 @@ static void stream_node(rd *r, rdbl_prefix_agg *p, uint32_t parent, unsigned dep
                 break;
             }
             kids_seen = true;
+            if (sampled) {
+                json_decref(read_value(r, depth + 2)); /* the view's rows */
+                continue;
+            }
             if (!root) {
                 rdbl_status st = rdbl__prefix_json_node(p, parent, own, &id, &descend, r->err);
                 if (st != RDBL_OK) {
@@ -570,7 +585,7 @@ static void stream_node(rd *r, rdbl_prefix_agg *p, uint32_t parent, unsigned dep
             } while (r->st == RDBL_OK && more(r, ']'));
         } while (r->st == RDBL_OK && more(r, '}'));
     }
-    if (r->st == RDBL_OK && !added) {
+    if (r->st == RDBL_OK && !added && !sampled) {
         rdbl_status st = root ? rdbl__prefix_json_root(p, own, r->err)
                               : rdbl__prefix_json_node(p, parent, own, &id, &descend, r->err);
         if (st != RDBL_OK)
