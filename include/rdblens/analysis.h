@@ -51,7 +51,8 @@ int rdbl_type_from_name(const char *name);
 /* rdbl_dump: every key with its full value as JSON Lines, one object per key,
  * in file order. Whole records only: a key is buffered (in memory up to
  * 4 MiB, then in an unlinked file in $TMPDIR) and written when it ends, so
- * an input error never leaves half a record. Zset members in ascending
+ * an input error never leaves half a record; a hash's field TTLs are
+ * buffered the same way. Zset members in ascending
  * score order whatever the encoding; scores as the shortest decimal that
  * reads back as the same double ("-0" kept):
  *   {"db":0,"key":"k","type":"hash","encoding":"listpack","expire_ms":null,

@@ -28,14 +28,23 @@
 
 enum { REC_MEM = 4 << 20 };
 
-struct rdbl_dump {
-    FILE *out;
-    FILE *rec;             /* the current record (cookie stream over mem/spill) */
-    char *mem;             /* record bytes while they fit in REC_MEM */
+/* A bounded buffer: a stdio stream over memory up to REC_MEM bytes, then
+ * over an unlinked temporary file. */
+typedef struct recbuf {
+    FILE *f;               /* cookie stream writing into mem/spill */
+    char *mem;             /* bytes while they fit in REC_MEM */
     size_t mem_len, mem_cap;
     FILE *spill;           /* unlinked temporary file, created on first need */
     uint64_t spill_len;
-    bool spilled;          /* the current record lives in the spill file */
+    bool spilled;          /* the bytes live in the spill file */
+    struct rdbl_dump *d;
+} recbuf;
+
+struct rdbl_dump {
+    FILE *out;
+    FILE *rec;             /* main.f: the current record */
+    recbuf main;           /* the record */
+    recbuf side;           /* a hash's "field":ms pairs, written after its value */
     int werr;              /* first write errno; werr_tmp: it was the temp file */
     bool werr_tmp;
     bool zset;             /* the current key is a zset: members framed */
@@ -46,9 +55,7 @@ struct rdbl_dump {
     uint64_t keys;
     bool writing;          /* the current key passed the filter and is being written */
     uint64_t n;            /* items written in the current array/object */
-    bool hash_ttls;        /* the current hash has field TTLs buffered */
-    char *ttl;             /* buffered "field":ms pairs */
-    size_t ttl_len, ttl_cap;
+    bool hash_ttls;        /* the current hash has field TTLs in side */
     /* stream state */
     int stream_state;      /* 0 entries, 1 meta done, 2 in group PEL, 3 in consumers, 4 in consumer PEL */
     uint64_t groups_written, consumers_written;
@@ -98,7 +105,7 @@ static FILE *make_spill(void)
  * file (the memory part copied there first, at the same offsets). */
 static ssize_t rec_write(void *cookie, const char *buf, size_t n)
 {
-    rdbl_dump *d = cookie;
+    recbuf *d = cookie;
     if (!d->spilled && n <= REC_MEM - d->mem_len) {
         if (d->mem_len + n > d->mem_cap) {
             size_t cap = d->mem_cap ? d->mem_cap : 1 << 16;
@@ -131,18 +138,18 @@ spill:
     d->spill_len += n;
     return (ssize_t)n;
 fail:
-    note_err(d, errno, true);
+    note_err(d->d, errno, true);
     return -1;
 }
 
 /* Bytes in the record so far (flushes the stream into mem/spill). */
-static uint64_t rec_pos(rdbl_dump *d)
+static uint64_t rec_pos(recbuf *d)
 {
-    fflush(d->rec);
+    fflush(d->f);
     return d->spilled ? d->spill_len : d->mem_len;
 }
 
-static int rec_read(rdbl_dump *d, uint64_t off, void *buf, size_t n)
+static int rec_read(recbuf *d, uint64_t off, void *buf, size_t n)
 {
     if (!d->spilled) {
         memcpy(buf, d->mem + off, n);
@@ -154,7 +161,7 @@ static int rec_read(rdbl_dump *d, uint64_t off, void *buf, size_t n)
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0) {
-            note_err(d, r < 0 ? errno : EIO, true);
+            note_err(d->d, r < 0 ? errno : EIO, true);
             return -1;
         }
         p += r;
@@ -164,28 +171,28 @@ static int rec_read(rdbl_dump *d, uint64_t off, void *buf, size_t n)
     return 0;
 }
 
-static void rec_patch(rdbl_dump *d, uint64_t off, const void *buf, size_t n)
+static void rec_patch(recbuf *d, uint64_t off, const void *buf, size_t n)
 {
     if (!d->spilled)
         memcpy(d->mem + off, buf, n);
     else if (pwrite_all(fileno(d->spill), buf, n, off) != 0)
-        note_err(d, errno, true);
+        note_err(d->d, errno, true);
 }
 
-static void rec_reset(rdbl_dump *d)
+static void rec_reset(recbuf *d)
 {
-    fflush(d->rec);
-    clearerr(d->rec);
+    fflush(d->f);
+    clearerr(d->f);
     d->mem_len = 0;
     d->spill_len = 0;
     d->spilled = false;
 }
 
-/* Copies record bytes [from, to) to the output. */
-static int emit(rdbl_dump *d, uint64_t from, uint64_t to)
+/* Copies buffered bytes [from, to) to the output. */
+static int emit(recbuf *d, uint64_t from, uint64_t to)
 {
     if (!d->spilled) {
-        fwrite(d->mem + from, 1, (size_t)(to - from), d->out);
+        fwrite(d->mem + from, 1, (size_t)(to - from), d->d->out);
         return 0;
     }
     char buf[1 << 16];
@@ -193,33 +200,54 @@ static int emit(rdbl_dump *d, uint64_t from, uint64_t to)
         size_t n = to - from > sizeof buf ? sizeof buf : (size_t)(to - from);
         if (rec_read(d, from, buf, n) != 0)
             return -1;
-        fwrite(buf, 1, n, d->out);
+        fwrite(buf, 1, n, d->d->out);
         from += n;
     }
     return 0;
 }
 
+static int rec_open(recbuf *b, rdbl_dump *d)
+{
+    static const cookie_io_functions_t io = {.write = rec_write};
+    b->d = d;
+    b->f = fopencookie(b, "w", io);
+    if (!b->f)
+        return -1;
+    setvbuf(b->f, NULL, _IOFBF, 1 << 16);
+    return 0;
+}
+
+static void rec_close(recbuf *b)
+{
+    if (b->f)
+        fclose(b->f);
+    if (b->spill)
+        fclose(b->spill);
+    free(b->mem);
+}
+
 /* The framed zset members, in ascending score order (see the top). */
 static int emit_zset(rdbl_dump *d, uint64_t end)
 {
+    recbuf *m = &d->main;
     bool reverse = !d->z_asc && d->z_desc;
     uint64_t off = reverse ? end : d->z_start;
     for (uint64_t i = 0; i < d->z_n; i++) {
         uint64_t len, at;
         if (reverse) {
-            if (rec_read(d, off - 8, &len, 8) != 0)
+            if (rec_read(m, off - 8, &len, 8) != 0)
                 return -1;
             at = off - 8 - len;
             off = at - 8;
         } else {
-            if (rec_read(d, off, &len, 8) != 0)
+            if (rec_read(m, off, &len, 8) != 0)
                 return -1;
             at = off + 8;
             off = at + len + 8;
         }
         if (i)
             fputc(',', d->out);
-        if (emit(d, at, at + len) != 0)
+        if (emit(m, at, at + len) != 0)
             return -1;
     }
     return 0;
@@ -320,7 +348,7 @@ static int on_begin_key(void *user, const rdbl_key_info *k)
     d->writing = rdbl_key_filter_match(&d->filter, k);
     if (!d->writing)
         return RDBL_SKIP;
-    rec_reset(d);
+    rec_reset(&d->main);
     FILE *o = d->rec;
     fprintf(o, "{\"db\":%" PRIu64 ",\"key\":\"", k->db);
     put_json_bytes(o, k->key.ptr, k->key.len);
@@ -337,7 +365,6 @@ static int on_begin_key(void *user, const rdbl_key_info *k)
     fputs(",\"value\":", o);
     d->n = 0;
     d->hash_ttls = false;
-    d->ttl_len = 0;
     d->stream_state = 0;
     d->groups_written = d->consumers_written = 0;
     switch (k->type) {
@@ -367,7 +394,7 @@ static int on_begin_key(void *user, const rdbl_key_info *k)
     if (d->zset) {
         d->z_asc = d->z_desc = true;
         d->z_n = 0;
-        d->z_start = rec_pos(d);
+        d->z_start = rec_pos(&d->main);
     }
     return 0;
 }
@@ -408,56 +435,32 @@ static int on_zset(void *user, const rdbl_key_info *k, const rdbl_item *m, doubl
     d->z_last = score;
     d->z_n++;
     /* framed: [len][member][len], len patched in once the member is written */
-    uint64_t len = 0, at = rec_pos(d);
+    uint64_t len = 0, at = rec_pos(&d->main);
     fwrite(&len, 8, 1, d->rec);
     fputc('[', d->rec);
     put_item(d->rec, m);
     fputc(',', d->rec);
     put_double(d->rec, score);
     fputc(']', d->rec);
-    len = rec_pos(d) - at - 8;
-    rec_patch(d, at, &len, 8);
+    len = rec_pos(&d->main) - at - 8;
+    rec_patch(&d->main, at, &len, 8);
     fwrite(&len, 8, 1, d->rec);
     return d->werr ? -1 : 0;
 }
 
+/* A field's TTL, as ,"field":ms into the side buffer (bounded like the
+ * record), written after the hash's value. */
 static int ttl_append(rdbl_dump *d, const rdbl_item *field, int64_t ms)
 {
-    char num[24];
-    const uint8_t *p = field->ptr;
-    size_t n = field->len;
-    if (field->is_int) {
-        n = rdbl_item_text(field, num, sizeof num);
-        p = (const uint8_t *)num;
-    }
-    size_t need = rdbl_escape_bytes(NULL, 0, p, n) * 2 + 40;
-    if (d->ttl_len + need > d->ttl_cap) {
-        size_t cap = d->ttl_cap ? d->ttl_cap * 2 : 4096;
-        while (cap < d->ttl_len + need)
-            cap *= 2;
-        char *nb = realloc(d->ttl, cap);
-        if (!nb)
-            return -1;
-        d->ttl = nb;
-        d->ttl_cap = cap;
-    }
-    /* JSON-quote into the buffer via a memory stream */
-    FILE *m = fmemopen(d->ttl + d->ttl_len, d->ttl_cap - d->ttl_len, "w");
-    if (!m)
-        return -1;
-    setvbuf(m, NULL, _IONBF, 0);
-    if (d->hash_ttls)
+    FILE *m = d->side.f;
+    if (!d->hash_ttls)
+        rec_reset(&d->side);
+    else
         fputc(',', m);
-    fputc('"', m);
-    put_json_bytes(m, p, n);
-    fprintf(m, "\":%" PRId64, ms);
-    long w = ftell(m);
-    fclose(m);
-    if (w < 0)
-        return -1;
-    d->ttl_len += (size_t)w;
+    put_item(m, field);
+    fprintf(m, ":%" PRId64, ms);
     d->hash_ttls = true;
-    return 0;
+    return d->werr ? -1 : 0;
 }
 
 static int on_hash(void *user, const rdbl_key_info *k, const rdbl_item *f, const rdbl_item *v,
@@ -621,8 +624,12 @@ static int on_end_key(void *user, const rdbl_key_info *k, const rdbl_key_stats *
     case RDBL_TYPE_HASH:
         fputc('}', o);
         if (d->hash_ttls) {
+            /* the record so far, then the buffered pairs straight from side */
             fputs(",\"field_expire_ms\":{", o);
-            fwrite(d->ttl, 1, d->ttl_len, o);
+            if (emit(&d->main, 0, rec_pos(&d->main)) != 0 ||
+                emit(&d->side, 0, rec_pos(&d->side)) != 0)
+                return -1;
+            rec_reset(&d->main);
             fputc('}', o);
         }
         break;
@@ -644,13 +651,13 @@ static int on_end_key(void *user, const rdbl_key_info *k, const rdbl_key_stats *
     default:
         break;
     }
-    uint64_t end = rec_pos(d);
+    uint64_t end = rec_pos(&d->main);
     if (d->zset) {
-        if (emit(d, 0, d->z_start) == 0 && emit_zset(d, end) == 0)
+        if (emit(&d->main, 0, d->z_start) == 0 && emit_zset(d, end) == 0)
             fputs("]}\n", d->out);
     } else {
         fputs("}\n", o);
-        emit(d, 0, rec_pos(d));
+        emit(&d->main, 0, rec_pos(&d->main));
     }
     if (d->werr || ferror(d->rec))
         return -1;
@@ -690,13 +697,11 @@ rdbl_dump *rdbl_dump_new(FILE *out, const rdbl_key_filter *filter)
     if (!d)
         return NULL;
     d->out = out;
-    static const cookie_io_functions_t io = {.write = rec_write};
-    d->rec = fopencookie(d, "w", io);
-    if (!d->rec) {
-        free(d);
+    if (rec_open(&d->main, d) != 0 || rec_open(&d->side, d) != 0) {
+        rdbl_dump_free(d);
         return NULL;
     }
-    setvbuf(d->rec, NULL, _IOFBF, 1 << 16);
+    d->rec = d->main.f;
     if (filter)
         d->filter = *filter;
     else
@@ -708,11 +713,8 @@ void rdbl_dump_free(rdbl_dump *d)
 {
     if (!d)
         return;
-    fclose(d->rec);
-    if (d->spill)
-        fclose(d->spill);
-    free(d->mem);
-    free(d->ttl);
+    rec_close(&d->main);
+    rec_close(&d->side);
     free(d);
 }
 
