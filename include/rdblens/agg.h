@@ -359,6 +359,17 @@ const rdbl_access_summary *rdbl_access_agg_summary(const rdbl_access_agg *a);
 size_t rdbl_access_agg_hottest(const rdbl_access_agg *a, const rdbl_key_entry **out, size_t cap);
 /* The largest cold keys (idle >= cold_idle_s, or LFU counter 0), memory first. */
 size_t rdbl_access_agg_coldest(const rdbl_access_agg *a, const rdbl_key_entry **out, size_t cap);
+/* Cold keys (as for coldest) by family: the key's first segments with ids
+ * folded ("session:*", "cache:page:*"); "(other)" past 128 families. */
+typedef struct rdbl_cold_family {
+    char name[64];                /* escaped */
+    uint64_t keys, mem_bytes;
+    uint64_t lfu_keys;            /* of them, cold by an LFU counter of 0 (no idle time) */
+    int64_t idle_min_s, idle_max_s; /* idle range of the others; -1 when none */
+} rdbl_cold_family;
+/* Most memory first. Writes at most cap. @return the number of families. */
+size_t rdbl_access_agg_cold_families(const rdbl_access_agg *a, rdbl_cold_family *out,
+                                     size_t cap);
 
 /* ---------------------------------------------------------------------------
  * Tables (src/agg/tables.c): summary, per db, per type and encoding,
@@ -472,7 +483,8 @@ bool rdbl_advice_level_parse(const char *s, rdbl_advice_level *out);
  * (cold-data). */
 typedef struct rdbl_advice_row {
     char name[96];                /* cold-data: the family, escaped; "" otherwise */
-    uint64_t value;               /* compact-encoding: the threshold */
+    uint64_t value;               /* compact-encoding: the threshold; cold-data: keys cold by
+                                     an LFU counter of 0 (no idle time) */
     int64_t at_ms;                /* mass-expiry: the cluster's first minute, Unix ms */
     int64_t span_ms;              /* mass-expiry: from its first to its last minute */
     int64_t idle_min_s, idle_max_s; /* cold-data: idle times of the family's cold keys */

@@ -9,14 +9,21 @@
  *            counter: 255 is "very hot", new keys start at 5)
  *   hottest  the top_n keys by LFU counter, then memory
  *   coldest  the top_n largest cold keys: idle >= cold_idle_s (LRU) or LFU
- *            counter 0 (the keys an LFU policy evicts first), by memory */
+ *            counter 0 (the keys an LFU policy evicts first), by memory
+ *   families the same cold keys by family: the key's first segments, ids
+ *            folded ("session:*", "cache:page:*"), with their idle range;
+ *            at most COLD_FAMILIES, later families go to "(other)" */
 #include "agg/agg_internal.h"
+
+#define COLD_FAMILIES 128
 
 struct rdbl_access_agg {
     rdbl__aopts opts;
     rdbl_access_summary s;
     rdbl__kheap hottest;
     rdbl__kheap coldest;
+    rdbl_cold_family *fam; /* COLD_FAMILIES + 1 ("(other)"), made at the first cold key */
+    size_t nfam;
 };
 
 static const char *const idle_ids[] = {
@@ -78,7 +85,36 @@ void rdbl_access_agg_free(rdbl_access_agg *a)
         return;
     rdbl__kheap_free(&a->hottest);
     rdbl__kheap_free(&a->coldest);
+    free(a->fam);
     free(a);
+}
+
+static rdbl_cold_family *family_slot(rdbl_access_agg *a, const char *name)
+{
+    if (!a->fam && !(a->fam = calloc(COLD_FAMILIES + 1, sizeof *a->fam)))
+        return NULL;
+    for (size_t i = 0; i < a->nfam; i++)
+        if (!strcmp(a->fam[i].name, name))
+            return &a->fam[i];
+    if (a->nfam >= COLD_FAMILIES && strcmp(name, "(other)") != 0)
+        return family_slot(a, "(other)");
+    rdbl_cold_family *f = &a->fam[a->nfam++];
+    snprintf(f->name, sizeof f->name, "%s", name);
+    f->idle_min_s = -1;
+    f->idle_max_s = -1;
+    return f;
+}
+
+static void family_add(rdbl_cold_family *f, uint64_t keys, uint64_t mem, uint64_t lfu_keys,
+                       int64_t idle_min, int64_t idle_max)
+{
+    f->keys = rdbl__sadd(f->keys, keys);
+    f->mem_bytes = rdbl__sadd(f->mem_bytes, mem);
+    f->lfu_keys = rdbl__sadd(f->lfu_keys, lfu_keys);
+    if (idle_min >= 0 && (f->idle_min_s < 0 || idle_min < f->idle_min_s))
+        f->idle_min_s = idle_min;
+    if (idle_max > f->idle_max_s)
+        f->idle_max_s = idle_max;
 }
 
 static void count_add(rdbl_count *c, uint64_t keys, uint64_t mem)
@@ -98,6 +134,13 @@ rdbl_status rdbl_access_agg_add(rdbl_access_agg *a, const rdbl_key_facts *f)
                                            f->idle_s < 0 ? 0 : (uint64_t)f->idle_s, 0);
         if (st != RDBL_OK)
             return st;
+        char name[sizeof a->fam->name];
+        rdbl__key_family(a->opts.o.delimiters, f->key, name, sizeof name);
+        rdbl_cold_family *fam = family_slot(a, name);
+        if (!fam)
+            return RDBL_NOMEM;
+        family_add(fam, 1, f->mem_bytes, cold_lru ? 0 : 1, cold_lru ? f->idle_s : -1,
+                   cold_lru ? f->idle_s : -1);
     }
     if (f->freq >= 0) {
         int fr = f->freq > 255 ? 255 : f->freq;
@@ -116,8 +159,41 @@ rdbl_status rdbl_access_agg_merge(rdbl_access_agg *dst, const rdbl_access_agg *s
     count_add(&dst->s.freq_known, src->s.freq_known.keys, src->s.freq_known.mem_bytes);
     for (unsigned i = 0; i < 256; i++)
         count_add(&dst->s.freq[i], src->s.freq[i].keys, src->s.freq[i].mem_bytes);
+    for (size_t i = 0; i < src->nfam; i++) {
+        const rdbl_cold_family *sf = &src->fam[i];
+        rdbl_cold_family *df = family_slot(dst, sf->name);
+        if (!df)
+            return RDBL_NOMEM;
+        family_add(df, sf->keys, sf->mem_bytes, sf->lfu_keys, sf->idle_min_s, sf->idle_max_s);
+    }
     rdbl_status st = rdbl__kheap_merge(&dst->hottest, &src->hottest);
     return st != RDBL_OK ? st : rdbl__kheap_merge(&dst->coldest, &src->coldest);
+}
+
+static int family_cmp(const void *x, const void *y)
+{
+    const rdbl_cold_family *a = x, *b = y;
+    if (a->mem_bytes != b->mem_bytes)
+        return a->mem_bytes > b->mem_bytes ? -1 : 1;
+    if (a->keys != b->keys)
+        return a->keys > b->keys ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+static int family_name_cmp(const void *x, const void *y)
+{
+    return strcmp(((const rdbl_cold_family *)x)->name, ((const rdbl_cold_family *)y)->name);
+}
+
+size_t rdbl_access_agg_cold_families(const rdbl_access_agg *a, rdbl_cold_family *out, size_t cap)
+{
+    rdbl_cold_family all[COLD_FAMILIES + 1];
+    if (a->nfam)
+        memcpy(all, a->fam, a->nfam * sizeof *all);
+    qsort(all, a->nfam, sizeof *all, family_cmp);
+    size_t n = a->nfam < cap ? a->nfam : cap;
+    memcpy(out, all, n * sizeof *out);
+    return a->nfam;
 }
 
 const rdbl_access_summary *rdbl_access_agg_summary(const rdbl_access_agg *a)
@@ -154,6 +230,27 @@ json_t *rdbl_access_agg_to_json(const rdbl_access_agg *a)
     rc |= rdbl__jset(j, "freq", freq); /* [[counter, keys, memory_bytes], ...] non-zero only */
     rc |= rdbl__jset(j, "hottest", rdbl__kheap_to_json(&a->hottest, NULL));
     rc |= rdbl__jset(j, "coldest", rdbl__kheap_to_json(&a->coldest, NULL));
+    /* by name, so the JSON does not depend on the order keys arrived in */
+    rdbl_cold_family sorted[COLD_FAMILIES + 1];
+    if (a->nfam)
+        memcpy(sorted, a->fam, a->nfam * sizeof *sorted);
+    qsort(sorted, a->nfam, sizeof *sorted, family_name_cmp);
+    json_t *fams = json_array();
+    rc |= rdbl__jset(j, "cold_families", fams);
+    for (size_t i = 0; i < a->nfam && !rc; i++) {
+        const rdbl_cold_family *f = &sorted[i];
+        json_t *o = json_object();
+        if (!o || json_array_append_new(fams, o)) {
+            rc = -1;
+            break;
+        }
+        rc |= rdbl__jset(o, "family", json_string(f->name));
+        rc |= rdbl__jset_u(o, "keys", f->keys);
+        rc |= rdbl__jset_u(o, "memory_bytes", f->mem_bytes);
+        rc |= rdbl__jset_u(o, "lfu_keys", f->lfu_keys);
+        rc |= rdbl__jset(o, "idle_min_s", json_integer(f->idle_min_s));
+        rc |= rdbl__jset(o, "idle_max_s", json_integer(f->idle_max_s));
+    }
     for (unsigned b = 0; b < RDBL_IDLE__COUNT && !rc; b++) {
         json_t *o = rdbl__count_to_json(&a->s.idle[b]);
         if (!o || rdbl__jset(o, "bucket", json_string(idle_ids[b])) ||
@@ -238,6 +335,25 @@ rdbl_status rdbl_access_agg_add_json(rdbl_access_agg *a, const json_t *j, rdbl_e
                               "expected [counter, keys, memory_bytes]");
         count_add(&a->s.freq[json_integer_value(x)], (uint64_t)json_integer_value(k),
                   (uint64_t)json_integer_value(m));
+    }
+    const json_t *fams = json_object_get(j, "cold_families");
+    if (fams && !json_is_array(fams))
+        return rdbl__fail(err, RDBL_CORRUPT, 0, "access.cold_families", "expected an array");
+    for (size_t i = 0; i < json_array_size(fams); i++) {
+        const json_t *o = json_array_get(fams, i);
+        char name[sizeof a->fam->name];
+        rdbl_cold_family f;
+        if ((st = rdbl__jget_str(o, "family", name, sizeof name, err)) ||
+            (st = rdbl__jget_u64(o, "keys", &f.keys, err)) ||
+            (st = rdbl__jget_u64(o, "memory_bytes", &f.mem_bytes, err)) ||
+            (st = rdbl__jget_u64(o, "lfu_keys", &f.lfu_keys, err)) ||
+            (st = rdbl__jget_i64(o, "idle_min_s", &f.idle_min_s, -1, err)) ||
+            (st = rdbl__jget_i64(o, "idle_max_s", &f.idle_max_s, -1, err)))
+            return st;
+        rdbl_cold_family *df = family_slot(a, name);
+        if (!df)
+            return RDBL_NOMEM;
+        family_add(df, f.keys, f.mem_bytes, f.lfu_keys, f.idle_min_s, f.idle_max_s);
     }
     if ((st = rdbl__kheap_add_json(&a->hottest, json_object_get(j, "hottest"), rescore_hot, NULL,
                                    err)))

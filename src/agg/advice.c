@@ -66,6 +66,16 @@ typedef struct compress_acc {
     rule_acc a; /* keys/mem: the good keys; examples by LZ4 saving */
 } compress_acc;
 
+#define MAX_JSON_FAMILIES 64
+
+/* Small JSON strings of one key family with the same fields. */
+typedef struct json_fam {
+    char pattern[64];
+    char fields[200];
+    uint64_t nfields;
+    uint64_t keys, mem, value_bytes, lp_bytes;
+} json_fam;
+
 struct rdbl_advice_agg {
     rdbl__aopts opts;
     int64_t ref_ms;
@@ -75,6 +85,8 @@ struct rdbl_advice_agg {
     compress_acc z;
     uint64_t budget_used;
     rdbl__compressor *cz; /* made at the first sample */
+    json_fam *jf;         /* MAX_JSON_FAMILIES, made at the first one */
+    size_t njf;
 };
 
 /* ---- sample compression --------------------------------------------------------- */
@@ -205,6 +217,7 @@ void rdbl_advice_agg_free(rdbl_advice_agg *a)
     rdbl__kheap_free(&a->empty.ex);
     rdbl__kheap_free(&a->z.a.ex);
     rdbl__compressor_free(a->cz);
+    free(a->jf);
     free(a);
 }
 
@@ -308,6 +321,184 @@ static rdbl_status compress_sample(rdbl_advice_agg *a, const rdbl_key_facts *f,
     return rdbl__kheap_offer(&z->a.ex, f, sl, f->value_bytes, pl);
 }
 
+/* ---- small JSON objects with the same fields ------------------------------------------- */
+
+/* Length of a listpack entry holding s (n bytes): integers that fit 64 bits
+ * as the integer encodings, other strings with their length header; plus the
+ * back-length byte(s). */
+static uint64_t lp_entry(const uint8_t *s, size_t n)
+{
+    bool num = n > 0 && n <= 20;
+    for (size_t i = 0; i < n && num; i++)
+        num = (s[i] >= '0' && s[i] <= '9') || (i == 0 && s[i] == '-' && n > 1);
+    if (num && (n == 1 || s[s[0] == '-' ? 1 : 0] != '0')) {
+        long long v = strtoll((const char *)s, NULL, 10); /* s is followed by a non-digit */
+        uint64_t b = v >= 0 && v <= 127 ? 1 : v >= -4096 && v < 4096 ? 2
+                   : v >= -32768 && v < 32768 ? 3 : v >= -8388608 && v < 8388608 ? 4
+                   : v >= INT32_MIN && v <= INT32_MAX ? 5 : 9;
+        return b + 1;
+    }
+    uint64_t h = n < 64 ? 1 : n < 4096 ? 2 : 5;
+    uint64_t e = h + n;
+    return e + (e < 128 ? 1 : e < 16384 ? 2 : 3);
+}
+
+/* A flat JSON object: field names (in order) and per field the value's
+ * listpack entry. Nested objects and arrays count as one string value.
+ * @return false when it is not an object of 1..JF_MAX_FIELDS fields with
+ * values of at most 64 bytes (what stays a listpack by default). */
+#define JF_MAX_FIELDS 32
+typedef struct jf_scan {
+    size_t n;
+    const uint8_t *name[JF_MAX_FIELDS];
+    size_t name_len[JF_MAX_FIELDS];
+    uint64_t lp_bytes;
+} jf_scan;
+
+static size_t skip_ws(const uint8_t *p, size_t i, size_t n)
+{
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* End of the JSON string starting at p[i] == '"' (index after the closing
+ * quote), or 0. */
+static size_t str_end(const uint8_t *p, size_t i, size_t n)
+{
+    for (i++; i < n; i++) {
+        if (p[i] == '\\')
+            i++;
+        else if (p[i] == '"')
+            return i + 1;
+    }
+    return 0;
+}
+
+static bool jf_parse(const uint8_t *p, size_t n, jf_scan *s)
+{
+    s->n = 0;
+    s->lp_bytes = 7; /* listpack header and end byte */
+    size_t i = skip_ws(p, 0, n);
+    if (i >= n || p[i] != '{')
+        return false;
+    i = skip_ws(p, i + 1, n);
+    if (i < n && p[i] == '}')
+        return false;
+    while (i < n) {
+        if (p[i] != '"' || s->n == JF_MAX_FIELDS)
+            return false;
+        size_t e = str_end(p, i, n);
+        if (!e)
+            return false;
+        s->name[s->n] = p + i + 1;
+        s->name_len[s->n] = e - i - 2;
+        s->lp_bytes += lp_entry(p + i + 1, e - i - 2);
+        s->n++;
+        i = skip_ws(p, e, n);
+        if (i >= n || p[i] != ':')
+            return false;
+        i = skip_ws(p, i + 1, n);
+        if (i >= n)
+            return false;
+        size_t vs = i, ve;
+        if (p[i] == '"') {
+            ve = str_end(p, i, n);
+            if (!ve)
+                return false;
+            vs++; /* the value without its quotes */
+            i = ve;
+            ve--;
+        } else if (p[i] == '{' || p[i] == '[') {
+            int depth = 0;
+            while (i < n) {
+                if (p[i] == '"') {
+                    size_t q = str_end(p, i, n);
+                    if (!q)
+                        return false;
+                    i = q;
+                    continue;
+                }
+                if (p[i] == '{' || p[i] == '[')
+                    depth++;
+                else if ((p[i] == '}' || p[i] == ']') && --depth == 0) {
+                    i++;
+                    break;
+                }
+                i++;
+            }
+            if (depth)
+                return false;
+            ve = i;
+        } else {
+            while (i < n && p[i] != ',' && p[i] != '}' && p[i] != ' ' && p[i] != '\n')
+                i++;
+            ve = i;
+        }
+        if (ve - vs > 64)
+            return false;
+        s->lp_bytes += lp_entry(p + vs, ve - vs);
+        i = skip_ws(p, i, n);
+        if (i < n && p[i] == ',') {
+            i = skip_ws(p, i + 1, n);
+            continue;
+        }
+        if (i < n && p[i] == '}')
+            return skip_ws(p, i + 1, n) == n;
+        return false;
+    }
+    return false;
+}
+
+/* Adds src into the family of the same pattern and fields (a new one while
+ * fewer than MAX_JSON_FAMILIES exist; later ones are dropped). */
+static rdbl_status json_fam_merge(rdbl_advice_agg *a, const json_fam *src)
+{
+    json_fam *d = NULL;
+    for (size_t i = 0; i < a->njf && !d; i++)
+        if (!strcmp(a->jf[i].pattern, src->pattern) && !strcmp(a->jf[i].fields, src->fields))
+            d = &a->jf[i];
+    if (!d) {
+        if (a->njf == MAX_JSON_FAMILIES)
+            return RDBL_OK;
+        if (!a->jf && !(a->jf = calloc(MAX_JSON_FAMILIES, sizeof *a->jf)))
+            return RDBL_NOMEM;
+        d = &a->jf[a->njf++];
+        *d = *src;
+        return RDBL_OK;
+    }
+    d->keys = rdbl__sadd(d->keys, src->keys);
+    d->mem = rdbl__sadd(d->mem, src->mem);
+    d->value_bytes = rdbl__sadd(d->value_bytes, src->value_bytes);
+    d->lp_bytes = rdbl__sadd(d->lp_bytes, src->lp_bytes);
+    return RDBL_OK;
+}
+
+static rdbl_status json_family_add(rdbl_advice_agg *a, const rdbl_key_facts *f)
+{
+    jf_scan s;
+    if (!jf_parse(f->sample.ptr, f->sample.len, &s))
+        return RDBL_OK;
+    json_fam key;
+    memset(&key, 0, sizeof key);
+    rdbl__key_family(a->opts.o.delimiters, f->key, key.pattern, sizeof key.pattern);
+    size_t o = 0;
+    for (size_t i = 0; i < s.n; i++) {
+        char esc[64];
+        rdbl_escape_bytes(esc, sizeof esc, s.name[i], s.name_len[i]);
+        int w = snprintf(key.fields + o, sizeof key.fields - o, "%s%s", i ? ", " : "", esc);
+        if (w < 0 || (size_t)w >= sizeof key.fields - o)
+            break;
+        o += (size_t)w;
+    }
+    key.nfields = s.n;
+    key.keys = 1;
+    key.mem = f->mem_bytes;
+    key.value_bytes = f->value_bytes;
+    key.lp_bytes = s.lp_bytes;
+    return json_fam_merge(a, &key);
+}
+
 rdbl_status rdbl_advice_agg_add(rdbl_advice_agg *a, const rdbl_key_facts *f)
 {
     return rdbl__advice_agg_add_sized(a, f, NULL, NULL);
@@ -318,14 +509,17 @@ rdbl_status rdbl__advice_agg_add_sized(rdbl_advice_agg *a, const rdbl_key_facts 
 {
     rdbl_status st = RDBL_OK;
     const rdbl_agg_opts *o = &a->opts.o;
-    /* One recommendation per key: a huge list or sorted set is told to be
-     * trimmed, another big key to be split; only keys that are neither are
-     * considered for a compact encoding or compression. */
-    bool huge = (f->type == RDBL_TYPE_LIST || f->type == RDBL_TYPE_ZSET) &&
+    /* One recommendation per key: an expired key is only counted as expired,
+     * a huge list or sorted set is told to be trimmed, another big key to be
+     * split; only keys that are none of these are considered for a compact
+     * encoding or compression. */
+    bool expired = f->has_expire && f->expire_ms <= a->ref_ms; /* dropped on load */
+    bool huge = !expired && (f->type == RDBL_TYPE_LIST || f->type == RDBL_TYPE_ZSET) &&
                 f->elements >= o->huge_collection_elements;
-    bool big = !huge && (f->mem_bytes >= o->big_key_bytes ||
-                         (f->type != RDBL_TYPE_STRING && f->elements >= o->big_key_elements));
-    if (!huge && !big && f->compact_config && f->compact_mem_bytes &&
+    bool big = !expired && !huge &&
+               (f->mem_bytes >= o->big_key_bytes ||
+                (f->type != RDBL_TYPE_STRING && f->elements >= o->big_key_elements));
+    if (!expired && !huge && !big && f->compact_config && f->compact_mem_bytes &&
         f->compact_mem_bytes < f->mem_bytes) {
         compact_grp *g = compact_group(a, f->compact_config);
         if (!g)
@@ -355,7 +549,7 @@ rdbl_status rdbl__advice_agg_add_sized(rdbl_advice_agg *a, const rdbl_key_facts 
         if ((st = rdbl__kheap_offer(&a->empty.ex, f, f->mem_bytes, 0, 0)))
             return st;
     }
-    if (f->type == RDBL_TYPE_STRING && f->value_bytes >= o->compress_min_bytes) {
+    if (!expired && f->type == RDBL_TYPE_STRING && f->value_bytes >= o->compress_min_bytes) {
         if (big) {
             a->z.big_keys++;
             a->z.big_bytes = rdbl__sadd(a->z.big_bytes, f->value_bytes);
@@ -363,6 +557,9 @@ rdbl_status rdbl__advice_agg_add_sized(rdbl_advice_agg *a, const rdbl_key_facts 
             st = compress_sample(a, f, sizes, ctx);
         }
     }
+    if (st == RDBL_OK && f->type == RDBL_TYPE_STRING && !f->has_expire && f->sample.len &&
+        f->sample.len == f->value_bytes && f->value_bytes <= 512 && f->sample.ptr[0] == '{')
+        st = json_family_add(a, f);
     return st;
 }
 
@@ -396,6 +593,9 @@ rdbl_status rdbl_advice_agg_merge(rdbl_advice_agg *dst, const rdbl_advice_agg *s
     d->unsampled_bytes = rdbl__sadd(d->unsampled_bytes, s->unsampled_bytes);
     d->big_keys = rdbl__sadd(d->big_keys, s->big_keys);
     d->big_bytes = rdbl__sadd(d->big_bytes, s->big_bytes);
+    for (size_t i = 0; i < src->njf; i++)
+        if ((st = json_fam_merge(dst, &src->jf[i])))
+            return st;
     return RDBL_OK;
 }
 
@@ -474,6 +674,13 @@ static void rescore_compress(rdbl_key_entry *e)
     e->score2 = e->value_bytes;
 }
 
+static int json_fam_cmp(const void *x, const void *y)
+{
+    const json_fam *a = x, *b = y;
+    int c = strcmp(a->pattern, b->pattern);
+    return c ? c : strcmp(a->fields, b->fields);
+}
+
 json_t *rdbl_advice_agg_to_json(const rdbl_advice_agg *a)
 {
     json_t *j = json_object();
@@ -518,6 +725,28 @@ json_t *rdbl_advice_agg_to_json(const rdbl_advice_agg *a)
         rc |= rdbl__jset_u(z, "big_keys", c->big_keys);
         rc |= rdbl__jset_u(z, "big_value_bytes", c->big_bytes);
         rc |= rdbl__jset(z, "good", acc_to_json(&c->a, "lz4_permille"));
+        json_t *jfs = json_array();
+        rc |= rdbl__jset(j, "json_families", jfs);
+        /* by pattern and fields: the JSON does not depend on the arrival order */
+        json_fam sorted[MAX_JSON_FAMILIES];
+        if (a->njf)
+            memcpy(sorted, a->jf, a->njf * sizeof *sorted);
+        qsort(sorted, a->njf, sizeof *sorted, json_fam_cmp);
+        for (size_t i = 0; i < a->njf && !rc; i++) {
+            const json_fam *f = &sorted[i];
+            json_t *o = json_object();
+            if (!o || json_array_append_new(jfs, o)) {
+                rc = -1;
+                break;
+            }
+            rc |= rdbl__jset(o, "pattern", json_string(f->pattern));
+            rc |= rdbl__jset(o, "fields", json_string(f->fields));
+            rc |= rdbl__jset_u(o, "field_count", f->nfields);
+            rc |= rdbl__jset_u(o, "keys", f->keys);
+            rc |= rdbl__jset_u(o, "memory_bytes", f->mem);
+            rc |= rdbl__jset_u(o, "value_bytes", f->value_bytes);
+            rc |= rdbl__jset_u(o, "listpack_bytes", f->lp_bytes);
+        }
     }
     if (rc) {
         json_decref(j);
@@ -558,6 +787,23 @@ rdbl_status rdbl_advice_agg_add_json(rdbl_advice_agg *a, const json_t *j, rdbl_e
         (st = acc_from_json(&a->empty, json_object_get(j, "empty"), rescore_mem, NULL,
                             "advice_state.empty", err)))
         return st;
+    const json_t *jfs = json_object_get(j, "json_families");
+    if (jfs && !json_is_array(jfs))
+        return rdbl__fail(err, RDBL_CORRUPT, 0, "advice_state.json_families", "expected an array");
+    for (size_t i = 0; i < json_array_size(jfs); i++) {
+        const json_t *o = json_array_get(jfs, i);
+        json_fam f;
+        memset(&f, 0, sizeof f);
+        if ((st = rdbl__jget_str(o, "pattern", f.pattern, sizeof f.pattern, err)) ||
+            (st = rdbl__jget_str(o, "fields", f.fields, sizeof f.fields, err)) ||
+            (st = rdbl__jget_u64(o, "field_count", &f.nfields, err)) ||
+            (st = rdbl__jget_u64(o, "keys", &f.keys, err)) ||
+            (st = rdbl__jget_u64(o, "memory_bytes", &f.mem, err)) ||
+            (st = rdbl__jget_u64(o, "value_bytes", &f.value_bytes, err)) ||
+            (st = rdbl__jget_u64(o, "listpack_bytes", &f.lp_bytes, err)) ||
+            (st = json_fam_merge(a, &f)))
+            return st;
+    }
     const json_t *z = json_object_get(j, "compress");
     if (z) {
         compress_acc s;
@@ -1106,6 +1352,83 @@ static void build_clusters(builder *b, const rdbl__advice_ctx *c)
     it->skipped_bytes = churn_mem;
 }
 
+/* Families of small JSON strings with the same fields (>= family_min_keys
+ * keys): as hashes, the key's value becomes a listpack of the fields. Per
+ * key the string's sds (value + 4 bytes of header and NUL, allocator
+ * rounding ignored) is replaced by the listpack. */
+static void build_json_families(builder *b, const rdbl_advice_agg *a)
+{
+    for (size_t i = 0; i < a->njf; i++) {
+        const json_fam *f = &a->jf[i];
+        if (f->keys < a->opts.o.family_min_keys || f->nfields < 2)
+            continue;
+        rdbl_advice_item *it = item_new(b, "json-string-family", RDBL_ADVICE_INFO);
+        if (!it)
+            return;
+        snprintf(it->prefix, sizeof it->prefix, "%s", f->pattern);
+        snprintf(it->fields, sizeof it->fields, "%s", f->fields);
+        it->field_count = f->nfields;
+        it->keys = f->keys;
+        it->affected_bytes = f->mem;
+        uint64_t sds = rdbl__sadd(f->value_bytes, 4 * f->keys);
+        uint64_t alt = f->mem > sds ? f->mem - sds : 0;
+        it->alt_bytes = rdbl__sadd(alt, f->lp_bytes);
+        it->saving_bytes = it->alt_bytes < f->mem ? f->mem - it->alt_bytes : 0;
+        it->total_bytes = f->value_bytes;
+    }
+}
+
+/* Cold data: keys idle for cold_idle_s or more (LRU) or with an LFU counter
+ * of 0, by family, when there are >= 100 of them or they hold >= 1% of the
+ * memory. The
+ * saving is their memory: deleted, expired or evicted, it is freed. */
+static void build_cold(builder *b, const rdbl__advice_ctx *c)
+{
+    rdbl_cold_family fam[RDBL_ADVICE_ROWS];
+    size_t nf = rdbl_access_agg_cold_families(c->access, fam, RDBL_ADVICE_ROWS);
+    if (!nf)
+        return;
+    rdbl_cold_family *all = malloc(nf * sizeof *all);
+    if (!all) {
+        b->nomem = true;
+        return;
+    }
+    rdbl_access_agg_cold_families(c->access, all, nf);
+    uint64_t keys = 0, mem = 0;
+    for (size_t i = 0; i < nf; i++) {
+        keys += all[i].keys;
+        mem = rdbl__sadd(mem, all[i].mem_bytes);
+    }
+    free(all);
+    const rdbl_summary *sum = rdbl_tables_agg_summary(c->tables);
+    if (keys < 100 && mem * 100 < sum->all.mem_bytes)
+        return;
+    const rdbl_access_summary *as = rdbl_access_agg_summary(c->access);
+    rdbl_advice_item *it = item_new(b, "cold-data", RDBL_ADVICE_INFO);
+    if (!it)
+        return;
+    it->keys = keys;
+    it->affected_bytes = mem;
+    it->saving_bytes = mem;
+    it->idle_s = as->cold_idle_s;
+    it->total_keys = sum->all.keys - as->idle[RDBL_IDLE_UNKNOWN].keys;
+    if (as->freq_known.keys > it->total_keys)
+        it->total_keys = as->freq_known.keys;
+    it->nrows = nf < RDBL_ADVICE_ROWS ? nf : RDBL_ADVICE_ROWS;
+    for (size_t i = 0; i < it->nrows; i++) {
+        rdbl_advice_row *r = &it->rows[i];
+        memcpy(r->name, fam[i].name, sizeof fam[i].name); /* NUL-terminated, 64 < 96 */
+        r->keys = fam[i].keys;
+        r->bytes = fam[i].mem_bytes;
+        r->value = fam[i].lfu_keys;
+        r->idle_min_s = fam[i].idle_min_s;
+        r->idle_max_s = fam[i].idle_max_s;
+    }
+    const rdbl_key_entry *ex[RDBL_ADVICE_EXAMPLES];
+    it->nexamples = rdbl_access_agg_coldest(c->access, ex, RDBL_ADVICE_EXAMPLES);
+    memcpy(it->examples, ex, it->nexamples * sizeof *ex);
+}
+
 /* Severity first (critical, warn, info), then the saving, then the memory
  * concerned. */
 static int item_cmp(const void *x, const void *y)
@@ -1123,7 +1446,8 @@ static int item_cmp(const void *x, const void *y)
     c = strcmp(a->prefix, b->prefix);
     if (c)
         return c;
-    return strcmp(a->config, b->config);
+    c = strcmp(a->fields, b->fields);
+    return c ? c : strcmp(a->config, b->config);
 }
 
 rdbl_status rdbl__advice_build(const rdbl__advice_ctx *c, rdbl_advice_list *out)
@@ -1137,6 +1461,9 @@ rdbl_status rdbl__advice_build(const rdbl__advice_ctx *c, rdbl_advice_list *out)
         walk(&b, c, RDBL_PREFIX_ROOT, 0, false);
     if (c->ttl)
         build_clusters(&b, c);
+    if (c->access && c->tables)
+        build_cold(&b, c);
+    build_json_families(&b, c->state);
     if (b.nomem) {
         rdbl_advice_list_free(out);
         return RDBL_NOMEM;

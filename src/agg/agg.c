@@ -474,6 +474,6 @@ const rdbl_advice_agg *rdbl_agg_advice_state(const rdbl_agg *a)
 
 rdbl_status rdbl_agg_advice(const rdbl_agg *a, rdbl_advice_list *out)
 {
-    rdbl__advice_ctx c = {&a->opts.o, a->prefix, a->ttl, a->tables, a->advice};
+    rdbl__advice_ctx c = {&a->opts.o, a->prefix, a->ttl, a->access, a->tables, a->advice};
     return rdbl__advice_build(&c, out);
 }

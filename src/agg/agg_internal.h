@@ -23,6 +23,11 @@ void rdbl__aopts_norm(rdbl__aopts *out, const rdbl_agg_opts *in);
 json_t *rdbl__aopts_to_json(const rdbl_agg_opts *o);
 void rdbl__aopts_from_json(rdbl__aopts *out, const json_t *j);
 
+/* The family of a key for advice: up to two segments split at delims, each
+ * folded as the prefix tree folds it, stopping after an id ("session:*");
+ * ":*" marks a longer key ("cache:page:*"). Escaped, NUL-terminated. */
+void rdbl__key_family(const char *delims, rdbl_str key, char *out, size_t cap);
+
 /* ---- bounded heap of key entries (src/agg/heap.c) -------------------------
  * Keeps the cap best entries: score desc, score2 desc, then db, key bytes and
  * every other field, so the kept set and its order never depend on the
@@ -245,6 +250,7 @@ typedef struct rdbl__advice_ctx {
     const rdbl_agg_opts *o;
     const rdbl_prefix_agg *prefix;
     const rdbl_ttl_agg *ttl;
+    const rdbl_access_agg *access;
     const rdbl_tables_agg *tables;
     const rdbl_advice_agg *state;
 } rdbl__advice_ctx;

@@ -334,3 +334,35 @@ bool rdbl_advice_level_parse(const char *s, rdbl_advice_level *out)
 #undef RDBL__L
     return false;
 }
+
+/* The family of a key: up to two segments, each folded as the prefix tree
+ * folds it, stopping after an id ("session:*"); ":*" marks a longer key
+ * ("cache:page:*"). */
+void rdbl__key_family(const char *delims, rdbl_str key, char *out, size_t cap)
+{
+    uint8_t folded[64];
+    size_t o = 0, i = 0;
+    out[0] = 0;
+    for (unsigned seg = 0; seg < 2 && i <= key.len; seg++) {
+        size_t s = i;
+        while (i < key.len && !(key.ptr[i] && strchr(delims, key.ptr[i])))
+            i++;
+        size_t n = rdbl_prefix_fold_segment(key.ptr + s, i - s, folded, sizeof folded);
+        if (n > sizeof folded)
+            n = sizeof folded;
+        char esc[80];
+        rdbl_escape_bytes(esc, sizeof esc, folded, n);
+        int w = snprintf(out + o, cap - o, "%s%s", seg ? ":" : "", esc);
+        if (w < 0 || (size_t)w >= cap - o)
+            return;
+        o += (size_t)w;
+        bool id = n == 1 && folded[0] == '*';
+        if (i >= key.len)
+            return;
+        i++; /* the delimiter */
+        if (id)
+            return;
+    }
+    if (o + 3 <= cap)
+        snprintf(out + o, cap - o, ":*");
+}

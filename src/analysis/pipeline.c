@@ -16,6 +16,10 @@
 #include "memmodel/mm.h"
 
 #define SAMPLE_MIN_LEN 1024u
+/* Small JSON objects ("{...}" of at most 512 bytes) are kept whole for the
+ * strings-to-hash advice, up to 16 MiB of them per file. */
+#define JSON_SAMPLE_MAX 512u
+#define JSON_SAMPLE_BUDGET (16u << 20)
 
 typedef struct pipeline {
     const rdbl_analysis_opts *o;
@@ -32,6 +36,8 @@ typedef struct pipeline {
     bool mm_skip;
     bool sampling;
     bool sample_open;             /* agg, sample_bytes, and budget left */
+    bool json_open;               /* agg, and the small-JSON budget left */
+    uint64_t json_total;          /* bytes of small JSON objects sampled */
     uint8_t *sample;
     size_t sample_len;
     uint64_t sampled_total;
@@ -167,7 +173,8 @@ static int on_begin_key(void *user, const rdbl_key_info *k)
     p->mm_skip = rc == RDBL_SKIP;
     p->has_module = false;
     p->sample_len = 0;
-    p->sampling = p->sample_open && k->type == RDBL_TYPE_STRING && k->encoding != RDBL_ENC_INT;
+    p->sampling = (p->sample_open || p->json_open) && k->type == RDBL_TYPE_STRING &&
+                  k->encoding != RDBL_ENC_INT;
     if (p->mm_skip && !p->sampling && k->type != RDBL_TYPE_MODULE)
         return RDBL_SKIP;
     return 0;
@@ -177,8 +184,16 @@ static int on_string(void *user, const rdbl_key_info *k, const rdbl_item *chunk,
                      uint64_t total)
 {
     pipeline *p = user;
-    if (p->sampling && !chunk->is_int && total >= SAMPLE_MIN_LEN && off == p->sample_len &&
-        p->sample_len < p->o->sample_bytes) {
+    if (p->sampling && p->json_open && !chunk->is_int && total <= JSON_SAMPLE_MAX && off == 0 &&
+        chunk->len == total && total && chunk->ptr[0] == '{') {
+        /* a small JSON object whole, for the strings-to-hash advice; its own
+         * budget, so it never uses up the compression samples' */
+        memcpy(p->sample, chunk->ptr, chunk->len);
+        p->sample_len = chunk->len;
+        p->json_total += chunk->len;
+        p->json_open = p->json_total < JSON_SAMPLE_BUDGET;
+    } else if (p->sampling && p->sample_open && !chunk->is_int && total >= SAMPLE_MIN_LEN &&
+               off == p->sample_len && p->sample_len < p->o->sample_bytes) {
         size_t want = (size_t)(p->o->sample_bytes - p->sample_len);
         size_t n = chunk->len < want ? chunk->len : want;
         memcpy(p->sample + p->sample_len, chunk->ptr, n);
@@ -411,6 +426,7 @@ rdbl_status rdbl_analyze(rdbl_source *src, const char *path, const rdbl_analysis
         }
     }
     p.sample_open = agg && o->sample_bytes && o->sample_budget > 0;
+    p.json_open = agg && o->sample_bytes >= JSON_SAMPLE_MAX;
     if (agg && o->threaded)
         p.q = rdbl__aggq_start(agg); /* NULL: aggregate in this thread */
     rdbl_parse_opts po = {o->parse_flags, o->progress, o->progress_user};

@@ -29,6 +29,9 @@ static const char help[] =
     "  --delimiters S      key segment delimiters (default \":\"), e.g. \":/|.\"\n"
     "  --no-fold           keep id-like segments instead of folding them to *\n"
     "  --node-budget N     prefix tree nodes kept (default 100000)\n"
+    "  --sample-budget SIZE  bytes of large string values compressed per file for\n"
+    "                      the compression advice (default 8m; 1k..4g); the\n"
+    "                      advice extrapolates the rest and says how much it saw\n"
     "  --now MS            TTLs relative to this Unix time in ms (default: the\n"
     "                      snapshot's save time)\n"
     "  -j, --jobs N        analyse up to N files in parallel (default 1)\n"
@@ -49,6 +52,7 @@ int cmd_report(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"jobs", required_argument, NULL, 'j'},
         {"now", required_argument, NULL, 'n'},
+        {"sample-budget", required_argument, NULL, 'S'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         CLI_AGG_LONGOPTS,
@@ -95,6 +99,14 @@ int cmd_report(int argc, char **argv)
             if (cli_now_option("report", optarg, &ao) != 0)
                 return CLI_USAGE;
             break;
+        case 'S': {
+            uint64_t v;
+            if (cli_parse_size(optarg, &v) != 0 || v < 1024 || v > (4ULL << 30))
+                return cli_usage_error("report", "--sample-budget wants a size from 1k to 4g");
+            ao.sample_budget = v;
+            g.compress_budget_bytes = v;
+            break;
+        }
         case 'q':
             quiet = true;
             break;

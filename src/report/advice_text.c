@@ -67,6 +67,19 @@ static const char *N(fig *f, uint64_t v, const char *one, const char *many)
     return b;
 }
 
+/* Sizes that are whole KiB/MiB as such ("2 KiB"), others as rdbl_fmt_bytes. */
+static const char *BX(fig *f, uint64_t v)
+{
+    char *b = f->s[f->n++ % 12];
+    if (v >= 1024 && v % (1024 * 1024) == 0)
+        snprintf(b, 40, "%" PRIu64 " MiB", v >> 20);
+    else if (v >= 1024 && v % 1024 == 0)
+        snprintf(b, 40, "%" PRIu64 " KiB", v >> 10);
+    else
+        rdbl_fmt_bytes(b, 40, v);
+    return b;
+}
+
 static const char *PCT(fig *f, uint64_t part, uint64_t whole)
 {
     char *b = f->s[f->n++ % 12];
@@ -163,7 +176,7 @@ static void compact_words(const rdbl_advice_item *it, tbuf *t, tbuf *d, fig *f)
                "become O(n) on them.");
     add(d, " So the proposal is the lowest step that captures most of the saving, and never "
            "goes above %s entries or %s per value.",
-        C(f, it->limit_elements), B(f, it->limit_bytes));
+        C(f, it->limit_elements), BX(f, it->limit_bytes));
     if (it->skipped_keys)
         add(d, " %s (%s) would need a threshold above that ceiling: leave %s as %s %s.",
             N(f, it->skipped_keys, "more key", "more keys"), B(f, it->skipped_bytes),
@@ -175,9 +188,11 @@ static void compact_words(const rdbl_advice_item *it, tbuf *t, tbuf *d, fig *f)
 static void big_words(const rdbl_advice_item *it, tbuf *t, tbuf *d, fig *f)
 {
     add(t, "%s (>= %s or >= %s elements)", N(f, it->keys, "big key", "big keys"),
-        B(f, it->limit_bytes), C(f, it->limit_elements));
-    if (it->keys == 1)
+        BX(f, it->limit_bytes), C(f, it->limit_elements));
+    if (it->keys == 1 && it->max_elements > 1)
         add(d, "1 key holds %s with %s elements.", B(f, it->max_bytes), C(f, it->max_elements));
+    else if (it->keys == 1)
+        add(d, "1 key holds %s.", B(f, it->max_bytes));
     else
         add(d, "%s keys hold %s; the largest takes %s, the longest has %s elements.",
             C(f, it->keys), B(f, it->affected_bytes), B(f, it->max_bytes),
@@ -224,7 +239,7 @@ static void compress_words(const rdbl_advice_item *it, tbuf *t, tbuf *d, fig *f)
         N(f, it->keys, "large string value", "large string values"), B(f, it->saving_bytes));
     bool all = it->sampled_keys >= it->total_keys;
     add(d, "Of %s >= %s (%s of values), ", N(f, it->total_keys, "string", "strings"),
-        B(f, it->limit_bytes), B(f, it->total_bytes));
+        BX(f, it->limit_bytes), B(f, it->total_bytes));
     if (all)
         add(d, "every one was sampled (the first 64 KiB of each, %s in all): ",
             B(f, it->sampled_bytes));
@@ -297,7 +312,7 @@ static void expiry_words(const rdbl_advice_item *it, tbuf *t, tbuf *d, fig *f)
     else
         add(t, "%s (%s) expire in %zu bursts", N(f, it->keys, "key", "keys"),
             B(f, it->affected_bytes), it->nrows);
-    add(d, "Expiry avalanche%s, largest memory first:", it->nrows == 1 ? "" : "s");
+    add(d, "%s", it->nrows == 1 ? "Expiry avalanche:" : "Expiry avalanches, most memory first:");
     for (size_t i = 0; i < it->nrows; i++) {
         const rdbl_advice_row *r = &it->rows[i];
         rdbl_fmt_time_ms(tm, sizeof tm, r->at_ms, false);
@@ -307,12 +322,17 @@ static void expiry_words(const rdbl_advice_item *it, tbuf *t, tbuf *d, fig *f)
         add(d, ", %s: %s, %s", rdbl_fmt_when_ms(when, sizeof when, r->at_ms - it->ref_ms),
             N(f, r->keys, "key", "keys"), B(f, r->bytes));
     }
-    add(d, ". Each is at least 10 times the keys of the minutes around it (%.0f a minute "
-           "there) and falls later than %s after the save, so these are keys set to expire "
+    if (it->avg_keys < 1.0)
+        add(d, ". Almost nothing expires in the 30 minutes around %s", pl(it->nrows, "it", "them"));
+    else
+        add(d, ". Each holds at least 10 times the keys of the minutes around it (%.0f a minute "
+               "there)",
+            it->avg_keys);
+    add(d, ", and %s later than %s after the save, so these are keys set to expire "
            "together, not short-TTL churn. When they go, the cache misses arrive at once (a "
            "thundering herd on the backend) and the expiry cycle costs latency: add random "
            "jitter to their TTLs (for example +/- 10%%).",
-        it->avg_keys, rdbl_fmt_duration_ms(w, sizeof w, 10 * 60000));
+        pl(it->nrows, "it comes", "they come"), rdbl_fmt_duration_ms(w, sizeof w, 10 * 60000));
     if (it->skipped_keys)
         add(d, " Not counted: %s (%s) due within 10 min of the save, short-TTL churn that is "
                "expected.",
@@ -322,21 +342,44 @@ static void expiry_words(const rdbl_advice_item *it, tbuf *t, tbuf *d, fig *f)
 static void cold_words(const rdbl_advice_item *it, tbuf *t, tbuf *d, fig *f)
 {
     char dur[32], a[32], b[32];
-    add(t, "%s of cold data: %s idle for %s or more", B(f, it->affected_bytes),
-        N(f, it->keys, "key", "keys"), rdbl_fmt_duration_ms(dur, sizeof dur, it->idle_s * 1000));
-    add(d, "%s of the %s with an idle time (LRU) %s not been touched for %s or more. By "
-           "family, most memory first:",
-        C(f, it->keys), N(f, it->total_keys, "key", "keys"), pl(it->keys, "has", "have"), dur);
+    rdbl_fmt_duration_ms(dur, sizeof dur, it->idle_s * 1000);
+    uint64_t lfu = 0;
+    for (size_t i = 0; i < it->nrows; i++)
+        lfu += it->rows[i].value;
+    if (lfu == it->keys) /* an LFU policy: no idle times */
+        add(t, "%s of cold data in %s (LFU counter 0)", B(f, it->affected_bytes),
+            N(f, it->keys, "key", "keys"));
+    else
+        add(t, "%s of cold data in %s idle for %s or more", B(f, it->affected_bytes),
+            N(f, it->keys, "key", "keys"), dur);
+    if (lfu == it->keys)
+        add(d, "%s of the %s with an LFU counter %s a counter of 0: not used lately, the keys "
+               "an LFU policy evicts first.",
+            C(f, it->keys), N(f, it->total_keys, "key", "keys"), pl(it->keys, "has", "have"));
+    else
+        add(d, "%s of the %s with an idle time %s not been read or written for %s or more.",
+            C(f, it->keys), N(f, it->total_keys, "key", "keys"), pl(it->keys, "has", "have"),
+            dur);
+    add(d, " By family, most memory first:");
     for (size_t i = 0; i < it->nrows; i++) {
         const rdbl_advice_row *r = &it->rows[i];
-        add(d, "%s %s: %s, %s, idle %s", i ? ";" : "", r->name, N(f, r->keys, "key", "keys"),
-            B(f, r->bytes), rdbl_fmt_duration_ms(a, sizeof a, r->idle_min_s * 1000));
-        if (r->idle_max_s > r->idle_min_s)
-            add(d, " to %s", rdbl_fmt_duration_ms(b, sizeof b, r->idle_max_s * 1000));
+        add(d, "%s %s: %s, %s", i ? ";" : "", r->name, N(f, r->keys, "key", "keys"),
+            B(f, r->bytes));
+        if (r->idle_min_s >= 0) {
+            add(d, ", idle %s", rdbl_fmt_duration_ms(a, sizeof a, r->idle_min_s * 1000));
+            rdbl_fmt_duration_ms(b, sizeof b, r->idle_max_s * 1000);
+            if (strcmp(a, b) != 0)
+                add(d, " to %s", b);
+        }
+        if (r->value)
+            add(d, "%s%s at LFU counter 0", r->idle_min_s >= 0 ? " (" : ", ",
+                C(f, r->value));
+        if (r->value && r->idle_min_s >= 0)
+            add(d, ")");
     }
     add(d, ". If nothing reads them any more, delete them or give them a TTL; if they must "
-           "stay, an eviction policy (maxmemory-policy allkeys-lru) lets the server drop them "
-           "first under memory pressure.");
+           "stay, an eviction policy (maxmemory-policy allkeys-lru or allkeys-lfu) lets the "
+           "server drop them first under memory pressure.");
 }
 
 typedef void (*words_fn)(const rdbl_advice_item *, tbuf *, tbuf *, fig *);

@@ -9,7 +9,7 @@ _rdblens_opts()
 {
     case $1 in
         info)   echo "--format --output --quiet --help" ;;
-        report) echo "--format --output --top --depth --delimiters --no-fold --node-budget --now --jobs --quiet --help $_rdblens_model_opts" ;;
+        report) echo "--format --output --top --depth --delimiters --no-fold --node-budget --sample-budget --now --jobs --quiet --help $_rdblens_model_opts" ;;
         keys)   echo "--format --db --match --type --min-bytes --now --output --spreadsheet-safe --quiet --help $_rdblens_model_opts" ;;
         dump)   echo "--format --db --match --type --output --quiet --help" ;;
         check)  echo "--max-key-bytes --max-elements --max-total-bytes --max-no-ttl-ratio --require-ttl --fail-on-advice --format --list --output --now --quiet --help $_rdblens_model_opts" ;;
@@ -66,7 +66,7 @@ _rdblens()
         -o | --output | --redis-conf)
             _filedir
             return ;;
-        --top | --depth | --delimiters | --node-budget | --now | -j | --jobs | --db | --match | \
+        --top | --depth | --delimiters | --node-budget | --sample-budget | --now | -j | --jobs | --db | --match | \
             --min-bytes | --max-key-bytes | --max-elements | --max-total-bytes | \
             --max-no-ttl-ratio | --require-ttl | --list)
             return ;;
