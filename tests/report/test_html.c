@@ -212,7 +212,12 @@ Test(html, sections_of_the_text_report, .timeout = 240)
     char cold[64];
     const rdbl_access_summary *as = rdbl_access_agg_summary(rdbl_agg_access(a));
     cr_assert(gt(u64, as->cold.keys, 0));
-    rdbl_fmt_bytes(cold, sizeof cold, as->cold.mem_bytes);
+    char b[32];
+    rdbl_fmt_bytes(b, sizeof b, as->cold.mem_bytes);
+    char *sp = strchr(b, ' '); /* the page keeps number and unit together */
+    cr_assert(sp != NULL);
+    *sp = 0;
+    snprintf(cold, sizeof cold, "%s&nbsp;%s", b, sp + 1);
     page pg;
     if (!page_load(&pg, a, NULL)) {
         page_free(&pg);
