@@ -175,3 +175,50 @@ Test(docs, version_names_commit_formats_and_codecs)
     cr_expect(strstr(out, "zstd (libzstd ") != NULL, "%s", out);
     free(out);
 }
+
+/* Runs the bash completion function on a command line (words, the cursor on
+ * the last one) with stand-ins for bash-completion's helpers, and returns
+ * the candidates, one per line. */
+static char *complete_bash(const char *line)
+{
+    char *script = tu_path(tu_env("RDBL_SRCROOT", "."), "tools/completions/rdblens.bash");
+    char prog[4096];
+    snprintf(prog, sizeof prog,
+             "_init_completion() { cur=${COMP_WORDS[COMP_CWORD]}; "
+             "prev=${COMP_WORDS[COMP_CWORD-1]}; words=(\"${COMP_WORDS[@]}\"); "
+             "cword=$COMP_CWORD; }\n"
+             "_filedir() { COMPREPLY=(FILES); }\n"
+             "compopt() { :; }\n"
+             "complete() { :; }\n"
+             ". '%s' || exit 9\n"
+             "COMP_WORDS=(%s); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))\n"
+             "_rdblens; printf '%%s\\n' \"${COMPREPLY[@]}\"\n",
+             script, line);
+    free(script);
+    char *out = NULL;
+    char *argv[] = {"bash", "-c", prog, NULL};
+    int rc = tu_run(argv, &out);
+    cr_assert(eq(int, rc, 0), "bash completion of '%s' failed (%d): %s", line, rc, out);
+    return out;
+}
+
+Test(docs, bash_completion_completes)
+{
+    struct {
+        const char *line, *want;
+    } cases[] = {
+        {"rdblens rep", "report\n"},
+        {"rdblens report --tar", "--target\n"},
+        {"rdblens report --target valkey-8", "valkey-8.0\nvalkey-8.1\n"},
+        {"rdblens keys --format ''", "csv\njsonl\n"},
+        {"rdblens report -f ''", "text\njson\nhtml\n"},
+        {"rdblens check --allocator jem", "jemalloc\njemalloc-q16\n"},
+        {"rdblens report --state ''", "live\nloaded\n"},
+        {"rdblens info ''", "FILES\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = complete_bash(cases[i].line);
+        cr_expect(eq(str, got, (char *)cases[i].want), "completing '%s'", cases[i].line);
+        free(got);
+    }
+}
