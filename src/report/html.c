@@ -279,6 +279,10 @@ static void files(hw *w, const rdbl_snapshot *s, size_t ns)
         jstr(w, s[i].ctime_source == RDBL_CTIME_NONE
                     ? "unknown"
                     : rdbl_fmt_time_ms(tm, sizeof tm, s[i].ctime_s * 1000, true));
+        put(w, ",\"ctime_source\":");
+        jstr(w, rdbl_ctime_source_name(s[i].ctime_source));
+        put(w, ",\"compression\":");
+        jstr(w, rdbl_compression_name(s[i].compression));
         put(w, ",\"server\":");
         jstr(w, s[i].redis_ver);
         put(w, ",\"target\":");
@@ -639,6 +643,9 @@ static const char *const css[] = {
     "header h1{margin:0;font-size:20px;font-weight:600;overflow-wrap:anywhere}",
     "header .sub{color:#c3cad8;font-size:13px;margin-top:4px}",
     "header .note{color:#f3c969}",
+    "header details ul{margin:4px 0;padding-left:20px}",
+    "header summary{cursor:pointer}",
+    "header .key{font-size:12px}",
     "main{max-width:1280px;margin:0 auto;padding:20px 28px 60px}",
     "section{background:var(--card);border:1px solid var(--line);border-radius:10px;",
     "padding:16px 20px;margin:18px 0;box-shadow:0 1px 2px rgba(0,0,0,.03);min-width:0}",
@@ -736,9 +743,11 @@ static const char *const js[] = {
     "if(i<s.length)e.appendChild(document.createTextNode(s.slice(i)));return e;}",
     "/* header */",
     "var sub=$('sub');",
-    "if(F.length==1){var f=F[0];add(sub,el('div',null,[f.magic+' RDB '+f.rdb_version,f.size?fb(f.size)+' on disk':'','checksum '+f.checksum,",
-    "'snapshot '+f.ctime,f.server?'server '+f.server:''].filter(Boolean).join(' \\u00b7 ')));}",
-    "else add(sub,el('div',null,'merged report of '+pl(F.length,'file')));",
+    "function fline(f){return [f.magic+' RDB '+f.rdb_version,f.size?fb(f.size)+' on disk':'',f.compression==='none'?'uncompressed':f.compression,'checksum '+f.checksum.replace('-',' '),",
+    "'snapshot '+f.ctime+(f.ctime_source==='mtime'?' (file modification time)':''),f.server?'server '+f.server:'',f.status!=='ok'?'PARTIAL':''].filter(Boolean).join(' \\u00b7 ');}",
+    "if(F.length==1)add(sub,el('div',null,fline(F[0])));",
+    "else{var fd_=add(sub,el('details'));add(fd_,el('summary',null,'merged report of '+pl(F.length,'file')));",
+    "var fl=add(fd_,el('ul'));F.forEach(function(f){var li=add(fl,el('li'));li.appendChild(keyNode(f.file));li.appendChild(document.createTextNode(': '+fline(f)));});}",
     "function model(f){var t='memory model '+(f.target||'?')+', allocator '+(f.allocator||'?');",
     "if(f.allocator_source){t+=' ('+({option:'set by --allocator',calibrated:'calibrated against the used-mem the server recorded',",
     "'default':'the default'}[f.allocator_source]||f.allocator_source)+')';}return t;}",
