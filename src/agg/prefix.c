@@ -37,11 +37,12 @@ typedef struct pnode {
     uint32_t parent;
     uint32_t first_child;  /* child list (unordered), 0 = none */
     uint32_t next_sibling; /* also the free-list link of dead slots */
+    uint32_t prev_sibling; /* 0 = the first child */
     uint32_t other;        /* this node's "(other)" child, 0 = none */
     uint32_t label_off, label_len;
     uint32_t hash;
     uint32_t nnamed;       /* children in the label sample (see sampling) */
-    uint32_t maxc;         /* the sampled child of highest rank, 0 = none */
+    uint32_t thr;          /* the last kept child of the last selection, 0 = none */
     uint8_t sep;   /* the delimiter before the label; 0 at depth 1 */
     uint8_t depth;
     uint8_t kind;
@@ -612,7 +613,11 @@ static uint32_t slot_new(rdbl_prefix_agg *p)
 
 static void link_child(rdbl_prefix_agg *p, uint32_t parent, uint32_t id)
 {
-    p->nodes[id].next_sibling = p->nodes[parent].first_child;
+    uint32_t first = p->nodes[parent].first_child;
+    p->nodes[id].next_sibling = first;
+    p->nodes[id].prev_sibling = 0;
+    if (first)
+        p->nodes[first].prev_sibling = id;
     p->nodes[parent].first_child = id;
 }
 
@@ -659,22 +664,6 @@ static int rank_cmp_lab(const rdbl_prefix_agg *p, uint32_t h, const uint8_t *lab
     return c ? c : 0;
 }
 
-static int rank_cmp(const rdbl_prefix_agg *p, uint32_t a, uint32_t b)
-{
-    const pnode *x = &p->nodes[a];
-    int c = rank_cmp_lab(p, x->hash, label_of(p, x), x->label_len, b);
-    return c ? c : (x->sep > p->nodes[b].sep) - (x->sep < p->nodes[b].sep);
-}
-
-static void recount_max(rdbl_prefix_agg *p, uint32_t parent)
-{
-    uint32_t m = 0;
-    for (uint32_t c = p->nodes[parent].first_child; c; c = p->nodes[c].next_sibling)
-        if (in_sample(p, c) && (!m || rank_cmp(p, c, m) > 0))
-            m = c;
-    p->nodes[parent].maxc = m;
-}
-
 static uint32_t create(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, const uint8_t *lab,
                        size_t n, uint32_t h)
 {
@@ -696,12 +685,8 @@ static uint32_t create(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, const u
     nd->kind = K_NORMAL;
     nd->alive = 1;
     link_child(p, parent, id);
-    if (in_sample(p, id)) {
-        pnode *par = &p->nodes[parent];
-        par->nnamed++;
-        if (!par->maxc || rank_cmp(p, id, par->maxc) > 0)
-            par->maxc = id;
-    }
+    if (in_sample(p, id))
+        p->nodes[parent].nnamed++;
     uint32_t i = h & p->tmask;
     while (p->table[i])
         i = (i + 1) & p->tmask;
@@ -789,20 +774,20 @@ static void free_nodes(rdbl_prefix_agg *p, uint32_t id)
 static void del_subtree(rdbl_prefix_agg *p, uint32_t id)
 {
     uint32_t par = p->nodes[id].parent;
-    uint32_t *link = &p->nodes[par].first_child;
-    while (*link && *link != id)
-        link = &p->nodes[*link].next_sibling;
-    if (*link)
-        *link = p->nodes[id].next_sibling;
+    uint32_t prev = p->nodes[id].prev_sibling, next = p->nodes[id].next_sibling;
+    if (prev)
+        p->nodes[prev].next_sibling = next;
+    else
+        p->nodes[par].first_child = next;
+    if (next)
+        p->nodes[next].prev_sibling = prev;
     if (p->nodes[par].other == id)
         p->nodes[par].other = 0;
-    bool sampled = in_sample(p, id);
-    free_nodes(p, id);
-    if (sampled) {
+    if (in_sample(p, id))
         p->nodes[par].nnamed--;
-        if (p->nodes[par].maxc == id)
-            recount_max(p, par);
-    }
+    if (p->nodes[par].thr == id)
+        p->nodes[par].thr = 0;
+    free_nodes(p, id);
 }
 
 static uint32_t find_or_create(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep,
@@ -818,8 +803,62 @@ static uint32_t star_child(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep)
     return find_or_create(p, parent, sep, (const uint8_t *)"*", 1);
 }
 
+
+typedef struct ranked {
+    uint32_t hash, len, id;
+    uint8_t sep;
+    const uint8_t *lab;
+} ranked;
+
+static int ranked_cmp(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->hash != y->hash)
+        return x->hash < y->hash ? -1 : 1;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    int c = x->len ? memcmp(x->lab, y->lab, x->len) : 0;
+    if (c)
+        return c;
+    return (x->sep > y->sep) - (x->sep < y->sep);
+}
+
+static rdbl_status demote(rdbl_prefix_agg *p, uint32_t victim);
+
+/* Keeps the SAMPLE labels of lowest rank among id's named children and
+ * demotes the others (streaming lets a node hold up to twice its sample
+ * between selections, so a selection costs a sort per SAMPLE new labels;
+ * labels ranking past thr, the last kept one, go straight to "*"). */
+static rdbl_status select_sample(rdbl_prefix_agg *p, uint32_t id)
+{
+    size_t cap = sample_cap(p, id), n = 0;
+    if (p->nodes[id].nnamed <= cap)
+        return RDBL_OK;
+    ranked *r = malloc(p->nodes[id].nnamed * sizeof *r);
+    if (!r)
+        return RDBL_NOMEM;
+    for (uint32_t c = p->nodes[id].first_child; c; c = p->nodes[c].next_sibling)
+        if (in_sample(p, c) && n < p->nodes[id].nnamed)
+            r[n++] = (ranked){p->nodes[c].hash, p->nodes[c].label_len, c, p->nodes[c].sep,
+                              label_of(p, &p->nodes[c])};
+    qsort(r, n, sizeof *r, ranked_cmp);
+    p->nodes[id].overflow = 1;
+    rdbl_status st = RDBL_OK;
+    for (size_t i = cap; i < n && st == RDBL_OK; i++)
+        if (p->nodes[r[i].id].alive && p->nodes[r[i].id].parent == id &&
+            in_sample(p, r[i].id) && p->nodes[r[i].id].hash == r[i].hash)
+            st = demote(p, r[i].id); /* (not a slot reused by a node made meanwhile) */
+    /* the kept child of highest rank; demotions never touch id's kept
+     * children, so r[cap - 1] is still alive */
+    if (st == RDBL_OK)
+        p->nodes[id].thr = r[cap - 1].id;
+    free(r);
+    return st;
+}
+
 /* Adds src's totals and subtree into dst (both in p; dst is not inside
- * src's subtree). src itself is left in place. */
+ * src's subtree), dst's names back to its sample size. src itself is left
+ * in place. */
 static rdbl_status move_into(rdbl_prefix_agg *p, uint32_t src, uint32_t dst)
 {
     totals_add(&p->nodes[dst].t, &p->nodes[src].t);
@@ -849,10 +888,11 @@ static rdbl_status move_into(rdbl_prefix_agg *p, uint32_t src, uint32_t dst)
         if (st != RDBL_OK)
             return st;
     }
-    return RDBL_OK;
+    /* dst may hold more names than its sample now: only the nodes this
+     * move reached can, so they are the ones brought back */
+    return p->nodes[dst].nnamed >= 2 * sample_cap(p, dst) ? select_sample(p, dst)
+                                                           : RDBL_OK;
 }
-
-static rdbl_status normalize(rdbl_prefix_agg *p, uint32_t id);
 
 /* Takes a sampled child out of the sample: into its parent's "*". */
 static rdbl_status demote(rdbl_prefix_agg *p, uint32_t victim)
@@ -866,7 +906,7 @@ static rdbl_status demote(rdbl_prefix_agg *p, uint32_t victim)
     if (st != RDBL_OK)
         return st;
     del_subtree(p, victim);
-    return normalize(p, star);
+    return RDBL_OK;
 }
 
 /* The children of id, in an allocated array (NULL with *n = 0 when none). */
@@ -892,8 +932,8 @@ static uint32_t *kids_of(const rdbl_prefix_agg *p, uint32_t id, size_t *n, bool 
 /* Brings every node under id (and id) back to its sample size. */
 static rdbl_status normalize(rdbl_prefix_agg *p, uint32_t id)
 {
-    while (p->nodes[id].nnamed > sample_cap(p, id)) {
-        rdbl_status st = demote(p, p->nodes[id].maxc);
+    if (p->nodes[id].nnamed > sample_cap(p, id)) {
+        rdbl_status st = select_sample(p, id);
         if (st != RDBL_OK)
             return st;
     }
@@ -961,18 +1001,14 @@ static rdbl_status rebuild(rdbl_prefix_agg *p)
         }
     }
     for (uint32_t i = 0; i < p->nslots; i++)
-        p->nodes[i].nnamed = p->nodes[i].maxc = 0;
+        p->nodes[i].nnamed = p->nodes[i].thr = 0;
     for (uint32_t i = 1; i < p->nslots; i++) {
         pnode *nd = &p->nodes[i];
         if (!nd->alive)
             continue;
         link_child(p, nd->parent, i);
-        if (in_sample(p, i)) {
-            pnode *par = &p->nodes[nd->parent];
-            par->nnamed++;
-            if (!par->maxc || rank_cmp(p, i, par->maxc) > 0)
-                par->maxc = i;
-        }
+        if (in_sample(p, i))
+            p->nodes[nd->parent].nnamed++;
     }
     for (uint32_t i = 0; i < p->nslots; i++) {
         pnode *nd = &p->nodes[i];
@@ -1139,21 +1175,18 @@ static uint32_t child_for_h(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, co
         return id;
     if (!budgeted || p->alive < p->opts.o.node_budget) {
         pnode *par = &p->nodes[parent];
-        if (budgeted && par->nnamed >= sample_cap(p, parent) && !is_star(lab, n)) {
-            /* sampling: in only if it ranks below the highest kept label */
-            par->overflow = 1;
-            if (rank_cmp_lab(p, h, lab, n, par->maxc) >= 0)
-                return star_child(p, parent, sep);
-            uint32_t victim = par->maxc;
-            id = create(p, parent, sep, lab, n, h);
-            if (id && demote(p, victim) != RDBL_OK)
-                return 0;
-            if (id)
-                return id;
-        } else {
-            id = create(p, parent, sep, lab, n, h);
-            if (id)
-                return id;
+        if (budgeted && par->thr && !is_star(lab, n) &&
+            rank_cmp_lab(p, h, lab, n, par->thr) > 0)
+            return star_child(p, parent, sep); /* ranks past the kept labels */
+        id = create(p, parent, sep, lab, n, h);
+        bool sel = id && budgeted && p->nodes[parent].nnamed >= 2 * sample_cap(p, parent);
+        if (sel && select_sample(p, parent) != RDBL_OK)
+            return 0;
+        if (id && !sel)
+            return id;
+        if (id) { /* a selection ran: the new label may have ranked out, to "*" */
+            uint32_t again = lookup(p, parent, sep, lab, n, h);
+            return again ? again : star_child(p, parent, sep);
         }
     }
     return get_other(p, parent);
@@ -1489,32 +1522,40 @@ static rdbl_status fold_into(rdbl_prefix_agg *v, uint32_t c, const uint8_t *lab,
 static rdbl_status glue_heads(rdbl_prefix_agg *v, uint32_t x, const uint32_t *kids, size_t n)
 {
     lab_ref *r = malloc((n ? n : 1) * sizeof *r);
+    bool *small = malloc((n ? n : 1) * sizeof *small);
     uint32_t *target = malloc((n ? n : 1) * sizeof *target);
-    if (!r || !target) {
+    if (!r || !small || !target) {
         free(r);
+        free(small);
         free(target);
         return RDBL_NOMEM;
     }
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         const pnode *nd = &v->nodes[kids[i]];
-        const uint8_t *l = label_of(v, nd);
-        if (nd->kind != K_NORMAL || memchr(l, '*', nd->label_len) || has_share(v, kids[i], x))
+        if (nd->kind != K_NORMAL)
             continue;
-        r[m++] = (lab_ref){l, nd->label_len, kids[i]};
+        r[m++] = (lab_ref){label_of(v, nd), nd->label_len, kids[i]};
     }
     qsort(r, m, sizeof *r, lab_ref_cmp);
+    for (size_t i = 0; i < m; i++) /* small: under 1% of the node's keys */
+        small[i] = v->nodes[r[i].id].t.keys * 100 < v->nodes[x].t.keys;
     for (size_t i = 0; i < m; i++) {
         target[i] = 0;
+        if (!small[i])
+            continue;
         for (size_t h = r[i].len - (r[i].len > 0); h > 0; h--) {
             if (!is_sub(r[i].lab[h - 1]))
                 continue;
             size_t lo = i, hi = i + 1; /* the run of labels starting with this head */
-            while (lo > 0 && r[lo - 1].len > h && memcmp(r[lo - 1].lab, r[i].lab, h) == 0)
+            bool pattern = false;      /* "head*" is a sibling already */
+            while (lo > 0 && r[lo - 1].len >= h && memcmp(r[lo - 1].lab, r[i].lab, h) == 0)
                 lo--;
-            while (hi < m && r[hi].len > h && memcmp(r[hi].lab, r[i].lab, h) == 0)
+            while (hi < m && r[hi].len >= h && memcmp(r[hi].lab, r[i].lab, h) == 0)
                 hi++;
-            if (hi - lo >= GLUE_MIN) {
+            for (size_t j = lo; j < hi && !pattern; j++)
+                pattern = j != i && r[j].len == h + 1 && r[j].lab[h] == '*';
+            if (pattern || hi - lo >= GLUE_MIN) {
                 target[i] = (uint32_t)h;
                 break;
             }
@@ -1523,7 +1564,7 @@ static rdbl_status glue_heads(rdbl_prefix_agg *v, uint32_t x, const uint32_t *ki
     rdbl_status st = RDBL_OK;
     uint8_t *buf = NULL;
     for (size_t i = 0; i < m && st == RDBL_OK; i++) {
-        if (!target[i])
+        if (!target[i] || !v->nodes[r[i].id].alive)
             continue;
         size_t h = target[i];
         uint8_t *nb = realloc(buf, h + 1);
@@ -1537,10 +1578,12 @@ static rdbl_status glue_heads(rdbl_prefix_agg *v, uint32_t x, const uint32_t *ki
         st = fold_into(v, r[i].id, buf, h + 1);
         /* the labels of r[] live in the arena, which fold_into may move */
         for (size_t j = i + 1; j < m; j++)
-            r[j].lab = label_of(v, &v->nodes[r[j].id]);
+            if (v->nodes[r[j].id].alive)
+                r[j].lab = label_of(v, &v->nodes[r[j].id]);
     }
     free(buf);
     free(r);
+    free(small);
     free(target);
     return st;
 }
@@ -1634,13 +1677,20 @@ static rdbl_prefix_agg *build_view(const rdbl_prefix_agg *p)
 
 /* The tree the reading functions show: the pattern view, built once per
  * change of the tree (not safe to call from two threads on one tree at
- * once); the sampled tree itself if the view cannot be built. */
+ * once: it also brings the sampled tree to its exact sample); the sampled
+ * tree itself if the view cannot be built. */
 static const rdbl_prefix_agg *shown(const rdbl_prefix_agg *p)
 {
     if (p->is_view)
         return p;
-    if (!p->view)
-        ((rdbl_prefix_agg *)(uintptr_t)p)->view = build_view(p);
+    if (!p->view) {
+        /* streaming leaves up to twice the sample at a node: the exact
+         * sample first, so every tree of the same keys writes the same */
+        rdbl_prefix_agg *w = (rdbl_prefix_agg *)(uintptr_t)p;
+        if (normalize(w, 0) != RDBL_OK)
+            return p;
+        w->view = build_view(p);
+    }
     return p->view ? p->view : p;
 }
 
