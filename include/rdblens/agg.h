@@ -105,6 +105,10 @@ typedef struct rdbl_snapshot {
     uint64_t used_mem;            /* "used-mem" AUX: the server's used_memory at save */
     char target[48];              /* memory model target, e.g. "redis-7.2" */
     char allocator[32];           /* e.g. "jemalloc-q8" */
+    char allocator_source[16];    /* "option", "calibrated" or "default" ("" unknown) */
+    char allocator_reason[512];   /* one sentence: how the allocator was chosen */
+    char target_warning[160];     /* the target had to be guessed or mapped, "" if not */
+    char target_note[192];        /* the target is not verified: estimates approximate */
     size_t ntotals;
     rdbl_named_total totals[RDBL_SNAPSHOT_TOTALS];
     rdbl_status status;           /* RDBL_OK, or the parse error: the report covers what was read */

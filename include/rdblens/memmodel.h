@@ -36,11 +36,12 @@
  *   up to 20 bytes, the lengths of the others), on_blob, on_module and the
  *   stream metadata, group, PEL and consumer events. Never on_stream_entry.
  *
- * Verification (see rdbl_mem_target_verified): redis-7.0 is checked against
- * Debian's redis-server 7.0.15 (jemalloc quantum 16) on real datasets, live
- * and reloaded; the other profiles follow the servers' sources and
- * ../shared/docs/memory-model.md §8. redis-8.0 is not modelled beyond the 7.4
- * rules: its estimates are always marked `approximate`.
+ * Verification (see rdbl_mem_target_verified and the README): the profiles
+ * marked verified were checked against servers built from their release tags
+ * (and Debian's 7.0.15) on real datasets, live and reloaded; the others follow
+ * the servers' sources and ../shared/docs/memory-model.md §8, and
+ * rdbl_mem_target_note says so. redis-8.0 is not modelled beyond the 7.4
+ * rules.
  *
  * Ownership: the config is a plain value the caller owns; rdbl_memmodel_new
  * copies it. Estimates and totals are filled into caller-owned structs; their
@@ -81,6 +82,9 @@ const char *rdbl_mem_target_name(rdbl_mem_target t);
 /* 1 when this build has checked the profile against a real server's
  * MEMORY USAGE, 0 when it follows the server's source only. */
 int rdbl_mem_target_verified(rdbl_mem_target t);
+/* For a profile that is not verified: the sentence that says its estimates
+ * are approximate and why; NULL for a verified one (and for "auto"). */
+const char *rdbl_mem_target_note(rdbl_mem_target t);
 
 /* Allocator size classes J(n). */
 typedef enum rdbl_allocator {
@@ -90,6 +94,16 @@ typedef enum rdbl_allocator {
 } rdbl_allocator;
 
 const char *rdbl_allocator_name(rdbl_allocator a);
+#define RDBL_ALLOC__COUNT 3
+
+/* How the allocator in use was chosen. */
+typedef enum rdbl_alloc_source {
+    RDBL_ALLOC_SRC_DEFAULT = 0, /* "default": jemalloc, nothing told otherwise */
+    RDBL_ALLOC_SRC_OPTION,      /* "option": given by the user */
+    RDBL_ALLOC_SRC_CALIBRATED,  /* "calibrated": clearly the closest to the file's used-mem */
+} rdbl_alloc_source;
+
+const char *rdbl_alloc_source_name(rdbl_alloc_source s);
 
 /* Usable size of an n-byte request under allocator a (the J(n) of the doc). */
 size_t rdbl_alloc_usable(rdbl_allocator a, size_t n);
@@ -117,6 +131,10 @@ typedef struct rdbl_mem_thresholds {
 typedef struct rdbl_mem_config {
     rdbl_mem_target target;    /* RDBL_TARGET_AUTO: resolved by the model from the file */
     rdbl_allocator allocator;  /* default RDBL_ALLOC_JEMALLOC */
+    bool allocator_auto;       /* "auto" (the default): the caller calibrates (see
+                                  rdbl_mem_calibrate) before creating the model */
+    rdbl_alloc_source allocator_source;
+    char allocator_reason[512]; /* one sentence: how the allocator was chosen */
     rdbl_mem_state state;      /* default RDBL_MEM_LIVE */
     bool cluster;              /* cluster-enabled: +16 B per key on 7.0/7.2 (source only) */
     bool no_shared_integers;   /* maxmemory set with an LRU/LFU policy: integers 0..9999 are
@@ -124,7 +142,8 @@ typedef struct rdbl_mem_config {
     bool maxmemory_set;        /* from "maxmemory" (feeds no_shared_integers) */
     bool lru_lfu_policy;       /* from "maxmemory-policy" (likewise) */
     rdbl_mem_thresholds th;
-    char warning[160];         /* filled when "auto" had to guess; "" otherwise */
+    char warning[160];         /* filled when "auto" had to guess, or a named version
+                                  has no profile of its own (redis-8.2); "" otherwise */
 } rdbl_mem_config;
 
 /* Fills cfg with the defaults for a target: "auto", "redis-7.0", ... (also
@@ -133,8 +152,8 @@ typedef struct rdbl_mem_config {
  * @return RDBL_OK or RDBL_USAGE (unknown target; err->msg says which). */
 rdbl_status rdbl_mem_config_init(rdbl_mem_config *cfg, const char *target, rdbl_error *err);
 
-/* Sets one option by name: "target", "allocator" (jemalloc, jemalloc-q8,
- * jemalloc-q16, libc), "state" (live, loaded), "cluster-enabled" (yes/no),
+/* Sets one option by name: "target", "allocator" (auto, jemalloc,
+ * jemalloc-q8, jemalloc-q16, libc), "state" (live, loaded), "cluster-enabled" (yes/no),
  * "maxmemory", "maxmemory-policy", or a threshold by its redis.conf name
  * (hash-max-listpack-entries, or its alias hash-max-ziplist-entries, ...).
  * Values are parsed as redis does (yes/no, integers, memory units such as
@@ -156,6 +175,33 @@ rdbl_status rdbl_mem_config_read_redis_conf(rdbl_mem_config *cfg, const char *pa
  * to the closest profile. */
 rdbl_mem_target rdbl_mem_target_guess(int rdb_version, bool valkey_magic, const char *redis_ver,
                                       const char *valkey_ver, char *warn, size_t warn_cap);
+
+/* ---- allocator calibration ---- */
+
+/* What rdbl_mem_calibrate compares: for each allocator (indexed by
+ * rdbl_allocator) the reconciled used_memory estimate of the whole file,
+ * and the used-mem the writer recorded. */
+typedef struct rdbl_mem_calibration {
+    uint64_t used_memory_est[RDBL_ALLOC__COUNT];
+    int64_t writer_used_mem;  /* -1: the file has no used-mem AUX field */
+    double share;             /* share of the file the estimates were priced on
+                                 (1: all of it; less: scaled up from a prefix) */
+    double uncertainty;       /* relative uncertainty of that scaling (about two
+                                 standard errors; 0 when share is 1): a pick must
+                                 hold at every scale within it */
+} rdbl_mem_calibration;
+
+/* The candidate whose estimate is clearly the closest to used-mem, at
+ * every scale within c->uncertainty; -1 when none is. */
+int rdbl_mem_calibration_pick(const rdbl_mem_calibration *c);
+
+/* Picks the allocator of cfg when cfg->allocator_auto: the candidate whose
+ * estimate is clearly the closest to used-mem (RDBL_ALLOC_SRC_CALIBRATED),
+ * else jemalloc (RDBL_ALLOC_SRC_DEFAULT). Writes cfg->allocator_reason
+ * either way. c NULL: no calibration was possible; why says so ("standard
+ * input cannot be read twice"). Without allocator_auto it only writes the
+ * reason ("given with --allocator"). */
+void rdbl_mem_calibrate(rdbl_mem_config *cfg, const rdbl_mem_calibration *c, const char *why);
 
 /* ---- per key ---- */
 

@@ -164,6 +164,10 @@ rdbl_status rdbl_agg_add_snapshot(rdbl_agg *a, const rdbl_snapshot *s)
     d->redis_ver[sizeof d->redis_ver - 1] = 0;
     d->target[sizeof d->target - 1] = 0;
     d->allocator[sizeof d->allocator - 1] = 0;
+    d->allocator_source[sizeof d->allocator_source - 1] = 0;
+    d->allocator_reason[sizeof d->allocator_reason - 1] = 0;
+    d->target_warning[sizeof d->target_warning - 1] = 0;
+    d->target_note[sizeof d->target_note - 1] = 0;
     d->error[sizeof d->error - 1] = 0;
     if (d->ntotals > RDBL_SNAPSHOT_TOTALS)
         d->ntotals = RDBL_SNAPSHOT_TOTALS;
@@ -236,6 +240,15 @@ static json_t *snapshot_to_json(const rdbl_snapshot *s)
     rc |= rdbl__jset(j, "model", model);
     rc |= rdbl__jset(model, "target", json_string(s->target));
     rc |= rdbl__jset(model, "allocator", json_string(s->allocator));
+    rc |= rdbl__jset(model, "allocator_source", json_string(s->allocator_source));
+    rc |= rdbl__jset(model, "allocator_reason", json_string(s->allocator_reason));
+    rc |= rdbl__jset(model, "approximate", json_boolean(s->target_note[0] != 0));
+    json_t *warn = json_array();
+    rc |= rdbl__jset(model, "warnings", warn);
+    if (warn && s->target_warning[0])
+        rc |= json_array_append_new(warn, json_string(s->target_warning));
+    if (warn && s->target_note[0])
+        rc |= json_array_append_new(warn, json_string(s->target_note));
     rc |= rdbl__jset(j, "reconciled", rec);
     for (size_t i = 0; i < s->ntotals && !rc; i++)
         rc |= rdbl__jset_u(rec, s->totals[i].name, s->totals[i].bytes);
@@ -310,8 +323,25 @@ static rdbl_status snapshot_from_json(const json_t *j, rdbl_snapshot *s, rdbl_er
     const json_t *model = json_object_get(j, "model");
     if (model && ((st = rdbl__jget_str(model, "target", s->target, sizeof s->target, err)) ||
                   (st = rdbl__jget_str(model, "allocator", s->allocator, sizeof s->allocator,
-                                       err))))
+                                       err)) ||
+                  (st = rdbl__jget_str(model, "allocator_source", s->allocator_source,
+                                       sizeof s->allocator_source, err)) ||
+                  (st = rdbl__jget_str(model, "allocator_reason", s->allocator_reason,
+                                       sizeof s->allocator_reason, err))))
         return st;
+    /* warnings: the guess first, then the approximate note (as written) */
+    const json_t *warn = model ? json_object_get(model, "warnings") : NULL;
+    bool approx = model && json_is_true(json_object_get(model, "approximate"));
+    size_t nw = json_array_size(warn);
+    for (size_t i = 0; i < nw; i++) {
+        const char *w = json_string_value(json_array_get(warn, i));
+        if (!w)
+            continue;
+        if (approx && i + 1 == nw)
+            snprintf(s->target_note, sizeof s->target_note, "%s", w);
+        else
+            snprintf(s->target_warning, sizeof s->target_warning, "%s", w);
+    }
     const json_t *rec = json_object_get(j, "reconciled");
     if (json_is_object(rec)) {
         const char *k;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "analysis/analysis_int.h"
+#include "analysis/calibrate.h"
 #include "internal.h"
 #include "memmodel/mm.h"
 
@@ -414,7 +415,17 @@ rdbl_status rdbl_analyze(rdbl_source *src, const char *path, const rdbl_analysis
     p.agg = agg;
     p.snap = &snap;
     p.path = path;
-    p.mm = rdbl_memmodel_new(&o->mem, err);
+    /* the allocator: given, or calibrated on a pre-pass (calibrate.c) */
+    rdbl_mem_config mcfg = o->mem;
+    rdbl__calib cal = {0};
+    if (mcfg.allocator_auto) {
+        char why[128] = "";
+        bool done = rdbl__calibrate_prepass(&cal, path, src, &mcfg, why, sizeof why);
+        rdbl_mem_calibrate(&mcfg, done ? &cal.cal : NULL, done ? NULL : why);
+    } else {
+        rdbl_mem_calibrate(&mcfg, NULL, NULL);
+    }
+    p.mm = rdbl_memmodel_new(&mcfg, err);
     if (!p.mm)
         return err->code ? err->code : RDBL_NOMEM;
     p.mev = rdbl_memmodel_events();
@@ -439,10 +450,18 @@ rdbl_status rdbl_analyze(rdbl_source *src, const char *path, const rdbl_analysis
         st = rdbl__fail(err, qst, 0, "analysis", "aggregation failed: %s", rdbl_strerror(qst));
 
     const rdbl_mem_config *mc = rdbl_memmodel_config(p.mm);
-    snprintf(snap.target, sizeof snap.target, "%s", rdbl_mem_target_name(mc->target));
-    snprintf(snap.allocator, sizeof snap.allocator, "%s", rdbl_allocator_name(mc->allocator));
     rdbl_mem_totals tot;
     rdbl_memmodel_totals(p.mm, &tot);
+    if (st == RDBL_OK || st == RDBL_CHECKSUM)
+        rdbl__calibrate_recheck(&cal, &mcfg, &tot);
+    snprintf(snap.target, sizeof snap.target, "%s", rdbl_mem_target_name(mc->target));
+    snprintf(snap.allocator, sizeof snap.allocator, "%s", rdbl_allocator_name(mc->allocator));
+    snprintf(snap.allocator_source, sizeof snap.allocator_source, "%s",
+             rdbl_alloc_source_name(mcfg.allocator_source));
+    snprintf(snap.allocator_reason, sizeof snap.allocator_reason, "%s", mcfg.allocator_reason);
+    snprintf(snap.target_warning, sizeof snap.target_warning, "%s", mc->warning);
+    const char *note = rdbl_mem_target_note(mc->target);
+    snprintf(snap.target_note, sizeof snap.target_note, "%s", note ? note : "");
     static const char *const names[] = {"used_memory_dataset_estimate_bytes",
                                         "used_memory_overhead_estimate_bytes",
                                         "used_memory_estimate_bytes"};

@@ -109,9 +109,11 @@ enum {
     "  --target T        server that will hold the data: redis-6.2, redis-7.0,\n" \
     "                    redis-7.2, redis-7.4, redis-8.0, valkey-7.2, valkey-8.0,\n" \
     "                    valkey-8.1, valkey-9.0 (default: from the file's aux fields)\n" \
-    "  --allocator A     jemalloc (quantum 8: official builds, Docker; default),\n" \
-    "                    jemalloc-q16 (Debian/Ubuntu packages), libc. Ask your\n" \
-    "                    server: INFO memory mem_allocator, MEMORY MALLOC-STATS\n" \
+    "  --allocator A     auto (default: the one whose estimate is clearly closest\n" \
+    "                    to the file's used-mem, else jemalloc), jemalloc (quantum 8:\n" \
+    "                    official builds, Docker), jemalloc-q16 (Debian/Ubuntu\n" \
+    "                    packages), libc. Ask your server: INFO memory\n" \
+    "                    mem_allocator, MEMORY MALLOC-STATS\n" \
     "  --state S         live (default: the server that wrote the file, with its\n" \
     "                    history effects) or loaded (a server that just loaded it)\n" \
     "  --config N=V      an encoding threshold, e.g. hash-max-listpack-entries=256\n" \

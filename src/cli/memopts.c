@@ -16,6 +16,8 @@ int cli_mem_option(const char *cmd, int c, const char *arg, rdbl_mem_config *cfg
         st = rdbl_mem_config_init(&fresh, arg, &err);
         if (st == RDBL_OK) {
             fresh.allocator = cfg->allocator;
+            fresh.allocator_auto = cfg->allocator_auto;
+            fresh.allocator_source = cfg->allocator_source;
             fresh.state = cfg->state;
             fresh.cluster = cfg->cluster;
             *cfg = fresh;

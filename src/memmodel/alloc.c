@@ -64,3 +64,16 @@ size_t rdbl__J_cb(const void *ctx, size_t n)
 {
     return rdbl__J((const rdbl__alloc_ctx *)ctx, n);
 }
+
+const char *rdbl_alloc_source_name(rdbl_alloc_source s)
+{
+    switch (s) {
+    case RDBL_ALLOC_SRC_DEFAULT:
+        return "default";
+    case RDBL_ALLOC_SRC_OPTION:
+        return "option";
+    case RDBL_ALLOC_SRC_CALIBRATED:
+        return "calibrated";
+    }
+    return "unknown";
+}

@@ -57,10 +57,6 @@ void rdbl__mm_resolve(rdbl_memmodel *m)
     /* Valkey 8.1+: the TTL sits in the robj, the expires table holds a
      * pointer; elsewhere a dictEntry */
     m->expire_entry = m->p->key_model == RDBL__KEY_VK_ROBJ ? 8 : m->j24;
-    if (m->p->key_model == RDBL__KEY_KVOBJ && !m->cfg.warning[0])
-        snprintf(m->cfg.warning, sizeof m->cfg.warning,
-                 "redis-8.0 is priced with the 7.4 rules (the 8.x key/value object is not "
-                 "modelled): estimates are approximate");
     m->resolved = true;
 }
 
@@ -807,7 +803,8 @@ rdbl_memmodel *rdbl_memmodel_new(const rdbl_mem_config *cfg, rdbl_error *err)
         return NULL;
     }
     m->cfg = *cfg;
-    m->cfg.warning[0] = '\0';
+    if (cfg->target == RDBL_TARGET_AUTO)
+        m->cfg.warning[0] = '\0'; /* the guess, when the target is resolved */
     rdbl__alloc_ctx_init(&m->a, cfg->allocator);
     m->j16 = J(m, 16);
     m->j24 = J(m, 24);

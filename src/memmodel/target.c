@@ -104,6 +104,26 @@ int rdbl_mem_target_verified(rdbl_mem_target t)
     }
 }
 
+const char *rdbl_mem_target_note(rdbl_mem_target t)
+{
+    if (t == RDBL_TARGET_AUTO || rdbl_mem_target_verified(t))
+        return NULL;
+    switch (t) {
+#define RDBL__MT(name, text, verified)                                        \
+    case RDBL_TARGET_##name:                                                  \
+        return RDBL_TARGET_##name == RDBL_TARGET_REDIS_8_0                    \
+                   ? text " is priced with the 7.4 rules (its key/value object is not "  \
+                          "modelled) and was not checked against a running server: "    \
+                          "estimates are approximate"                         \
+                   : text " follows the server's source but was not checked against a " \
+                          "running server: estimates are approximate";
+        RDBL_MEM_TARGET_LIST(RDBL__MT)
+#undef RDBL__MT
+    default:
+        return NULL;
+    }
+}
+
 /* "7.2.4" -> major 7, minor 2. Returns false if it does not start with digits. */
 static bool parse_ver(const char *s, int *major, int *minor)
 {
@@ -196,9 +216,23 @@ rdbl_mem_target rdbl_mem_target_guess(int rdb_version, bool valkey_magic, const 
     return RDBL_TARGET_REDIS_8_0;
 }
 
-/* "redis-7.0", "redis-7.0.15", "valkey-8", "7.2" (Redis), "auto". */
-static bool target_from_name(const char *s, rdbl_mem_target *out)
+/* "auto, redis-6.2, ..., valkey-9.0": every name a target can be given as. */
+static const char *target_names(void)
 {
+    return "auto"
+#define RDBL__MT(name, text, verified) ", " text
+        RDBL_MEM_TARGET_LIST(RDBL__MT)
+#undef RDBL__MT
+        ;
+}
+
+/* "redis-7.0", "redis-7.0.15", "valkey-8", "7.2" (Redis), "auto". A version
+ * of a major release with a profile maps to the closest profile of that
+ * release, with a warning in warn (e.g. redis-8.2 -> redis-8.0); a major
+ * release without any (redis-9, redis-5.0, valkey-10) is unknown. */
+static bool target_from_name(const char *s, rdbl_mem_target *out, char *warn, size_t cap)
+{
+    warn[0] = '\0';
     if (!s)
         return false;
     if (!strcasecmp(s, "auto")) {
@@ -220,8 +254,16 @@ static bool target_from_name(const char *s, rdbl_mem_target *out)
     int ma, mi;
     if (!parse_ver(s, &ma, &mi))
         return false;
-    char warn[160];
-    *out = valkey ? valkey_profile(ma, mi, warn, sizeof warn) : redis_profile(ma, mi, warn, sizeof warn);
+    char why[160] = "";
+    *out = valkey ? valkey_profile(ma, mi, why, sizeof why) : redis_profile(ma, mi, why, sizeof why);
+    const char *prof = rdbl_mem_target_name(*out);
+    const char *dash = strchr(prof, '-');
+    /* the profile's major release must be the one asked for */
+    if (!dash || atoi(dash + 1) != ma)
+        return false;
+    if (why[0])
+        snprintf(warn, cap, "%s%d.%d has no profile of its own: priced as %s", valkey ? "valkey-" : "redis-",
+                 ma, mi, prof);
     return true;
 }
 
@@ -244,13 +286,14 @@ rdbl_status rdbl_mem_config_init(rdbl_mem_config *cfg, const char *target, rdbl_
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->allocator = RDBL_ALLOC_JEMALLOC;
+    cfg->allocator_auto = true;
+    cfg->allocator_source = RDBL_ALLOC_SRC_DEFAULT;
     cfg->state = RDBL_MEM_LIVE;
     thresholds_default(&cfg->th);
-    if (!target_from_name(target ? target : "auto", &cfg->target))
-        return rdbl__fail(err, RDBL_USAGE, 0, "memory model",
-                          "unknown target '%s' (auto, redis-6.2, redis-7.0, redis-7.2, "
-                          "redis-7.4, redis-8.0, valkey-7.2, valkey-8.0, valkey-8.1, valkey-9.0)",
-                          target);
+    if (!target_from_name(target ? target : "auto", &cfg->target, cfg->warning,
+                          sizeof cfg->warning))
+        return rdbl__fail(err, RDBL_USAGE, 0, "memory model", "unknown target '%s' (valid: %s)",
+                          target, target_names());
     return RDBL_OK;
 }
 
@@ -378,14 +421,17 @@ static rdbl_status config_set(rdbl_mem_config *cfg, const char *name, const char
     }
     if (!strcasecmp(name, "target")) {
         rdbl_mem_target t;
-        if (!target_from_name(value, &t))
-            return rdbl__fail(err, RDBL_USAGE, line, "memory model", "unknown target '%s'",
-                              value);
+        char warn[sizeof cfg->warning];
+        if (!target_from_name(value, &t, warn, sizeof warn))
+            return rdbl__fail(err, RDBL_USAGE, line, "memory model",
+                              "unknown target '%s' (valid: %s)", value, target_names());
         cfg->target = t;
+        memcpy(cfg->warning, warn, sizeof warn);
         return RDBL_OK;
     }
     if (!strcasecmp(name, "allocator")) {
-        if (!strcasecmp(value, "jemalloc") || !strcasecmp(value, "jemalloc-q8"))
+        bool is_auto = !strcasecmp(value, "auto");
+        if (is_auto || !strcasecmp(value, "jemalloc") || !strcasecmp(value, "jemalloc-q8"))
             cfg->allocator = RDBL_ALLOC_JEMALLOC;
         else if (!strcasecmp(value, "jemalloc-q16"))
             cfg->allocator = RDBL_ALLOC_JEMALLOC_Q16;
@@ -393,7 +439,11 @@ static rdbl_status config_set(rdbl_mem_config *cfg, const char *name, const char
             cfg->allocator = RDBL_ALLOC_LIBC;
         else
             return rdbl__fail(err, RDBL_USAGE, line, "memory model",
-                              "unknown allocator '%s' (jemalloc, jemalloc-q16, libc)", value);
+                              "unknown allocator '%s' (auto, jemalloc, jemalloc-q16, libc)",
+                              value);
+        cfg->allocator_auto = is_auto;
+        cfg->allocator_source = is_auto ? RDBL_ALLOC_SRC_DEFAULT : RDBL_ALLOC_SRC_OPTION;
+        cfg->allocator_reason[0] = '\0';
         return RDBL_OK;
     }
     if (!strcasecmp(name, "state")) {

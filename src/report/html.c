@@ -289,6 +289,10 @@ static void files(hw *w, const rdbl_snapshot *s, size_t ns)
         jstr(w, s[i].target);
         put(w, ",\"allocator\":");
         jstr(w, s[i].allocator);
+        put(w, ",\"allocator_source\":");
+        jstr(w, s[i].allocator_source);
+        put(w, ",\"allocator_note\":");
+        jstr(w, s[i].allocator_reason);
         put(w, ",\"used\":");
         if (s[i].has_used_mem)
             putf(w, "%" PRIu64, s[i].used_mem);
@@ -345,6 +349,10 @@ static void warnings(hw *w, const rdbl_agg *a, const rdbl_snapshot *s, size_t ns
         if (s[i].future_version)
             warn(w, &first, "%s: RDB version %d is newer than the versions rdblens knows.", name,
                  s[i].rdb_version);
+        if (s[i].target_warning[0])
+            warn(w, &first, "%s: %s.", name, s[i].target_warning);
+        if (s[i].target_note[0])
+            warn(w, &first, "%s: %s.", name, s[i].target_note);
     }
     if (sum->unmodelled_keys)
         warn(w, &first,

@@ -384,8 +384,21 @@ static void header(tw *t, const rdbl_agg *a)
                  rdbl_fmt_time_ms(tm, sizeof tm, s[i].now_ms, true));
         }
         if (s[i].target[0] || s[i].allocator[0])
-            line(t, "Model     %s%s%s", s[i].target, s[i].target[0] && s[i].allocator[0] ? " / " : "",
-                 s[i].allocator);
+            line(t, "Model     %s%s%s%s%s%s", s[i].target,
+                 s[i].target[0] && s[i].allocator[0] ? " / " : "", s[i].allocator,
+                 s[i].allocator_source[0] ? " (" : "", s[i].allocator_source,
+                 s[i].allocator_source[0] ? ")" : "");
+        /* under it: how the allocator was chosen, then the model's warnings */
+        unsigned cols = t->width > 40 ? (unsigned)t->width - 10 : 30;
+        if (s[i].allocator_reason[0])
+            wrap(t, s[i].allocator_reason, 10, cols);
+        for (int k = 0; k < 2; k++) {
+            const char *wtext = k ? s[i].target_note : s[i].target_warning;
+            char wbuf[256];
+            snprintf(wbuf, sizeof wbuf, "WARNING: %s", wtext);
+            if (wtext[0])
+                wrap(t, wbuf, 10, cols);
+        }
         if (s[i].status != RDBL_OK && s[i].status != RDBL_CHECKSUM)
             line(t, "PARTIAL   the file could not be read to the end: %s at offset %" PRIu64
                     " (%s); what was read before is reported",

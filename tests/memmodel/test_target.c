@@ -38,6 +38,36 @@ Test(mm_target, init_by_name)
     cr_expect(eq(i64, c.th.list_max_listpack_size, -2));
     cr_expect(eq(int, rdbl_mem_config_init(&c, "memcached-1.6", &err), RDBL_USAGE));
     cr_expect(ne(ptr, strstr(err.msg, "memcached"), NULL));
+    /* a major release without a profile is unknown, and the message lists
+     * the valid names; a minor one maps to its release's profile, saying so */
+    static const char *const unknown[] = {"redis-9", "redis-9.0", "redis-5.0", "valkey-10",
+                                          "valkey-6.2", "4.0"};
+    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+        cr_expect(eq(int, rdbl_mem_config_init(&c, unknown[i], &err), RDBL_USAGE), "%s",
+                  unknown[i]);
+        cr_expect(ne(ptr, strstr(err.msg, "valid: auto, redis-6.2"), NULL), "%s", err.msg);
+        cr_expect(ne(ptr, strstr(err.msg, "valkey-9.0"), NULL), "%s", err.msg);
+    }
+    cr_expect(eq(int, rdbl_mem_config_set(&c, "target", "redis-9", &err), RDBL_USAGE));
+    cr_expect(eq(int, rdbl_mem_config_init(&c, "redis-8.2", &err), RDBL_OK));
+    cr_expect(ne(ptr, strstr(c.warning, "redis-8.2 has no profile of its own: priced as redis-8.0"),
+                 NULL), "%s", c.warning);
+    cr_expect(eq(int, rdbl_mem_config_init(&c, "redis-7.2.4", &err), RDBL_OK));
+    cr_expect(eq(str, c.warning, ""));
+    /* the allocator: auto by default, given by option otherwise */
+    cr_expect(c.allocator_auto);
+    cr_expect(eq(int, c.allocator_source, RDBL_ALLOC_SRC_DEFAULT));
+    cr_expect(eq(int, rdbl_mem_config_set(&c, "allocator", "jemalloc-q16", &err), RDBL_OK));
+    cr_expect(not(c.allocator_auto));
+    cr_expect(eq(int, c.allocator_source, RDBL_ALLOC_SRC_OPTION));
+    cr_expect(eq(int, rdbl_mem_config_set(&c, "allocator", "auto", &err), RDBL_OK));
+    cr_expect(c.allocator_auto);
+    cr_expect(eq(int, c.allocator, RDBL_ALLOC_JEMALLOC));
+    cr_expect(eq(int, rdbl_mem_config_set(&c, "allocator", "tcmalloc", &err), RDBL_USAGE));
+    /* unverified profiles say so; verified ones do not */
+    cr_expect(eq(ptr, (void *)rdbl_mem_target_note(RDBL_TARGET_REDIS_7_0), NULL));
+    cr_expect(ne(ptr, strstr(rdbl_mem_target_note(RDBL_TARGET_VALKEY_9_0), "approximate"), NULL));
+    cr_expect(ne(ptr, strstr(rdbl_mem_target_note(RDBL_TARGET_REDIS_8_0), "7.4 rules"), NULL));
     cr_expect(eq(str, (char *)rdbl_mem_target_name(RDBL_TARGET_VALKEY_8_1), "valkey-8.1"));
     cr_expect(eq(int, rdbl_mem_target_verified(RDBL_TARGET_REDIS_7_0), 1));
     cr_expect(eq(int, rdbl_mem_target_verified(RDBL_TARGET_VALKEY_9_0), 0));
@@ -172,4 +202,52 @@ Test(mm_target, redis_conf)
     free(main);
     tu_rmtree(dir);
     free(dir);
+}
+
+/* --allocator auto: a pick only when one candidate is clearly the closest. */
+Test(mm_target, calibrate)
+{
+    rdbl_mem_config c;
+    rdbl_mem_config_init(&c, "auto", NULL);
+    const uint64_t MiB = 1u << 20;
+    /* Debian 7.0.15, 20k keys: used-mem 267.9 MiB */
+    rdbl_mem_calibration cal = {{242 * MiB, 267 * MiB, 248 * MiB}, 281 * (int64_t)MiB, 1.0, 0};
+    cal.writer_used_mem = (int64_t)(267.9 * (double)MiB);
+    rdbl_mem_calibrate(&c, &cal, NULL);
+    cr_expect(eq(int, c.allocator, RDBL_ALLOC_JEMALLOC_Q16));
+    cr_expect(eq(int, c.allocator_source, RDBL_ALLOC_SRC_CALIBRATED));
+    cr_expect(ne(ptr, strstr(c.allocator_reason, "clearly the closest"), NULL), "%s",
+              c.allocator_reason);
+    /* the same figures from a prefix with +-6% uncertainty: no clear pick */
+    rdbl_mem_config_init(&c, "auto", NULL);
+    cal.share = 0.3;
+    cal.uncertainty = 0.06;
+    rdbl_mem_calibrate(&c, &cal, NULL);
+    cr_expect(eq(int, c.allocator, RDBL_ALLOC_JEMALLOC));
+    cr_expect(eq(int, c.allocator_source, RDBL_ALLOC_SRC_DEFAULT));
+    cr_expect(ne(ptr, strstr(c.allocator_reason, "no allocator's"), NULL), "%s",
+              c.allocator_reason);
+    cr_expect(ne(ptr, strstr(c.allocator_reason, "first 30.0% of the file"), NULL));
+    /* two candidates about as close: jemalloc stays */
+    rdbl_mem_config_init(&c, "auto", NULL);
+    rdbl_mem_calibration close = {{100 * MiB, 109 * MiB, 111 * MiB}, 110 * (int64_t)MiB, 1.0, 0};
+    rdbl_mem_calibrate(&c, &close, NULL);
+    cr_expect(eq(int, c.allocator_source, RDBL_ALLOC_SRC_DEFAULT));
+    /* every candidate far away (buffers, a replica backlog): jemalloc stays */
+    rdbl_mem_config_init(&c, "auto", NULL);
+    rdbl_mem_calibration far = {{50 * MiB, 60 * MiB, 55 * MiB}, 100 * (int64_t)MiB, 1.0, 0};
+    rdbl_mem_calibrate(&c, &far, NULL);
+    cr_expect(eq(int, c.allocator_source, RDBL_ALLOC_SRC_DEFAULT));
+    /* no used-mem, or no pre-pass: the reason says why */
+    rdbl_mem_config_init(&c, "auto", NULL);
+    rdbl_mem_calibrate(&c, NULL, "standard input cannot be read twice to calibrate");
+    cr_expect(ne(ptr, strstr(c.allocator_reason, "standard input"), NULL));
+    cr_expect(eq(int, c.allocator_source, RDBL_ALLOC_SRC_DEFAULT));
+    /* given by option: kept, whatever the figures */
+    rdbl_mem_config_init(&c, "auto", NULL);
+    rdbl_mem_config_set(&c, "allocator", "libc", NULL);
+    rdbl_mem_calibrate(&c, &cal, NULL);
+    cr_expect(eq(int, c.allocator, RDBL_ALLOC_LIBC));
+    cr_expect(eq(int, c.allocator_source, RDBL_ALLOC_SRC_OPTION));
+    cr_expect(eq(str, (char *)rdbl_alloc_source_name(RDBL_ALLOC_SRC_CALIBRATED), "calibrated"));
 }

@@ -1,0 +1,115 @@
+/* Allocator calibration (`--allocator auto`): which size-class table the
+ * writer's allocator used, judged by the one figure the file records about
+ * the server's memory, the used-mem AUX field (zmalloc_used_memory() at
+ * save time).
+ *
+ * The caller prices the data under each candidate (jemalloc quantum 8,
+ * quantum 16, glibc) and hands over the reconciled used_memory estimates
+ * (see totals.c). used-mem also holds what no snapshot records (client and
+ * replication buffers, scripts, fragmentation inside the allocator's
+ * bookkeeping is not in it), so the real figure normally sits a little above
+ * the right candidate. A candidate is picked only when it is clearly the
+ * closest: within PICK_MAX of used-mem, and its distance at most half the
+ * runner-up's and at least PICK_GAP of used-mem smaller, at every scale
+ * within the estimates' uncertainty (when they were scaled up from a part
+ * of the file). Otherwise the
+ * default (jemalloc, quantum 8: upstream builds and the Docker images)
+ * stays, and the reason says what was compared. */
+#include <math.h>
+#include <stdio.h>
+
+#include "memmodel/mm.h"
+
+#define PICK_MAX 0.12  /* the winner is within 12% of used-mem */
+#define PICK_GAP 0.01  /* and beats the runner-up by 1% of used-mem or more */
+
+static double mib(uint64_t b)
+{
+    return (double)b / (1024.0 * 1024.0);
+}
+
+/* "jemalloc 117.0 MiB, jemalloc-q16 134.9 MiB, libc 140.3 MiB" */
+static void list_estimates(char *out, size_t cap, const rdbl_mem_calibration *c)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (int a = 0; a < RDBL_ALLOC__COUNT && n < cap; a++) {
+        int w = snprintf(out + n, cap - n, "%s%s %.1f MiB", a ? ", " : "",
+                         rdbl_allocator_name((rdbl_allocator)a), mib(c->used_memory_est[a]));
+        if (w < 0)
+            break;
+        n += (size_t)w;
+    }
+}
+
+/* The clear winner at one scale of the non-startup part (-1: none). */
+static int pick_at(const rdbl_mem_calibration *c, double scale)
+{
+    double used = (double)c->writer_used_mem;
+    double e[RDBL_ALLOC__COUNT];
+    int best = 0, second = -1;
+    for (int a = 0; a < RDBL_ALLOC__COUNT; a++) {
+        double est = (double)c->used_memory_est[a];
+        e[a] = fabs(est * scale - used) / used;
+        if (e[a] < e[best])
+            best = a;
+    }
+    for (int a = 0; a < RDBL_ALLOC__COUNT; a++)
+        if (a != best && (second < 0 || e[a] < e[second]))
+            second = a;
+    bool clear = e[best] <= PICK_MAX && e[second] - e[best] >= PICK_GAP &&
+                 e[best] <= 0.5 * e[second];
+    return clear ? best : -1;
+}
+
+int rdbl_mem_calibration_pick(const rdbl_mem_calibration *c)
+{
+    if (!c || c->writer_used_mem <= 0)
+        return -1;
+    double u = c->uncertainty > 0 ? c->uncertainty : 0;
+    int p = pick_at(c, 1.0);
+    if (p >= 0 && u > 0 && (pick_at(c, 1.0 - u) != p || pick_at(c, 1.0 + u) != p))
+        return -1;
+    return p;
+}
+
+void rdbl_mem_calibrate(rdbl_mem_config *cfg, const rdbl_mem_calibration *c, const char *why)
+{
+    char *r = cfg->allocator_reason;
+    size_t cap = sizeof cfg->allocator_reason;
+    if (!cfg->allocator_auto) {
+        cfg->allocator_source = RDBL_ALLOC_SRC_OPTION;
+        snprintf(r, cap, "%s: given with --allocator", rdbl_allocator_name(cfg->allocator));
+        return;
+    }
+    cfg->allocator = RDBL_ALLOC_JEMALLOC;
+    cfg->allocator_source = RDBL_ALLOC_SRC_DEFAULT;
+    if (!c || c->writer_used_mem <= 0) {
+        snprintf(r, cap,
+                 "jemalloc (the default, quantum 8): %s; pass --allocator jemalloc-q16 for "
+                 "Debian/Ubuntu packages or libc if your server uses another",
+                 why ? why : "the file has no used-mem field to calibrate against");
+        return;
+    }
+    char list[160];
+    list_estimates(list, sizeof list, c);
+    char basis[96] = "";
+    if (c->share < 0.999)
+        snprintf(basis, sizeof basis, "; priced on the first %.1f%% of the file, scaled up, +-%.0f%%",
+                 100.0 * c->share, 100.0 * c->uncertainty);
+    int best = rdbl_mem_calibration_pick(c);
+    if (best >= 0) {
+        cfg->allocator = (rdbl_allocator)best;
+        cfg->allocator_source = RDBL_ALLOC_SRC_CALIBRATED;
+        snprintf(r, cap,
+                 "%s: its used_memory estimate is clearly the closest to the file's used-mem "
+                 "%.1f MiB (%s%s)",
+                 rdbl_allocator_name(cfg->allocator), mib((uint64_t)c->writer_used_mem), list,
+                 basis);
+        return;
+    }
+    snprintf(r, cap,
+             "jemalloc (the default, quantum 8): no allocator's used_memory estimate is clearly "
+             "the closest to the file's used-mem %.1f MiB (%s%s); pass --allocator to choose",
+             mib((uint64_t)c->writer_used_mem), list, basis);
+}
