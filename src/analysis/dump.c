@@ -191,6 +191,8 @@ static void rec_reset(recbuf *d)
 /* Copies buffered bytes [from, to) to the output. */
 static int emit(recbuf *d, uint64_t from, uint64_t to)
 {
+    if (from >= to)
+        return 0;
     if (!d->spilled) {
         fwrite(d->mem + from, 1, (size_t)(to - from), d->d->out);
         return 0;

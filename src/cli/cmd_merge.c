@@ -75,7 +75,8 @@ int cmd_merge(int argc, char **argv)
         /* the reader names the file in err.where; "unable to open X" already does */
         bool named = err.where[0] && strcmp(err.where, "merge") != 0 &&
                      strcmp(err.where, "json") != 0 && strstr(err.msg, err.where) == NULL;
-        fprintf(stderr, "rdblens merge: %s%s%s\n", named ? err.where : "", named ? ": " : "",
+        const char *name = strcmp(err.where, "-") == 0 ? "standard input" : err.where;
+        fprintf(stderr, "rdblens merge: %s%s%s\n", named ? name : "", named ? ": " : "",
                 err.msg[0] ? err.msg : rdbl_strerror(st));
         rdbl_agg_free(agg);
         cli_out_discard(&out);
