@@ -208,7 +208,13 @@ Test(html, renders_in_chromium, .timeout = 240)
  * warnings, advice, TTLs, tables. */
 Test(html, sections_of_the_text_report, .timeout = 240)
 {
-    rdbl_agg *a = fixture(41, 0, 20000, 1, "dump.rdb");
+    rdbl_agg *a = fixture(41, 0, 20000, 1, NULL);
+    rdbl_snapshot snap;
+    gen_snapshot(&snap, "dump.rdb");
+    snprintf(snap.allocator_source, sizeof snap.allocator_source, "calibrated");
+    snprintf(snap.allocator_reason, sizeof snap.allocator_reason, "jemalloc-q8: the closest");
+    snprintf(snap.target_note, sizeof snap.target_note, "redis-7.2 is not verified");
+    cr_assert(eq(int, rdbl_agg_add_snapshot(a, &snap), RDBL_OK));
     char cold[64];
     const rdbl_access_summary *as = rdbl_access_agg_summary(rdbl_agg_access(a));
     cr_assert(gt(u64, as->cold.keys, 0));
@@ -230,7 +236,9 @@ Test(html, sections_of_the_text_report, .timeout = 240)
         "Server used_memory at save", "Hot and cold keys", "largest cold keys",
         "hottest keys", "TTL distribution", "Expiry clusters", "Top keys", "Prefixes",
         "Types and encodings", "Size distribution", "Databases",
-        "Memory model redis-7.2, allocator jemalloc-q8", "Cold memory",
+        "Memory model redis-7.2, allocator jemalloc-q8 (calibrated against the used-mem",
+        "jemalloc-q8: the closest", "Cold memory", "Read this first",
+        "dump.rdb: redis-7.2 is not verified.",
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         cr_assert(not(eq(ptr, strstr(dom, want[i]), NULL)), "missing on the page: %s", want[i]);
