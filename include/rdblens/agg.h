@@ -88,6 +88,14 @@ typedef struct rdbl_named_total {
     uint64_t bytes;
 } rdbl_named_total;
 
+/* A hole skipped by --salvage (rdbl_hole, kept). */
+#define RDBL_SNAPSHOT_HOLES 16
+typedef struct rdbl_snapshot_hole {
+    uint64_t start, end, db;
+    bool key_damaged, to_end;
+    char last_key[64];            /* escaped; "" when none */
+} rdbl_snapshot_hole;
+
 typedef struct rdbl_snapshot {
     char file[1024];              /* path as given ("-" for stdin) */
     uint64_t file_size;           /* bytes of the input as stored (compressed); 0 unknown */
@@ -114,6 +122,11 @@ typedef struct rdbl_snapshot {
     rdbl_status status;           /* RDBL_OK, or the parse error: the report covers what was read */
     uint64_t error_offset;
     char error[256];
+    /* --salvage: holes skipped (the first RDBL_SNAPSHOT_HOLES listed), their
+     * bytes, and keys kept damaged (the elements read before the damage) */
+    uint64_t holes, hole_bytes, damaged_keys;
+    size_t nholes;
+    rdbl_snapshot_hole hole[RDBL_SNAPSHOT_HOLES];
 } rdbl_snapshot;
 
 /* The reference time of TTLs: now_ms with --now, else ctime_s * 1000, else 0. */

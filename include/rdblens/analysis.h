@@ -121,6 +121,10 @@ typedef struct rdbl_analysis_opts {
     rdbl_key_filter filter;       /* applies to on_key only; the aggregate sees every key */
     void (*progress)(void *progress_user, uint64_t keys);
     void *progress_user;
+    /* With RDBL_PARSE_SALVAGE in parse_flags: told of each hole (the
+     * snapshot record counts and lists them too). May be NULL. */
+    void (*on_hole)(void *hole_user, const rdbl_hole *h);
+    void *hole_user;
     /* Added for speed: aggregate in a second thread (parser and memory model
      * in the calling thread, rdbl_agg_add in the other, facts handed over in
      * bounded batches). The aggregate is identical either way; on_key and

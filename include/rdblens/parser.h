@@ -148,6 +148,8 @@ typedef struct rdbl_key_stats {
     int64_t min_field_expire_ms; /* smallest field TTL, -1 if none */
     uint64_t blobs;           /* inner blobs (quicklist nodes, stream nodes...) */
     bool elements_exact;      /* false when the count was not walked (fast mode) */
+    bool damaged;             /* RDBL_PARSE_SALVAGE: the value broke off; the events sent
+                                 before the damage stand, the figures cover them only */
 } rdbl_key_stats;
 
 typedef struct rdbl_stream_meta {
@@ -191,6 +193,20 @@ typedef struct rdbl_end_info {
     uint64_t eof_offset;      /* offset of the EOF opcode */
     uint64_t trailing_bytes;  /* bytes after EOF (+CRC): AOF tail, replication mark */
 } rdbl_end_info;
+
+/* RDBL_PARSE_SALVAGE: a stretch of the input that could not be read as
+ * records and was skipped. Everything is borrowed for the call. */
+typedef struct rdbl_hole {
+    uint64_t start;           /* offset of the record that failed (its first prefix) */
+    uint64_t end;             /* offset where records parse again, or the input's end */
+    uint64_t db;              /* database selected before the hole */
+    rdbl_str last_key;        /* the last key read whole before it (len 0: none) */
+    bool has_last_key;
+    bool key_damaged;         /* the failed record was a key: sent with what was read
+                                 before the damage (on_end_key with st->damaged) */
+    bool to_end;              /* no record parsed again before the input ended */
+    const rdbl_error *cause;  /* the error that opened it */
+} rdbl_hole;
 
 typedef struct rdbl_events {
     /* File level. */
@@ -241,6 +257,10 @@ typedef struct rdbl_events {
     /* A module value; the payload is skipped through its tagged opcodes. */
     int (*on_module)(void *user, const rdbl_key_info *k, rdbl_str module, int encver,
                      uint64_t payload_bytes);
+
+    /* RDBL_PARSE_SALVAGE: a hole was skipped (sent once records parse again,
+     * or at the input's end). */
+    int (*on_hole)(void *user, const rdbl_hole *h);
 } rdbl_events;
 
 #define RDBL_PARSE_NO_CRC      (1u << 0) /* do not compute the CRC-64 */
@@ -249,6 +269,16 @@ typedef struct rdbl_events {
  * (a plain mapped file or a memory buffer; otherwise in-line). Same result
  * and errors; one more busy core: for callers that leave the second core idle. */
 #define RDBL_PARSE_CRC_THREAD  (1u << 2)
+/* Read past damage: at a record that fails, scan forward for the next offset
+ * where records parse again (a type or opcode byte, a plausible key, a value
+ * that validates whole, and two more key records after it), report the hole
+ * (on_hole) and go on. A key whose value breaks off is ended with
+ * st->damaged. Keys are held to be what the file's undamaged part shows:
+ * never empty, and text (printable UTF-8) once the hole is past when the keys
+ * before it were. Costs nothing when off. rdbl_parse then returns the first
+ * hole's error (the CRC-64 is not checked once a hole is found). Not inside
+ * Dragonfly compressed blobs. */
+#define RDBL_PARSE_SALVAGE     (1u << 3)
 
 typedef struct rdbl_parse_opts {
     unsigned flags;
@@ -257,6 +287,10 @@ typedef struct rdbl_parse_opts {
      * progress bar from rdbl_source_input_consumed(). May be NULL. */
     void (*progress)(void *progress_user, uint64_t keys_done);
     void *progress_user;
+    /* RDBL_PARSE_SALVAGE: told of each hole too (after on_hole), e.g. to
+     * print it. May be NULL. */
+    void (*on_hole)(void *hole_user, const rdbl_hole *h);
+    void *hole_user;
 } rdbl_parse_opts;
 
 /* Parses one RDB stream. opts may be NULL.

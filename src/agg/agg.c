@@ -208,6 +208,37 @@ static const char *comp_name(rdbl_compression c)
     return (unsigned)c < NCOMP && comp_names[c] ? comp_names[c] : "none";
 }
 
+
+/* "salvage": {"holes", "hole_bytes", "damaged_keys", "listed": [...]}; NULL
+ * when out of memory. */
+static json_t *salvage_to_json(const rdbl_snapshot *s)
+{
+    json_t *v = json_object(), *list = json_array();
+    int rc = v && list ? 0 : -1;
+    rc |= rdbl__jset_u(v, "holes", s->holes);
+    rc |= rdbl__jset_u(v, "hole_bytes", s->hole_bytes);
+    rc |= rdbl__jset_u(v, "damaged_keys", s->damaged_keys);
+    for (size_t i = 0; i < s->nholes && !rc; i++) {
+        const rdbl_snapshot_hole *h = &s->hole[i];
+        json_t *x = json_object();
+        rc |= x ? 0 : -1;
+        rc |= rdbl__jset_u(x, "start", h->start);
+        rc |= rdbl__jset_u(x, "end", h->end);
+        rc |= rdbl__jset_u(x, "bytes", h->end - h->start);
+        rc |= rdbl__jset_u(x, "db", h->db);
+        rc |= rdbl__jset(x, "last_key", json_string(h->last_key));
+        rc |= rdbl__jset(x, "key_damaged", json_boolean(h->key_damaged));
+        rc |= rdbl__jset(x, "to_end", json_boolean(h->to_end));
+        rc |= json_array_append_new(list, x);
+    }
+    rc |= rdbl__jset(v, "listed", list);
+    if (rc) {
+        json_decref(v);
+        return NULL;
+    }
+    return v;
+}
+
 static json_t *snapshot_to_json(const rdbl_snapshot *s)
 {
     json_t *j = json_object();
@@ -259,11 +290,38 @@ static json_t *snapshot_to_json(const rdbl_snapshot *s)
         rc |= rdbl__jset_u(j, "error_offset", s->error_offset);
         rc |= rdbl__jset(j, "error", rdbl__jkey((const uint8_t *)s->error, strlen(s->error)));
     }
+    if (s->holes && !rc)
+        rc |= rdbl__jset(j, "salvage", salvage_to_json(s));
     if (rc) {
         json_decref(j);
         return NULL;
     }
     return j;
+}
+
+static rdbl_status salvage_from_json(const json_t *v, rdbl_snapshot *s, rdbl_error *err)
+{
+    rdbl_status st;
+    if ((st = rdbl__jget_u64(v, "holes", &s->holes, err)) ||
+        (st = rdbl__jget_u64(v, "hole_bytes", &s->hole_bytes, err)) ||
+        (st = rdbl__jget_u64(v, "damaged_keys", &s->damaged_keys, err)))
+        return st;
+    const json_t *list = json_object_get(v, "listed");
+    size_t i;
+    const json_t *h;
+    json_array_foreach(list, i, h) {
+        if (s->nholes >= RDBL_SNAPSHOT_HOLES)
+            break;
+        rdbl_snapshot_hole *x = &s->hole[s->nholes++];
+        if ((st = rdbl__jget_u64(h, "start", &x->start, err)) ||
+            (st = rdbl__jget_u64(h, "end", &x->end, err)) ||
+            (st = rdbl__jget_u64(h, "db", &x->db, err)) ||
+            (st = rdbl__jget_str(h, "last_key", x->last_key, sizeof x->last_key, err)))
+            return st;
+        x->key_damaged = json_is_true(json_object_get(h, "key_damaged"));
+        x->to_end = json_is_true(json_object_get(h, "to_end"));
+    }
+    return RDBL_OK;
 }
 
 static rdbl_status snapshot_from_json(const json_t *j, rdbl_snapshot *s, rdbl_error *err)
@@ -378,6 +436,9 @@ static rdbl_status snapshot_from_json(const json_t *j, rdbl_snapshot *s, rdbl_er
             free(e);
         }
     }
+    const json_t *salv = json_object_get(j, "salvage");
+    if (json_is_object(salv))
+        return salvage_from_json(salv, s, err);
     return RDBL_OK;
 }
 

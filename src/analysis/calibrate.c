@@ -273,7 +273,7 @@ bool rdbl__calibrate_prepass(rdbl__calib *c, const char *path, const rdbl_source
     f.cap = f.in / CAP_DIV > PREFIX_CAP ? f.in / CAP_DIV : PREFIX_CAP;
     rdbl_status ps = RDBL_OK;
     if (ok) {
-        rdbl_parse_opts po = {0, NULL, NULL};
+        rdbl_parse_opts po = {0};
         ps = rdbl_parse(f.src, &fan_events, &f, &po, &err);
     }
     if (ok && (ps == RDBL_OK || ps == RDBL_CHECKSUM) && f.in) {

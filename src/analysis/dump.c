@@ -614,7 +614,6 @@ static int on_end_key(void *user, const rdbl_key_info *k, const rdbl_key_stats *
 {
     rdbl_dump *d = user;
     FILE *o = d->rec;
-    (void)st;
     if (!d->writing)
         return 0; /* filtered out: nothing was opened */
     d->writing = false;
@@ -656,9 +655,10 @@ static int on_end_key(void *user, const rdbl_key_info *k, const rdbl_key_stats *
     uint64_t end = rec_pos(&d->main);
     if (d->zset) {
         if (emit(&d->main, 0, d->z_start) == 0 && emit_zset(d, end) == 0)
-            fputs("]}\n", d->out);
+            fputs(st->damaged ? "],\"damaged\":true}\n" : "]}\n", d->out);
     } else {
-        fputs("}\n", o);
+        /* --salvage: the value broke off; what was read before stands */
+        fputs(st->damaged ? ",\"damaged\":true}\n" : "}\n", o);
         emit(&d->main, 0, rec_pos(&d->main));
     }
     if (d->werr || ferror(d->rec))

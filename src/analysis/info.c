@@ -191,9 +191,36 @@ static int on_end(void *user, const rdbl_end_info *ei)
     return 0;
 }
 
+static int on_hole(void *user, const rdbl_hole *h)
+{
+    rdbl_info *in = user;
+    in->holes_total++;
+    in->hole_bytes += h->end - h->start;
+    if (in->nholes >= RDBL__INFO_MAX_HOLES ||
+        grow((void **)&in->holes, &in->holes_cap, in->nholes + 1, sizeof *in->holes) != 0)
+        return 0;
+    rdbl__info_hole *x = &in->holes[in->nholes++];
+    memset(x, 0, sizeof *x);
+    x->start = h->start;
+    x->end = h->end;
+    x->db = h->db;
+    x->key_damaged = h->key_damaged;
+    x->to_end = h->to_end;
+    x->has_last_key = h->has_last_key;
+    if (h->has_last_key)
+        rdbl__escape(x->last_key, sizeof x->last_key, h->last_key.ptr, h->last_key.len);
+    if (h->cause)
+        snprintf(x->cause, sizeof x->cause, "%s%s%s%s: %s", rdbl_status_name(h->cause->code),
+                 h->cause->where[0] ? " (" : "", h->cause->where, h->cause->where[0] ? ")" : "",
+                 h->cause->msg);
+    return 0;
+}
+
 static int on_end_key(void *user, const rdbl_key_info *k, const rdbl_key_stats *st)
 {
     rdbl_info *in = user;
+    if (st->damaged)
+        in->damaged_keys++;
     rdbl__info_db *d = db_of(in, k->db);
     d->keys++;
     if (k->has_expire)
@@ -242,6 +269,7 @@ static const rdbl_events info_events = {
     .on_begin_key = on_begin_key,
     .on_end_key = on_end_key,
     .on_module = on_module,
+    .on_hole = on_hole,
 };
 
 const rdbl_events *rdbl_info_events(void)
@@ -268,6 +296,7 @@ void rdbl_info_free(rdbl_info *in)
     free(in->modules);
     free(in->functions);
     free(in->warnings);
+    free(in->holes);
     free(in);
 }
 

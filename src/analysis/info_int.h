@@ -12,6 +12,7 @@
 #define RDBL__INFO_MAX_MODULES 64
 #define RDBL__INFO_MAX_FUNCTIONS 256
 #define RDBL__INFO_MAX_WARNINGS 100
+#define RDBL__INFO_MAX_HOLES 100
 
 typedef struct rdbl__info_aux {
     char *name, *value;          /* NUL-terminated copies (values capped at 4 KiB) */
@@ -43,6 +44,13 @@ typedef struct rdbl__info_warning {
     char msg[200];
 } rdbl__info_warning;
 
+typedef struct rdbl__info_hole {
+    uint64_t start, end, db;
+    bool key_damaged, to_end, has_last_key;
+    char last_key[64];           /* escaped */
+    char cause[320];             /* "CORRUPT (phase): message" */
+} rdbl__info_hole;
+
 struct rdbl_info {
     bool have_header, have_end;
     rdbl_file_info fi;
@@ -61,6 +69,9 @@ struct rdbl_info {
     rdbl__info_warning *warnings;
     size_t nwarnings, warnings_cap;
     uint64_t warnings_total;
+    rdbl__info_hole *holes;      /* --salvage: the first RDBL__INFO_MAX_HOLES */
+    size_t nholes, holes_cap;
+    uint64_t holes_total, hole_bytes, damaged_keys;
     uint64_t keys, expires, with_idle, with_freq, fields_with_ttl, slot_infos;
     uint64_t largest_rdb_bytes, largest_db;
     rdbl_type largest_type;

@@ -225,6 +225,25 @@ int rdbl_info_write_text(const rdbl_info *in, FILE *o)
         if (in->warnings_total > in->nwarnings)
             fprintf(o, "  ... %" PRIu64 " more\n", in->warnings_total - in->nwarnings);
     }
+    if (in->holes_total) {
+        fprintf(o, "\nHoles        %" PRIu64 " skipped by --salvage, %s in all\n", in->holes_total,
+                human(in->hole_bytes, b1, sizeof b1));
+        for (size_t i = 0; i < in->nholes; i++) {
+            const rdbl__info_hole *h = &in->holes[i];
+            fprintf(o, "  offsets %" PRIu64 "-%" PRIu64 " (%s bytes%s), db %" PRIu64, h->start,
+                    h->end, thousands(h->end - h->start, b1, sizeof b1),
+                    h->to_end ? ", to the end of the input" : "", h->db);
+            if (h->has_last_key)
+                fprintf(o, ", after key \"%s\"", h->last_key);
+            fprintf(o, "%s\n    %s\n", h->key_damaged ? "; the key at its start kept damaged" : "",
+                    h->cause);
+        }
+        if (in->holes_total > in->nholes)
+            fprintf(o, "  ... %" PRIu64 " more\n", in->holes_total - in->nholes);
+        if (in->damaged_keys)
+            fprintf(o, "Damaged keys %s (kept with the elements read before the damage)\n",
+                    thousands(in->damaged_keys, b1, sizeof b1));
+    }
     if (in->status != RDBL_OK) {
         const rdbl_error *e = &in->err;
         fprintf(o, "\nError        %s at offset %" PRIu64, rdbl_status_name(e->code), e->offset);
@@ -233,7 +252,9 @@ int rdbl_info_write_text(const rdbl_info *in, FILE *o)
         if (e->where[0])
             fprintf(o, " (%s)", e->where);
         fprintf(o, ":\n             %s\n", e->msg);
-        if (is_partial(in))
+        if (is_partial(in) && in->holes_total)
+            fprintf(o, "             Read past the holes above: what they held is missing.\n");
+        else if (is_partial(in))
             fprintf(o, "             Everything above was read before the damage: this summary "
                        "is partial.\n");
     }
@@ -411,6 +432,24 @@ int rdbl_info_write_json(const rdbl_info *in, FILE *o)
         json_array_append_new(errs, j);
     }
     json_object_set_new(root, "errors", errs);
+    json_t *holes = json_array();
+    for (size_t i = 0; i < in->nholes; i++) {
+        const rdbl__info_hole *h = &in->holes[i];
+        json_t *j = json_object();
+        json_object_set_new(j, "start", json_integer((json_int_t)h->start));
+        json_object_set_new(j, "end", json_integer((json_int_t)h->end));
+        json_object_set_new(j, "bytes", json_integer((json_int_t)(h->end - h->start)));
+        json_object_set_new(j, "db", json_integer((json_int_t)h->db));
+        json_object_set_new(j, "last_key", h->has_last_key ? json_string(h->last_key) : json_null());
+        json_object_set_new(j, "key_damaged", json_boolean(h->key_damaged));
+        json_object_set_new(j, "to_end", json_boolean(h->to_end));
+        json_object_set_new(j, "cause", json_string(h->cause));
+        json_array_append_new(holes, j);
+    }
+    json_object_set_new(root, "holes", holes);
+    json_object_set_new(root, "holes_total", json_integer((json_int_t)in->holes_total));
+    json_object_set_new(root, "hole_bytes", json_integer((json_int_t)in->hole_bytes));
+    json_object_set_new(sum, "damaged_keys", json_integer((json_int_t)in->damaged_keys));
     json_object_set_new(root, "partial", json_boolean(is_partial(in)));
     json_object_set_new(root, "schema", json_string("rdblens.info/1"));
 

@@ -292,9 +292,31 @@ static const uint8_t *copy_to(uint8_t **dst, const uint8_t *src, size_t n)
     return d;
 }
 
+static int on_hole(void *user, const rdbl_hole *h)
+{
+    pipeline *p = user;
+    rdbl_snapshot *s = p->snap;
+    s->holes++;
+    s->hole_bytes += h->end - h->start;
+    if (s->nholes < RDBL_SNAPSHOT_HOLES) {
+        rdbl_snapshot_hole *x = &s->hole[s->nholes++];
+        x->start = h->start;
+        x->end = h->end;
+        x->db = h->db;
+        x->key_damaged = h->key_damaged;
+        x->to_end = h->to_end;
+        x->last_key[0] = '\0';
+        if (h->has_last_key)
+            rdbl_escape_bytes(x->last_key, sizeof x->last_key, h->last_key.ptr, h->last_key.len);
+    }
+    return 0;
+}
+
 static int on_end_key(void *user, const rdbl_key_info *k, const rdbl_key_stats *st)
 {
     pipeline *p = user;
+    if (RDBL_UNLIKELY(st->damaged))
+        p->snap->damaged_keys++;
     if (p->mev->on_end_key) {
         int rc = p->mev->on_end_key(p->mm, k, st);
         if (rc)
@@ -392,6 +414,7 @@ static const rdbl_events pipe_events = {
     .on_stream_consumer = on_stream_consumer,
     .on_stream_consumer_pel = on_stream_cpel,
     .on_module = on_module,
+    .on_hole = on_hole,
 };
 
 rdbl_status rdbl_analyze(rdbl_source *src, const char *path, const rdbl_analysis_opts *o,
@@ -440,7 +463,8 @@ rdbl_status rdbl_analyze(rdbl_source *src, const char *path, const rdbl_analysis
     p.json_open = agg && o->sample_bytes >= JSON_SAMPLE_MAX;
     if (agg && o->threaded)
         p.q = rdbl__aggq_start(agg); /* NULL: aggregate in this thread */
-    rdbl_parse_opts po = {o->parse_flags, o->progress, o->progress_user};
+    rdbl_parse_opts po = {o->parse_flags, o->progress, o->progress_user, o->on_hole,
+                          o->hole_user};
     rdbl_status st = rdbl_parse(src, &pipe_events, &p, &po, err);
     if (!p.now_set)
         set_now(&p);

@@ -18,6 +18,7 @@ typedef struct job {
     rdbl_error err;
     bool quiet;
     bool alone; /* the only job running: it may use a thread per stage */
+    cli_holes holes; /* --salvage: each hole printed */
 } job;
 
 static rdbl_status run_one(job *j)
@@ -40,6 +41,8 @@ static rdbl_status run_one(job *j)
     o.threaded = o.threaded && j->alone;
     if (!j->alone) /* files in parallel (-j) keep every core busy already */
         o.parse_flags &= ~RDBL_PARSE_CRC_THREAD;
+    o.on_hole = cli_hole_print;
+    o.hole_user = &j->holes;
     cli_progress prog;
     cli_progress_init(&prog, src, j->quiet);
     o.progress = cli_progress_cb;
@@ -80,6 +83,7 @@ int cli_analyze_files(const char *cmd, char **paths, size_t n, unsigned jobs,
     }
     for (size_t i = 0; i < n; i++) {
         js[i].path = paths[i];
+        js[i].holes = (cli_holes){cmd, paths[i]};
         js[i].hooks = hooks && jobs <= 1 ? hooks : NULL;
         js[i].ao = ao;
         js[i].gopts = gopts;

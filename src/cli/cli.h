@@ -160,6 +160,16 @@ int cli_analyze_files(const char *cmd, char **paths, size_t n, unsigned jobs,
 void cli_format_error(char *buf, size_t cap, const char *path, const rdbl_error *e,
                       const char *tail);
 
+/* --salvage (info, keys, report, dump, check): read past damage. */
+enum { CLI_OPT_SALVAGE = 1300 };
+#define CLI_SALVAGE_LONGOPT {"salvage", no_argument, NULL, CLI_OPT_SALVAGE}
+/* The hole printer's user data (rdbl_parse_opts.on_hole = cli_hole_print). */
+typedef struct cli_holes {
+    const char *cmd, *path;
+} cli_holes;
+/* One stderr line per hole: "rdblens CMD: PATH: hole at offsets A-B ...". */
+void cli_hole_print(void *user, const rdbl_hole *h);
+
 /* Source options of the commands: decompress in a second thread when the
  * machine has two CPUs or more and one = true (a single input; with several
  * files in parallel the jobs already use the CPUs). */

@@ -35,6 +35,9 @@ static const char help[] =
     "                            temporary file beside it, renamed when done)\n"
     "  --list N                  violations listed per rule (default 20)\n"
     "  --now MS                  TTLs relative to this Unix time in ms\n"
+    "  --salvage                 read past damage: skip each unreadable stretch to\n"
+    "                            where records parse again, list the holes (stderr,\n"
+    "                            output) and go on; still exits 4\n"
     "  -q, --quiet               no progress bar\n"
     "  -h, --help                this text\n"
     "\n" CLI_MEM_HELP
@@ -84,6 +87,7 @@ int cmd_check(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"now", required_argument, NULL, 'n'},
         {"quiet", no_argument, NULL, 'q'},
+        CLI_SALVAGE_LONGOPT,
         {"help", no_argument, NULL, 'h'},
         CLI_MEM_LONGOPTS,
         {NULL, 0, NULL, 0},
@@ -154,6 +158,9 @@ int cmd_check(int argc, char **argv)
             break;
         case 'q':
             quiet = true;
+            break;
+        case CLI_OPT_SALVAGE:
+            ao.parse_flags |= RDBL_PARSE_SALVAGE;
             break;
         case 'h':
             fputs(help, stdout);

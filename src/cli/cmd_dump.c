@@ -42,6 +42,9 @@ static const char help[] =
     "  -f, --format jsonl  the only format (default)\n"
     "  -o, --output FILE   write there instead of standard output (a temporary\n"
     "                  file beside it, renamed when done)\n"
+    "  --salvage       read past damage: skip each unreadable stretch to\n"
+    "                  where records parse again, list the holes (stderr,\n"
+    "                  output) and go on; still exits 4\n"
     "  -q, --quiet     no progress bar\n"
     "  -h, --help      this text\n"
     "\n"
@@ -58,12 +61,13 @@ int cmd_dump(int argc, char **argv)
         {"type", required_argument, NULL, 't'},
         {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
+        CLI_SALVAGE_LONGOPT,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     rdbl_key_filter filter = RDBL_KEY_FILTER_ALL;
     const char *outpath = NULL;
-    bool quiet = false;
+    bool quiet = false, salvage = false;
     int c;
     optind = 1;
     while ((c = cli_getopt("dump", argc, argv, "f:d:m:t:o:qh", longopts)) != -1) {
@@ -77,6 +81,9 @@ int cmd_dump(int argc, char **argv)
             break;
         case 'q':
             quiet = true;
+            break;
+        case CLI_OPT_SALVAGE:
+            salvage = true;
             break;
         case 'h':
             fputs(help, stdout);
@@ -112,7 +119,9 @@ int cmd_dump(int argc, char **argv)
     }
     cli_progress prog;
     cli_progress_init(&prog, src, quiet);
-    rdbl_parse_opts po = {0, cli_progress_cb, &prog};
+    cli_holes holes = {"dump", path};
+    rdbl_parse_opts po = {salvage ? RDBL_PARSE_SALVAGE : 0u, cli_progress_cb, &prog,
+                          cli_hole_print, &holes};
     rdbl_status st = rdbl_parse(src, rdbl_dump_events(), d, &po, &err);
     cli_progress_done(&prog);
     bool tmp = false;

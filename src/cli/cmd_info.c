@@ -6,7 +6,7 @@
 #include "cli.h"
 
 static const char help[] =
-    "Usage: rdblens info [--format text|json] [-o FILE] [--quiet] FILE\n"
+    "Usage: rdblens info [--format text|json] [-o FILE] [--salvage] [--quiet] FILE\n"
     "\n"
     "Reads the whole file once and prints what it is: the RDB version and the\n"
     "server that wrote it, aux fields (save time as a date, used-mem, ...),\n"
@@ -17,6 +17,9 @@ static const char help[] =
     "  -f, --format text|json   output format (default text)\n"
     "  -o, --output FILE        write there instead of standard output (whole or\n"
     "                           not at all: a temporary file renamed at the end)\n"
+    "  --salvage                read past damage: skip each unreadable stretch to\n"
+    "                           where records parse again, list the holes (stderr,\n"
+    "                           output) and go on; still exits 4\n"
     "  -q, --quiet              no progress bar\n"
     "  -h, --help               this text\n"
     "\n"
@@ -31,10 +34,11 @@ int cmd_info(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
+        CLI_SALVAGE_LONGOPT,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    bool json = false, quiet = false;
+    bool json = false, quiet = false, salvage = false;
     const char *outpath = NULL;
     int c;
     optind = 1;
@@ -51,6 +55,9 @@ int cmd_info(int argc, char **argv)
             break;
         case 'q':
             quiet = true;
+            break;
+        case CLI_OPT_SALVAGE:
+            salvage = true;
             break;
         case 'h':
             fputs(help, stdout);
@@ -86,7 +93,9 @@ int cmd_info(int argc, char **argv)
     cli_progress prog;
     cli_progress_init(&prog, src, quiet);
     /* info leaves the second core idle: the CRC-64 can run there */
-    rdbl_parse_opts po = {RDBL_PARSE_CRC_THREAD, cli_progress_cb, &prog};
+    cli_holes holes = {"info", path};
+    rdbl_parse_opts po = {RDBL_PARSE_CRC_THREAD | (salvage ? RDBL_PARSE_SALVAGE : 0u),
+                          cli_progress_cb, &prog, cli_hole_print, &holes};
     double t0 = cli_now();
     st = rdbl_parse(src, rdbl_info_events(), in, &po, &err);
     cli_progress_done(&prog);

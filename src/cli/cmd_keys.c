@@ -36,6 +36,9 @@ static const char help[] =
     "                          instead of running it as a formula (the cell then\n"
     "                          differs from the key by that leading ')\n"
     "  --now MS                compute ttl_ms against this Unix time in ms\n"
+    "  --salvage               read past damage: skip each unreadable stretch to\n"
+    "                          where records parse again, list the holes (stderr,\n"
+    "                          output) and go on; still exits 4\n"
     "  -q, --quiet             no progress bar\n"
     "  -h, --help              this text\n"
     "\n"
@@ -77,6 +80,7 @@ int cmd_keys(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"spreadsheet-safe", no_argument, NULL, 's'},
         {"quiet", no_argument, NULL, 'q'},
+        CLI_SALVAGE_LONGOPT,
         {"help", no_argument, NULL, 'h'},
         CLI_MEM_LONGOPTS,
         {NULL, 0, NULL, 0},
@@ -117,6 +121,9 @@ int cmd_keys(int argc, char **argv)
         case 'q':
             quiet = true;
             break;
+        case CLI_OPT_SALVAGE:
+            o.parse_flags |= RDBL_PARSE_SALVAGE;
+            break;
         case 'h':
             fputs(help, stdout);
             return CLI_OK;
@@ -156,6 +163,9 @@ int cmd_keys(int argc, char **argv)
     o.on_key = on_key;
     o.key_user = &ctx;
     o.parse_flags |= RDBL_PARSE_FAST;
+    cli_holes holes = {"keys", path};
+    o.on_hole = cli_hole_print;
+    o.hole_user = &holes;
     static char obuf[1 << 16];
     setvbuf(out.f, obuf, _IOFBF, sizeof obuf);
     if (rdbl_keyrows_header(out.f, ctx.fmt) != 0)

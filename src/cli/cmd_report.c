@@ -35,6 +35,9 @@ static const char help[] =
     "  --now MS            TTLs relative to this Unix time in ms (default: the\n"
     "                      snapshot's save time)\n"
     "  -j, --jobs N        analyse up to N files in parallel (default 1)\n"
+    "  --salvage           read past damage: skip each unreadable stretch to\n"
+    "                      where records parse again, list the holes (stderr,\n"
+    "                      output) and go on; still exits 4\n"
     "  -q, --quiet         no progress bar\n"
     "  -h, --help          this text\n"
     "\n" CLI_MEM_HELP
@@ -54,6 +57,7 @@ int cmd_report(int argc, char **argv)
         {"now", required_argument, NULL, 'n'},
         {"sample-budget", required_argument, NULL, 'S'},
         {"quiet", no_argument, NULL, 'q'},
+        CLI_SALVAGE_LONGOPT,
         {"help", no_argument, NULL, 'h'},
         CLI_AGG_LONGOPTS,
         CLI_MEM_LONGOPTS,
@@ -109,6 +113,9 @@ int cmd_report(int argc, char **argv)
         }
         case 'q':
             quiet = true;
+            break;
+        case CLI_OPT_SALVAGE:
+            ao.parse_flags |= RDBL_PARSE_SALVAGE;
             break;
         case 'h':
             fputs(help, stdout);

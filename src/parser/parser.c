@@ -363,6 +363,8 @@ static rdbl_status read_key(rdbl__p *P, int type, uint64_t type_off)
         if (b >> 6 == 3)
             ki->encoding = (b & 0x3f) == 3 ? RDBL_ENC_LZF : RDBL_ENC_INT;
     }
+    if (RDBL_UNLIKELY(P->salv != NULL))
+        RDBL__TRY(rdbl__salvage_key(P));
     P->skip = false;
     if (P->ev->on_begin_key) {
         int rc = P->ev->on_begin_key(P->user, ki);
@@ -377,6 +379,8 @@ static rdbl_status read_key(rdbl__p *P, int type, uint64_t type_off)
         RDBL__TRY(RDBL__CB(P, P->ev->on_end_key(P->user, ki, &P->st)));
     P->in_key = false;
     P->keys_done++;
+    if (RDBL_UNLIKELY(P->salv != NULL))
+        rdbl__salvage_key_done(P);
     return RDBL_OK;
 }
 
@@ -387,6 +391,13 @@ static rdbl_status set_pending(rdbl__p *P, uint64_t off)
         P->pend_offset = off;
     }
     return RDBL_OK;
+}
+
+/* A resynchronisation probe met a record that changes the parser's state
+ * (a hash template, a Dragonfly blob): not taken as a resync point. */
+static rdbl_status not_in_probe(rdbl__p *P, uint64_t off)
+{
+    return rdbl__p_fail(P, RDBL_CORRUPT, off, "record kind not accepted after a hole");
 }
 
 /* True when a nested (decompressed blob) input has no byte left. */
@@ -415,6 +426,7 @@ rdbl_status rdbl__p_records(rdbl__p *P)
             __builtin_prefetch(P->cur + RDBL__PREFETCH);
 #endif
         uint64_t off = rdbl__p_offset(P);
+        P->rec_off = off;
         P->where = "record";
         if (P->nested && nested_at_end(P))
             return RDBL_OK;
@@ -434,6 +446,8 @@ rdbl_status rdbl__p_records(rdbl__p *P)
         }
         switch (t) {
         case OP_EOF:
+            if (RDBL_UNLIKELY(P->probing))
+                return rdbl__salvage_probe_eof(P);
             if (P->nested)
                 return rdbl__p_fail(P, RDBL_CORRUPT, off,
                                     "EOF marker inside a Dragonfly compressed blob");
@@ -518,6 +532,8 @@ rdbl_status rdbl__p_records(rdbl__p *P)
             }
             break;
         case OP_242:
+            if (P->probing)
+                return not_in_probe(P, off);
             if (P->fi.producer == RDBL_PRODUCER_VALKEY)
                 return rdbl__p_fail(P, RDBL_UNSUPPORTED, off,
                                     "Valkey UPDATE opcode 242 belongs to replication streams, "
@@ -553,6 +569,8 @@ rdbl_status rdbl__p_records(rdbl__p *P)
         }
         case OP_DF_ZSTD_BLOB:
         case OP_DF_LZ4_BLOB:
+            if (P->probing)
+                return not_in_probe(P, off);
             RDBL__TRY(rdbl__p_df_blob(P, t, off));
             break;
         case OP_DF_BLOB_END:
@@ -609,9 +627,20 @@ rdbl_status rdbl_parse(rdbl_source *src, const rdbl_events *ev, void *user,
     static const uint8_t empty[1];
     P->win = P->cur = P->lim = empty;
 
-    rdbl_status st = read_header(P);
-    if (st == RDBL_OK && !P->stop)
+    rdbl_status st = RDBL_OK;
+    if ((P->flags & RDBL_PARSE_SALVAGE) && rdbl__salvage_init(P, opts) != 0)
+        st = rdbl__fail(err, RDBL_NOMEM, 0, "parse", "out of memory");
+    if (st == RDBL_OK)
+        st = read_header(P);
+    if (st == RDBL_OK && !P->stop) {
         st = rdbl__p_records(P);
+        /* salvage: past each hole, records again */
+        while (RDBL_UNLIKELY(P->salv != NULL) && st != RDBL_OK && !P->stop &&
+               rdbl__salvage_resync(P, &st))
+            st = rdbl__p_records(P);
+    }
+    if (P->salv)
+        st = rdbl__salvage_finish(P, st);
     if (P->stop) {
         st = RDBL_OK;
         memset(err, 0, sizeof *err);

@@ -54,6 +54,14 @@ rdbl_status rdbl__p_fail(rdbl__p *P, rdbl_status code, uint64_t offset, const ch
 rdbl_status rdbl__p_refill(rdbl__p *P, size_t n)
 {
     const uint8_t *keep = (P->hold && P->hold < P->cur) ? P->hold : P->cur;
+    size_t hold_at = 0; /* hold's distance from keep */
+    if (RDBL_UNLIKELY(P->anchor != NULL)) {
+        if (P->probing) /* a probe reads no further than its look-ahead */
+            RDBL__TRY(rdbl__salvage_probe_bound(P, n));
+        if (P->hold)
+            hold_at = (size_t)((P->hold < P->cur ? P->hold : P->cur) - P->anchor);
+        keep = P->anchor;
+    }
     size_t drop = (size_t)(keep - P->win);
     size_t keepn = (size_t)(P->cur - keep);
     if (drop) {
@@ -72,7 +80,9 @@ rdbl_status rdbl__p_refill(rdbl__p *P, size_t n)
     size_t want = keepn + n < keepn ? SIZE_MAX : keepn + n;
     rdbl_status st = rdbl_source_need(P->src, want, &p, &avail, &serr);
     if (P->hold)
-        P->hold = p; /* hold was at keep (or at cur, which is now keep) */
+        P->hold = p + hold_at; /* hold was at keep (or at cur, which is now keep) */
+    if (P->anchor)
+        P->anchor = p;
     /* Look at no more than a bounded view even when the source offers the
      * whole file (a mapping): bytes behind us then get released (and CRC'd
      * while still in cache) every RDBL__VIEW bytes. */

@@ -84,6 +84,14 @@ typedef struct rdbl__p {
     void *progress_user;
     uint64_t in_end;       /* decompressed offset of the input's end when known
                               (a plain file or memory), else 0 */
+
+    /* RDBL_PARSE_SALVAGE (salvage.c); salv is NULL when off, and nothing
+     * below is touched then except rec_off. */
+    struct rdbl__salv *salv;
+    uint64_t rec_off;      /* offset of the record being read */
+    const uint8_t *anchor; /* NULL, or a position in [win, cur] a refill keeps (the scan) */
+    bool probing;          /* trying a resynchronisation candidate: no events, bounded reads */
+    bool key_begun;        /* salvage: on_begin_key was sent for the key being read */
 } rdbl__p;
 
 /* A string read from the input: either bytes in the window (resolve before
@@ -315,6 +323,25 @@ rdbl_status rdbl__p_df_blob(rdbl__p *P, int op, uint64_t at);
 rdbl_status rdbl__p_hash_template(rdbl__p *P, uint64_t at);
 rdbl_status rdbl__p_template_value(rdbl__p *P);
 void rdbl__p_templates_free(rdbl__p *P);
+
+/* Reading past damage (salvage.c), RDBL_PARSE_SALVAGE. */
+/* Sets up P->salv; P->err then points at a per-hole error. @return 0, -1 (no memory). */
+int rdbl__salvage_init(rdbl__p *P, const rdbl_parse_opts *o);
+/* Restores P->err to the caller's, with the first error; frees P->salv.
+ * @return the parse's status given the last one (st). */
+rdbl_status rdbl__salvage_finish(rdbl__p *P, rdbl_status st);
+/* A key's name has been read: refuses names the file's undamaged part makes
+ * implausible (empty; not text when its keys are). */
+rdbl_status rdbl__salvage_key(rdbl__p *P);
+/* A key was read whole. */
+void rdbl__salvage_key_done(rdbl__p *P);
+/* After the record loop failed with st: skips the hole. @return true to go
+ * on reading records, false when the parse ends (*st is then its status). */
+bool rdbl__salvage_resync(rdbl__p *P, rdbl_status *st);
+/* A probe met the EOF opcode: accepted only when the input ends right after it. */
+rdbl_status rdbl__salvage_probe_eof(rdbl__p *P);
+/* A probe's read would pass its look-ahead bound. */
+rdbl_status rdbl__salvage_probe_bound(rdbl__p *P, size_t n);
 
 /* Per-type value readers (object.c, stream.c, module.c). */
 /* Sets P->ki.type/encoding from P->ki.rdb_type (collisions by magic/version). */

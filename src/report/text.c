@@ -403,6 +403,21 @@ static void header(tw *t, const rdbl_agg *a)
             line(t, "PARTIAL   the file could not be read to the end: %s at offset %" PRIu64
                     " (%s); what was read before is reported",
                  rdbl_status_name(s[i].status), s[i].error_offset, s[i].error);
+        if (s[i].holes) {
+            char hb[32];
+            line(t, "SALVAGED  read past %" PRIu64 " hole%s (%s skipped; what they held is "
+                    "missing), %" PRIu64 " key%s kept damaged",
+                 s[i].holes, s[i].holes == 1 ? "" : "s", rdbl_fmt_bytes(hb, sizeof hb, s[i].hole_bytes),
+                 s[i].damaged_keys, s[i].damaged_keys == 1 ? "" : "s");
+            for (size_t h = 0; h < s[i].nholes && h < 5; h++)
+                line(t, "          offsets %" PRIu64 "-%" PRIu64 ", db %" PRIu64 "%s%s%s%s",
+                     s[i].hole[h].start, s[i].hole[h].end, s[i].hole[h].db,
+                     s[i].hole[h].last_key[0] ? ", after key \"" : "", s[i].hole[h].last_key,
+                     s[i].hole[h].last_key[0] ? "\"" : "", s[i].hole[h].to_end ? ", to the end" : "");
+            if (s[i].holes > 5)
+                line(t, "          ... %" PRIu64 " more (JSON lists %d)", s[i].holes - 5,
+                     RDBL_SNAPSHOT_HOLES);
+        }
     }
     if (n > 8)
         line(t, "          ... and %zu more files", n - 8);

@@ -8,11 +8,11 @@ _rdblens_model_opts="--target --allocator --state --config --redis-conf"
 _rdblens_opts()
 {
     case $1 in
-        info)   echo "--format --output --quiet --help" ;;
-        report) echo "--format --output --top --depth --delimiters --no-fold --node-budget --sample-budget --now --jobs --quiet --help $_rdblens_model_opts" ;;
-        keys)   echo "--format --db --match --type --min-bytes --now --output --spreadsheet-safe --quiet --help $_rdblens_model_opts" ;;
-        dump)   echo "--format --db --match --type --output --quiet --help" ;;
-        check)  echo "--max-key-bytes --max-elements --max-total-bytes --max-no-ttl-ratio --require-ttl --fail-on-advice --format --list --output --now --quiet --help $_rdblens_model_opts" ;;
+        info)   echo "--format --output --salvage --quiet --help" ;;
+        report) echo "--format --output --top --depth --delimiters --no-fold --node-budget --sample-budget --now --jobs --salvage --quiet --help $_rdblens_model_opts" ;;
+        keys)   echo "--format --db --match --type --min-bytes --now --output --spreadsheet-safe --salvage --quiet --help $_rdblens_model_opts" ;;
+        dump)   echo "--format --db --match --type --output --salvage --quiet --help" ;;
+        check)  echo "--max-key-bytes --max-elements --max-total-bytes --max-no-ttl-ratio --require-ttl --fail-on-advice --format --list --output --now --salvage --quiet --help $_rdblens_model_opts" ;;
         merge)  echo "--format --output --help" ;;
     esac
 }
