@@ -183,6 +183,7 @@ typedef struct rdbl__prefix_prep {
         const uint8_t *lab;       /* into the key, or into buf[i] when folded */
         size_t len;
         uint32_t hash;
+        uint32_t raw;             /* folded: the segment's own hash (values sketch), else 0 */
         uint8_t sep;
     } seg[16];
     uint8_t buf[16][RDBL__FOLD_CAP];

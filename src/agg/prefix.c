@@ -48,7 +48,17 @@ typedef struct pnode {
     uint8_t kind;
     uint8_t alive;
     uint8_t overflow;      /* more distinct labels came here than the sample holds */
+    uint32_t kmv;          /* values sketch index + 1 (nodes whose label has a '*'), 0 = none */
 } pnode;
+
+/* The distinct values a "*" stands for: the KMV_K smallest hashes of the
+ * segments it took (ascending). Fewer than KMV_K: the exact count; else
+ * the usual estimate (KMV_K - 1) * 2^32 / largest. Unions are exact. */
+enum { KMV_K = 32 };
+typedef struct kmv {
+    uint32_t h[KMV_K];
+    uint32_t n;
+} kmv;
 
 struct rdbl_prefix_agg {
     rdbl__aopts opts;
@@ -64,6 +74,8 @@ struct rdbl_prefix_agg {
     uint8_t *labels;
     size_t lab_len, lab_cap, lab_dead;
     uint64_t folds;
+    kmv *kmvs;                 /* values sketches (pnode.kmv) */
+    uint32_t nkmv, kmv_cap;
     bool is_view;              /* a pattern view (built by build_view) */
     struct rdbl_prefix_agg *view; /* the pattern view of this tree, built on first read */
 };
@@ -664,6 +676,74 @@ static int rank_cmp_lab(const rdbl_prefix_agg *p, uint32_t h, const uint8_t *lab
     return c ? c : 0;
 }
 
+/* The hash of a segment's own bytes (the values sketch's), never 0. */
+static uint32_t value_hash(const uint8_t *s, size_t n)
+{
+    uint32_t h = seg_hash(0x51ed27u, 0, s, n);
+    return h ? h : 1;
+}
+
+static kmv *kmv_of(rdbl_prefix_agg *p, uint32_t id)
+{
+    pnode *nd = &p->nodes[id];
+    if (!nd->kmv) {
+        if (p->nkmv == p->kmv_cap) {
+            uint32_t nc = p->kmv_cap ? p->kmv_cap * 2 : 64;
+            kmv *nk = realloc(p->kmvs, (size_t)nc * sizeof *nk);
+            if (!nk)
+                return NULL;
+            p->kmvs = nk;
+            p->kmv_cap = nc;
+        }
+        p->kmvs[p->nkmv].n = 0;
+        nd->kmv = ++p->nkmv;
+    }
+    return &p->kmvs[nd->kmv - 1];
+}
+
+static void kmv_add(rdbl_prefix_agg *p, uint32_t id, uint32_t h)
+{
+    if (p->nodes[id].kmv) {
+        const kmv *k = &p->kmvs[p->nodes[id].kmv - 1];
+        if (k->n == KMV_K && h >= k->h[KMV_K - 1])
+            return; /* the common case once the sketch is full */
+    }
+    kmv *k = kmv_of(p, id);
+    if (!k)
+        return; /* out of memory: the estimate only loses this value */
+    uint32_t i = k->n;
+    while (i > 0 && k->h[i - 1] > h)
+        i--;
+    if (i > 0 && k->h[i - 1] == h)
+        return;
+    if (i == KMV_K)
+        return;
+    uint32_t end = k->n < KMV_K ? k->n : KMV_K - 1;
+    memmove(k->h + i + 1, k->h + i, (end - i) * sizeof *k->h);
+    k->h[i] = h;
+    if (k->n < KMV_K)
+        k->n++;
+}
+
+static void kmv_union(rdbl_prefix_agg *dp, uint32_t d, const rdbl_prefix_agg *sp, uint32_t s)
+{
+    if (!sp->nodes[s].kmv)
+        return;
+    kmv k = sp->kmvs[sp->nodes[s].kmv - 1]; /* a copy: sp may be dp */
+    for (uint32_t i = 0; i < k.n; i++)
+        kmv_add(dp, d, k.h[i]);
+}
+
+static uint64_t kmv_estimate(const rdbl_prefix_agg *p, uint32_t id)
+{
+    if (!p->nodes[id].kmv)
+        return 0;
+    const kmv *k = &p->kmvs[p->nodes[id].kmv - 1];
+    if (k->n < KMV_K)
+        return k->n;
+    return (uint64_t)((double)(KMV_K - 1) * 4294967296.0 / (double)k->h[KMV_K - 1]);
+}
+
 static uint32_t create(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, const uint8_t *lab,
                        size_t n, uint32_t h)
 {
@@ -863,6 +943,7 @@ static rdbl_status move_into(rdbl_prefix_agg *p, uint32_t src, uint32_t dst)
 {
     totals_add(&p->nodes[dst].t, &p->nodes[src].t);
     p->nodes[dst].overflow |= p->nodes[src].overflow;
+    kmv_union(p, dst, p, src);
     for (uint32_t c = p->nodes[src].first_child; c; c = p->nodes[c].next_sibling) {
         uint32_t d;
         if (p->nodes[c].kind == K_OTHER) {
@@ -902,6 +983,9 @@ static rdbl_status demote(rdbl_prefix_agg *p, uint32_t victim)
     uint32_t star = star_child(p, par, p->nodes[victim].sep);
     if (!star)
         return RDBL_NOMEM;
+    const pnode *vn = &p->nodes[victim];
+    if (!memchr(label_of(p, vn), '*', vn->label_len))
+        kmv_add(p, star, value_hash(label_of(p, vn), vn->label_len));
     rdbl_status st = move_into(p, victim, star);
     if (st != RDBL_OK)
         return st;
@@ -1161,6 +1245,7 @@ void rdbl_prefix_agg_free(rdbl_prefix_agg *p)
     if (!p)
         return;
     drop_view(p);
+    free(p->kmvs);
     free(p->nodes);
     free(p->table);
     free(p->labels);
@@ -1318,6 +1403,7 @@ void rdbl__prefix_prepare(const rdbl_prefix_agg *p, const rdbl_key_facts *f, rdb
             fold(k + start, n, x->buf[d], &lab, &n);
         }
         h = seg_hash(h, sep, lab, n);
+        x->seg[d].raw = lab != k + start ? value_hash(k + start, pos - start) : 0;
         x->seg[d].lab = lab;
         x->seg[d].len = n;
         x->seg[d].hash = h;
@@ -1375,6 +1461,10 @@ rdbl_status rdbl__prefix_add_prep(rdbl_prefix_agg *p, const rdbl_key_facts *f,
                                   true);
         if (!id)
             return RDBL_NOMEM;
+        if (x->seg[i].raw && p->nodes[id].kind == K_NORMAL)
+            kmv_add(p, id, x->seg[i].raw);
+        else if (p->nodes[id].hash != h && p->nodes[id].kind == K_NORMAL)
+            kmv_add(p, id, value_hash(x->seg[i].lab, x->seg[i].len)); /* sampled out to "*" */
         moved = moved || p->nodes[id].hash != h;
         path[++d] = id;
         if (i + 1 == x->nseg) {
@@ -1446,6 +1536,7 @@ rdbl_status rdbl_prefix_agg_merge(rdbl_prefix_agg *dst, const rdbl_prefix_agg *s
             }
             totals_add(&dst->nodes[d].t, &sn->t);
             dst->nodes[d].overflow |= sn->overflow;
+            kmv_union(dst, d, src, c);
             map[c] = d;
             if (dst->nodes[d].kind == K_OTHER) {
                 /* src's subtree is already inside sn's totals */
@@ -1513,6 +1604,9 @@ static rdbl_status fold_into(rdbl_prefix_agg *v, uint32_t c, const uint8_t *lab,
         return RDBL_NOMEM;
     if (d == c)
         return RDBL_OK;
+    const pnode *cn = &v->nodes[c];
+    if (!memchr(label_of(v, cn), '*', cn->label_len))
+        kmv_add(v, d, value_hash(label_of(v, cn), cn->label_len));
     rdbl_status st = move_into(v, c, d);
     if (st == RDBL_OK)
         del_subtree(v, c);
@@ -1660,6 +1754,7 @@ static rdbl_prefix_agg *build_view(const rdbl_prefix_agg *p)
             }
             totals_add(&v->nodes[d].t, &sn->t);
             v->nodes[d].overflow |= sn->overflow;
+            kmv_union(v, d, p, c);
             map[c] = d;
             if (sn->kind == K_NORMAL)
                 queue[qt++] = c;
@@ -1930,6 +2025,16 @@ static json_t *node_to_json(const rdbl_prefix_agg *p, const rdbl_prefix_agg *raw
     }
     if (!p->is_view && nd->overflow)
         rc |= rdbl__jset(j, "variable", json_true());
+    if (nd->kmv && p->is_view) {
+        rc |= rdbl__jset_u(j, "values", kmv_estimate(p, id));
+        if (p->kmvs[nd->kmv - 1].n == KMV_K)
+            rc |= rdbl__jset(j, "values_estimated", json_true());
+    } else if (nd->kmv) {
+        json_t *a = json_array();
+        rc |= a ? rdbl__jset(j, "value_hashes", a) : -1;
+        for (uint32_t i = 0; a && i < p->kmvs[nd->kmv - 1].n; i++)
+            rc |= json_array_append_new(a, json_integer(p->kmvs[nd->kmv - 1].h[i]));
+    }
     if (p->is_view && id == 0 && raw) {
         json_t *smp = node_to_json(raw, NULL, 0, namebuf, namecap);
         if (smp && (rdbl__jset_u(smp, "nodes", raw->alive) || rdbl__jset_u(smp, "folds", raw->folds))) {
@@ -2020,6 +2125,19 @@ static void node_write(const rdbl_prefix_agg *p, const rdbl_prefix_agg *raw, uin
         rdbl__jw_key(w, "variable");
         rdbl__jw_bool(w, true);
     }
+    if (nd->kmv && p->is_view) {
+        rdbl__jw_key_u64(w, "values", kmv_estimate(p, id));
+        if (p->kmvs[nd->kmv - 1].n == KMV_K) {
+            rdbl__jw_key(w, "values_estimated");
+            rdbl__jw_bool(w, true);
+        }
+    } else if (nd->kmv) {
+        rdbl__jw_key(w, "value_hashes");
+        rdbl__jw_arr_begin(w);
+        for (uint32_t i = 0; i < p->kmvs[nd->kmv - 1].n; i++)
+            rdbl__jw_u64(w, p->kmvs[nd->kmv - 1].h[i]);
+        rdbl__jw_arr_end(w);
+    }
     if (p->is_view && id == 0 && raw) {
         rdbl__jw_key(w, "sample");
         node_write(raw, NULL, 0, w, namebuf, namecap);
@@ -2082,6 +2200,25 @@ static rdbl_status totals_from_json(const json_t *j, rdbl_prefix_totals *t, rdbl
     return RDBL_OK;
 }
 
+/* "value_hashes" of a sampled-tree node: into its values sketch. */
+static rdbl_status values_from_json(rdbl_prefix_agg *p, uint32_t id, const json_t *c,
+                                   rdbl_error *err)
+{
+    const json_t *a = json_object_get(c, "value_hashes");
+    if (!a)
+        return RDBL_OK;
+    if (!json_is_array(a) || json_array_size(a) > KMV_K)
+        return rdbl__fail(err, RDBL_CORRUPT, 0, "prefixes", "bad \"value_hashes\"");
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        const json_t *v = json_array_get(a, i);
+        if (!json_is_integer(v) || json_integer_value(v) <= 0 ||
+            json_integer_value(v) > (json_int_t)UINT32_MAX)
+            return rdbl__fail(err, RDBL_CORRUPT, 0, "prefixes", "bad \"value_hashes\"");
+        kmv_add(p, id, (uint32_t)json_integer_value(v));
+    }
+    return RDBL_OK;
+}
+
 rdbl_status rdbl__prefix_json_node(rdbl_prefix_agg *p, uint32_t parent, const json_t *c,
                                    uint32_t *id_out, bool *descend, rdbl_error *err)
 {
@@ -2111,6 +2248,11 @@ rdbl_status rdbl__prefix_json_node(rdbl_prefix_agg *p, uint32_t parent, const js
         id = child_for(p, parent, sn ? sep[0] : 0, lab, n, false);
         if (id && json_is_true(json_object_get(c, "variable")))
             p->nodes[id].overflow = 1;
+        if (id && (st = values_from_json(p, id, c, err))) {
+            free(lab);
+            free(sep);
+            return st;
+        }
         free(lab);
         free(sep);
     }
