@@ -61,6 +61,10 @@ typedef struct rdbl_key_facts {
     int64_t min_field_expire_ms;  /* earliest hash-field TTL (absolute Unix ms), -1 none
                                      (rdbl_key_stats.min_field_expire_ms) */
     rdbl_str module;              /* module values: the module's type name (9 chars); empty otherwise */
+    /* With rdbl_analysis_opts.value_digest: a 64-bit fingerprint of the value
+     * as a client sees it (integers as text, sets/hashes/zsets in any
+     * order; module values by name and payload size). 0 otherwise. */
+    uint64_t value_digest;
 } rdbl_key_facts;
 
 /* Sets the fields whose "unknown" value is not 0: idle_s = -1, freq = -1,

@@ -130,6 +130,10 @@ typedef struct rdbl_analysis_opts {
      * bounded batches). The aggregate is identical either way; on_key and
      * progress still run in the calling thread. Ignored without an agg. */
     bool threaded;
+    /* Added for `rdblens diff`: fingerprint every key's value while it
+     * streams by (rdbl_key_facts.value_digest). Every value is then walked,
+     * also those the memory model prices from blob sizes alone. */
+    bool value_digest;
 } rdbl_analysis_opts;
 
 /* Defaults: memory model "auto" (jemalloc q8, live), 64 KiB samples within a

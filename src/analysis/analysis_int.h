@@ -34,4 +34,22 @@ rdbl_status rdbl__aggq_sync(rdbl__aggq *q);
 /* Syncs, stops the thread and frees q (NULL is fine). @return the first error. */
 rdbl_status rdbl__aggq_finish(rdbl__aggq *q);
 
+/* Value digests (src/analysis/diff_digest.c): a 64-bit fingerprint of a
+ * key's value fed from its value events. Begin with the key's type; feed
+ * each element as items/bytes/numbers, then close it; end gives the digest.
+ * A string is one element fed in chunks (closed by end). Elements of sets,
+ * hashes and sorted sets are combined regardless of order. */
+typedef struct rdbl__vdigest {
+    uint64_t acc, h, tail, len, items;
+    unsigned ntail;
+    bool unordered;
+} rdbl__vdigest;
+void rdbl__vd_begin(rdbl__vdigest *d, rdbl_type type);
+void rdbl__vd_bytes(rdbl__vdigest *d, const void *data, size_t n);
+void rdbl__vd_u64(rdbl__vdigest *d, uint64_t v);
+/* An item as length and bytes; an integer as its decimal text. */
+void rdbl__vd_item(rdbl__vdigest *d, const rdbl_item *it);
+void rdbl__vd_close(rdbl__vdigest *d);
+uint64_t rdbl__vd_end(rdbl__vdigest *d);
+
 #endif

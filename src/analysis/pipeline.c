@@ -44,6 +44,8 @@ typedef struct pipeline {
     uint64_t sampled_total;
     char module[10];
     bool has_module;
+    bool digest;                  /* o->value_digest */
+    rdbl__vdigest vd;
 } pipeline;
 
 void rdbl_analysis_opts_init(rdbl_analysis_opts *o)
@@ -176,7 +178,9 @@ static int on_begin_key(void *user, const rdbl_key_info *k)
     p->sample_len = 0;
     p->sampling = (p->sample_open || p->json_open) && k->type == RDBL_TYPE_STRING &&
                   k->encoding != RDBL_ENC_INT;
-    if (p->mm_skip && !p->sampling && k->type != RDBL_TYPE_MODULE)
+    if (p->digest)
+        rdbl__vd_begin(&p->vd, k->type);
+    else if (p->mm_skip && !p->sampling && k->type != RDBL_TYPE_MODULE)
         return RDBL_SKIP;
     return 0;
 }
@@ -202,6 +206,15 @@ static int on_string(void *user, const rdbl_key_info *k, const rdbl_item *chunk,
         p->sampled_total += n;
         p->sample_open = p->sampled_total < p->o->sample_budget;
     }
+    if (p->digest) {
+        if (chunk->is_int) {
+            char buf[24];
+            size_t n = rdbl_item_text(chunk, buf, sizeof buf);
+            rdbl__vd_bytes(&p->vd, buf, n < sizeof buf ? n : sizeof buf);
+        } else {
+            rdbl__vd_bytes(&p->vd, chunk->ptr, chunk->len);
+        }
+    }
     if (!p->mm_skip && p->mev->on_string)
         return p->mev->on_string(p->mm, k, chunk, off, total);
     return 0;
@@ -215,51 +228,148 @@ static int on_string(void *user, const rdbl_key_info *k, const rdbl_item *chunk,
         return 0;                                                             \
     } while (0)
 
+/* The value digest (diff): one element per event, closed at its end. */
+static inline rdbl__vdigest *vd_of(void *user)
+{
+    pipeline *p = user;
+    return p->digest ? &p->vd : NULL;
+}
+
+static void vd_str(rdbl__vdigest *d, rdbl_str s)
+{
+    rdbl__vd_u64(d, s.len);
+    rdbl__vd_bytes(d, s.ptr, s.len);
+}
+
+static void vd_id(rdbl__vdigest *d, rdbl_stream_id id)
+{
+    rdbl__vd_u64(d, id.ms);
+    rdbl__vd_u64(d, id.seq);
+}
+
 static int on_list_item(void *user, const rdbl_key_info *k, const rdbl_item *it)
 {
+    rdbl__vdigest *d = vd_of(user);
+    if (d) {
+        rdbl__vd_item(d, it);
+        rdbl__vd_close(d);
+    }
     FORWARD(on_list_item, k, it);
 }
 
 static int on_set_member(void *user, const rdbl_key_info *k, const rdbl_item *it)
 {
+    rdbl__vdigest *d = vd_of(user);
+    if (d) {
+        rdbl__vd_item(d, it);
+        rdbl__vd_close(d);
+    }
     FORWARD(on_set_member, k, it);
 }
 
 static int on_zset_member(void *user, const rdbl_key_info *k, const rdbl_item *m, double s)
 {
+    rdbl__vdigest *d = vd_of(user);
+    if (d) {
+        double z = s == 0 ? 0.0 : s; /* -0 and 0 are one score */
+        rdbl__vd_item(d, m);
+        rdbl__vd_bytes(d, &z, sizeof z);
+        rdbl__vd_close(d);
+    }
     FORWARD(on_zset_member, k, m, s);
 }
 
 static int on_hash_field(void *user, const rdbl_key_info *k, const rdbl_item *f,
                          const rdbl_item *v, int64_t ttl)
 {
+    rdbl__vdigest *d = vd_of(user);
+    if (d) {
+        rdbl__vd_item(d, f);
+        rdbl__vd_item(d, v);
+        rdbl__vd_u64(d, (uint64_t)ttl);
+        rdbl__vd_close(d);
+    }
     FORWARD(on_hash_field, k, f, v, ttl);
 }
 
 static int on_stream_meta(void *user, const rdbl_key_info *k, const rdbl_stream_meta *m)
 {
+    rdbl__vdigest *d = vd_of(user);
+    if (d) {
+        rdbl__vd_u64(d, m->length);
+        vd_id(d, m->last_id);
+        vd_id(d, m->first_id);
+        vd_id(d, m->max_deleted_id);
+        rdbl__vd_u64(d, m->entries_added);
+        rdbl__vd_close(d);
+    }
     FORWARD(on_stream_meta, k, m);
+}
+
+static int on_stream_entry(void *user, const rdbl_key_info *k, rdbl_stream_id id, bool deleted,
+                           size_t n, const rdbl_item *fields, const rdbl_item *values)
+{
+    (void)k;
+    rdbl__vdigest *d = vd_of(user);
+    if (d && !deleted) {
+        vd_id(d, id);
+        for (size_t i = 0; i < n; i++) {
+            rdbl__vd_item(d, &fields[i]);
+            rdbl__vd_item(d, &values[i]);
+        }
+        rdbl__vd_close(d);
+    }
+    return 0; /* the memory model prices stream nodes from their blobs */
 }
 
 static int on_stream_group(void *user, const rdbl_key_info *k, const rdbl_stream_group *g)
 {
+    rdbl__vdigest *d = vd_of(user);
+    if (d) {
+        vd_str(d, g->name);
+        vd_id(d, g->last_id);
+        rdbl__vd_u64(d, (uint64_t)g->entries_read);
+        rdbl__vd_close(d);
+    }
     FORWARD(on_stream_group, k, g);
 }
 
 static int on_stream_pel(void *user, const rdbl_key_info *k, rdbl_str g, rdbl_stream_id id,
                          int64_t when, uint64_t count)
 {
+    rdbl__vdigest *d = vd_of(user);
+    if (d) {
+        vd_str(d, g);
+        vd_id(d, id);
+        rdbl__vd_u64(d, (uint64_t)when);
+        rdbl__vd_u64(d, count);
+        rdbl__vd_close(d);
+    }
     FORWARD(on_stream_pel, k, g, id, when, count);
 }
 
 static int on_stream_consumer(void *user, const rdbl_key_info *k, const rdbl_stream_consumer *c)
 {
+    rdbl__vdigest *d = vd_of(user);
+    if (d) {
+        vd_str(d, c->group);
+        vd_str(d, c->name);
+        rdbl__vd_u64(d, (uint64_t)c->seen_ms);
+        rdbl__vd_close(d);
+    }
     FORWARD(on_stream_consumer, k, c);
 }
 
 static int on_stream_cpel(void *user, const rdbl_key_info *k, rdbl_str g, rdbl_str c,
                           rdbl_stream_id id)
 {
+    rdbl__vdigest *d = vd_of(user);
+    if (d) {
+        vd_str(d, g);
+        vd_str(d, c);
+        vd_id(d, id);
+        rdbl__vd_close(d);
+    }
     FORWARD(on_stream_consumer_pel, k, g, c, id);
 }
 
@@ -277,6 +387,11 @@ static int on_module(void *user, const rdbl_key_info *k, rdbl_str name, int encv
     memcpy(p->module, name.ptr, n);
     p->module[n] = '\0';
     p->has_module = true;
+    if (p->digest) {
+        vd_str(&p->vd, name);
+        rdbl__vd_u64(&p->vd, payload);
+        rdbl__vd_close(&p->vd);
+    }
     if (!p->mm_skip && p->mev->on_module)
         return p->mev->on_module(p->mm, k, name, encver, payload);
     return 0;
@@ -359,6 +474,7 @@ static int on_end_key(void *user, const rdbl_key_info *k, const rdbl_key_stats *
         .sample = {p->sample, p->sample_len},
         .modelled = est->modelled,
         .min_field_expire_ms = st->min_field_expire_ms,
+        .value_digest = p->digest ? rdbl__vd_end(&p->vd) : 0,
     };
     if (p->has_module)
         f->module = (rdbl_str){(const uint8_t *)p->module, mlen};
@@ -392,30 +508,34 @@ static int on_resize_db(void *user, uint64_t db, uint64_t keys, uint64_t expires
     return p->mev->on_resize_db ? p->mev->on_resize_db(p->mm, db, keys, expires) : 0;
 }
 
-static const rdbl_events pipe_events = {
-    .on_begin = on_begin,
-    .on_db = on_db,
-    .on_resize_db = on_resize_db,
-    .on_aux = on_aux,
-    .on_module_aux = on_module_aux,
-    .on_function = on_function,
-    .on_end = on_end,
-    .on_begin_key = on_begin_key,
-    .on_end_key = on_end_key,
-    .on_string = on_string,
-    .on_list_item = on_list_item,
-    .on_set_member = on_set_member,
-    .on_zset_member = on_zset_member,
-    .on_hash_field = on_hash_field,
-    .on_blob = on_blob,
-    .on_stream_meta = on_stream_meta,
-    .on_stream_group = on_stream_group,
-    .on_stream_pel = on_stream_pel,
-    .on_stream_consumer = on_stream_consumer,
-    .on_stream_consumer_pel = on_stream_cpel,
-    .on_module = on_module,
-    .on_hole = on_hole,
-};
+#define PIPE_EVENTS \
+    .on_begin = on_begin, \
+    .on_db = on_db, \
+    .on_resize_db = on_resize_db, \
+    .on_aux = on_aux, \
+    .on_module_aux = on_module_aux, \
+    .on_function = on_function, \
+    .on_end = on_end, \
+    .on_begin_key = on_begin_key, \
+    .on_end_key = on_end_key, \
+    .on_string = on_string, \
+    .on_list_item = on_list_item, \
+    .on_set_member = on_set_member, \
+    .on_zset_member = on_zset_member, \
+    .on_hash_field = on_hash_field, \
+    .on_blob = on_blob, \
+    .on_stream_meta = on_stream_meta, \
+    .on_stream_group = on_stream_group, \
+    .on_stream_pel = on_stream_pel, \
+    .on_stream_consumer = on_stream_consumer, \
+    .on_stream_consumer_pel = on_stream_cpel, \
+    .on_module = on_module, \
+    .on_hole = on_hole
+
+static const rdbl_events pipe_events = {PIPE_EVENTS};
+/* with value digests: stream entries are decoded too */
+static const rdbl_events digest_events = {PIPE_EVENTS, .on_stream_entry = on_stream_entry};
+#undef PIPE_EVENTS
 
 rdbl_status rdbl_analyze(rdbl_source *src, const char *path, const rdbl_analysis_opts *o,
                          rdbl_agg *agg, rdbl_snapshot *snap_out, rdbl_mem_totals *totals,
@@ -438,6 +558,7 @@ rdbl_status rdbl_analyze(rdbl_source *src, const char *path, const rdbl_analysis
     p.agg = agg;
     p.snap = &snap;
     p.path = path;
+    p.digest = o->value_digest;
     /* the allocator: given, or calibrated on a pre-pass (calibrate.c) */
     rdbl_mem_config mcfg = o->mem;
     rdbl__calib cal = {0};
@@ -465,7 +586,7 @@ rdbl_status rdbl_analyze(rdbl_source *src, const char *path, const rdbl_analysis
         p.q = rdbl__aggq_start(agg); /* NULL: aggregate in this thread */
     rdbl_parse_opts po = {o->parse_flags, o->progress, o->progress_user, o->on_hole,
                           o->hole_user};
-    rdbl_status st = rdbl_parse(src, &pipe_events, &p, &po, err);
+    rdbl_status st = rdbl_parse(src, p.digest ? &digest_events : &pipe_events, &p, &po, err);
     if (!p.now_set)
         set_now(&p);
     rdbl_status qst = rdbl__aggq_finish(p.q);

@@ -30,6 +30,7 @@ int cmd_keys(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 /* Maps a parse status to the exit code. */
 int cli_exit_code(rdbl_status st);

@@ -18,6 +18,7 @@ static const char usage_text[] =
     "  dump     every key with its full value (JSON Lines)\n"
     "  check    fail a CI job when the snapshot breaks your limits\n"
     "  merge    combine `report --format json` outputs (e.g. one per shard)\n"
+    "  diff     what changed between two snapshots, by pattern and by key\n"
     "\n"
     "FILE may be a plain RDB, or gzip/LZ4/zstd compressed (detected by content),\n"
     "or '-' for standard input.\n"
@@ -76,6 +77,7 @@ int main(int argc, char **argv)
     } cmds[] = {
         {"info", cmd_info},     {"dump", cmd_dump},   {"keys", cmd_keys},
         {"report", cmd_report}, {"check", cmd_check}, {"merge", cmd_merge},
+        {"diff", cmd_diff},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         if (strcmp(argv[1], cmds[i].name) == 0) {

@@ -13,7 +13,7 @@
 #include "rdblens/common.h"
 #include "testutil.h"
 
-static const char *const commands[] = {"info", "report", "keys", "dump", "check", "merge"};
+static const char *const commands[] = {"info", "report", "keys", "dump", "check", "merge", "diff"};
 
 static char *help_of(const char *cmd)
 {

@@ -14,6 +14,7 @@ _rdblens_opts()
         dump)   echo "--format --db --match --type --output --salvage --quiet --help" ;;
         check)  echo "--max-key-bytes --max-elements --max-total-bytes --max-no-ttl-ratio --require-ttl --fail-on-advice --format --list --output --now --salvage --quiet --help $_rdblens_model_opts" ;;
         merge)  echo "--format --output --help" ;;
+        diff)   echo "--format --output --top --depth --delimiters --no-fold --node-budget --now --quiet --help $_rdblens_model_opts" ;;
     esac
 }
 
@@ -25,6 +26,7 @@ _rdblens_formats()
         keys) echo "csv jsonl" ;;
         dump) echo "jsonl" ;;
         merge) echo "json text html" ;;
+        diff) echo "text json html" ;;
     esac
 }
 
@@ -33,7 +35,7 @@ _rdblens()
     local cur prev words cword
     _init_completion || return
 
-    local commands="info report keys dump check merge"
+    local commands="info report keys dump check merge diff"
     if ((cword == 1)); then
         COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
         return

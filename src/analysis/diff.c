@@ -1,0 +1,336 @@
+/* `rdblens diff`: scans both inputs, builds the pattern tree, joins the keys
+ * (see rdblens/diff.h for the whole picture).
+ *
+ * The pattern tree. Both RDB files feed ONE rdbl_prefix_agg, so a key
+ * pattern is folded by the same tree whatever side its keys come from (with
+ * folding that depends on what the tree has seen, two trees could fold the
+ * same family differently; one tree cannot). The tree keeps one set of
+ * totals per node, so each key carries its side in totals the diff does not
+ * otherwise read, and node totals stay sums:
+ *   OLD key: mem_bytes = m, rdb_bytes = m, elements = 1, value_bytes = TTL ? 1 : 0
+ *   NEW key: mem_bytes = m, rdb_bytes = 0, elements = 0, value_bytes = 0
+ * so before = (rdb_bytes, elements, value_bytes) and after = (mem_bytes -
+ * rdb_bytes, keys - elements, keys_with_ttl - value_bytes). Limit: the
+ * node budget applies to the union of both key sets; past it, the smallest
+ * families of both sides fold into "(other)" together (totals stay exact).
+ *
+ * Report-JSON inputs have a finished tree each: those are joined by node
+ * label, so each side keeps the folding its report had. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "analysis/diff_int.h"
+#include "internal.h"
+#include "rdblens/report.h"
+
+#define PART_TARGET (4u << 20)    /* bytes of records per partition */
+#define MAX_PARTS 1024u
+#define MAX_ENCS 255u
+
+static const char *const list_names[RDBL_DIFF__LISTS] = {"grown", "shrunk", "added", "removed"};
+
+const char *rdbl_diff_list_name(rdbl_diff_list l)
+{
+    return (unsigned)l < RDBL_DIFF__LISTS ? list_names[l] : "?";
+}
+
+int64_t rdbl_diff_delta(uint64_t before, uint64_t after)
+{
+    if (after >= before)
+        return after - before > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)(after - before);
+    return before - after > (uint64_t)INT64_MAX ? -INT64_MAX : -(int64_t)(before - after);
+}
+
+void rdbl_diff_opts_init(rdbl_diff_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    rdbl_analysis_opts_init(&o->ao);
+    rdbl_agg_opts_default(&o->agg);
+    o->top_n = 20;
+    o->max_family_rows = 200;
+}
+
+/* ---- one scan ----------------------------------------------------------- */
+
+typedef struct scan {
+    rdbl_diff_input *in;
+    rdbl_prefix_agg *tree;
+    bool combined;                /* tree holds both sides (side in the fields) */
+    bool old_side;
+    rdbl__dparts *parts;          /* NULL: pattern level only */
+    /* encoding names of the run (static strings from the memory model) */
+    const char **encs;
+    size_t nencs;
+    rdbl_status fail;
+} scan;
+
+static int enc_index(scan *s, const char *name)
+{
+    for (size_t i = 0; i < s->nencs; i++)
+        if (s->encs[i] == name)
+            return (int)i;
+    for (size_t i = 0; i < s->nencs; i++)
+        if (strcmp(s->encs[i], name) == 0)
+            return (int)i;
+    if (s->nencs >= MAX_ENCS)
+        return 0; /* cannot happen with the model's few names; "first" is wrong but bounded */
+    s->encs[s->nencs] = name;
+    return (int)s->nencs++;
+}
+
+static int on_key(void *user, const rdbl_key_facts *f, const rdbl_key_info *k, int64_t ref_ms)
+{
+    (void)k;
+    (void)ref_ms;
+    scan *s = user;
+    s->in->keys++;
+    s->in->mem_bytes += f->mem_bytes;
+    s->in->keys_with_ttl += f->has_expire;
+    rdbl_key_facts g = *f;
+    if (s->combined) {
+        g.rdb_bytes = s->old_side ? f->mem_bytes : 0;
+        g.elements = s->old_side ? 1 : 0;
+        g.value_bytes = s->old_side && f->has_expire ? 1 : 0;
+    }
+    rdbl_status st = rdbl_prefix_agg_add(s->tree, &g);
+    if (st != RDBL_OK) {
+        s->fail = st;
+        return -1;
+    }
+    if (s->parts) {
+        rdbl__drec r = {
+            .hash = rdbl__drec_hash(f->db, f->key.ptr, f->key.len),
+            .db = f->db,
+            .key = f->key.ptr,
+            .key_len = f->key.len,
+            .type = (uint8_t)f->type,
+            .enc = (uint8_t)enc_index(s, f->mem_encoding ? f->mem_encoding : "?"),
+            .has_expire = f->has_expire,
+            .expire_ms = f->expire_ms,
+            .mem = f->mem_bytes,
+            .digest = f->value_digest,
+        };
+        if (rdbl__dparts_put(s->parts, &r) != 0) {
+            s->fail = RDBL_IO;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static rdbl_status scan_rdb(scan *s, const char *path, const rdbl_diff_opts *o, rdbl_error *err)
+{
+    rdbl_source *src = NULL;
+    rdbl_status st = rdbl_source_open_file(&src, path, &o->src, err);
+    if (st != RDBL_OK)
+        return st;
+    rdbl_analysis_opts ao = o->ao;
+    ao.on_key = on_key;
+    ao.key_user = s;
+    ao.filter = (rdbl_key_filter)RDBL_KEY_FILTER_ALL;
+    ao.value_digest = s->parts != NULL;
+    ao.parse_flags |= RDBL_PARSE_FAST;
+    st = rdbl_analyze(src, path, &ao, NULL, &s->in->snap, NULL, err);
+    rdbl_source_free(src);
+    if (s->fail != RDBL_OK && (st == RDBL_OK || st == RDBL_CHECKSUM || st == RDBL_ABORTED)) {
+        st = rdbl__fail(err, s->fail, 0, "diff",
+                        s->fail == RDBL_IO ? "cannot write a temporary file (disk full?)"
+                                           : "out of memory");
+    }
+    return st;
+}
+
+/* A report JSON starts with '{' (after blanks); an RDB file never does. */
+static bool looks_like_json(const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? NULL : fopen(path, "rb");
+    if (!f)
+        return false;
+    int c;
+    while ((c = getc(f)) == ' ' || c == '\n' || c == '\r' || c == '\t')
+        ;
+    fclose(f);
+    return c == '{';
+}
+
+static uint64_t file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && st.st_size > 0 ? (uint64_t)st.st_size : 0;
+}
+
+static unsigned pick_partitions(const char *a, const char *b)
+{
+    uint64_t sa = file_size(a), sb = file_size(b);
+    uint64_t big = sa > sb ? sa : sb;
+    /* a record is smaller than the key's record in the file, except for
+     * compressed inputs: allow for 4x */
+    uint64_t want = big / PART_TARGET + 1;
+    unsigned n = 16;
+    while (n < want && n < MAX_PARTS)
+        n <<= 1;
+    return n;
+}
+
+static rdbl_status load_report(rdbl_diff_input *in, const char *path, rdbl_agg **agg,
+                               const rdbl_agg_opts *g, rdbl_error *err)
+{
+    in->is_report = true;
+    rdbl_status st = rdbl_agg_new(agg, g);
+    if (st != RDBL_OK)
+        return rdbl__fail(err, st, 0, "diff", "out of memory");
+    st = rdbl_report_json_load(*agg, path, err);
+    if (st != RDBL_OK)
+        return st;
+    const rdbl_summary *sum = rdbl_tables_agg_summary(rdbl_agg_tables(*agg));
+    in->keys = sum->all.keys;
+    in->mem_bytes = sum->all.mem_bytes;
+    in->keys_with_ttl = sum->all.keys_with_ttl;
+    return RDBL_OK;
+}
+
+static void prefix_err(rdbl_error *err, const char *path)
+{
+    char tmp[1400];
+    snprintf(tmp, sizeof tmp, "%s: %s", path, err->msg);
+    memcpy(err->msg, tmp, sizeof err->msg - 1);
+    err->msg[sizeof err->msg - 1] = '\0';
+}
+
+rdbl_status rdbl_diff_run(rdbl_diff **out, const char *old_path, const char *new_path,
+                          const rdbl_diff_opts *o, rdbl_error *err)
+{
+    *out = NULL;
+    rdbl_error local;
+    if (!err)
+        err = &local;
+    memset(err, 0, sizeof *err);
+    rdbl_diff *d = calloc(1, sizeof *d);
+    if (!d)
+        return rdbl__fail(err, RDBL_NOMEM, 0, "diff", "out of memory");
+    d->opts = *o;
+    if (!d->opts.top_n)
+        d->opts.top_n = 20;
+    if (!d->opts.max_family_rows)
+        d->opts.max_family_rows = 200;
+    snprintf(d->before.file, sizeof d->before.file, "%s", old_path);
+    snprintf(d->after.file, sizeof d->after.file, "%s", new_path);
+    const char *tmpdir = o->tmpdir ? o->tmpdir : getenv("TMPDIR");
+    if (!tmpdir || !*tmpdir)
+        tmpdir = "/tmp";
+
+    bool json_old = looks_like_json(old_path), json_new = looks_like_json(new_path);
+    rdbl_agg *ragg[2] = {NULL, NULL};
+    rdbl_prefix_agg *tree[2] = {NULL, NULL};
+    rdbl__dparts parts[2];
+    memset(parts, 0, sizeof parts);
+    const char *encs[MAX_ENCS + 1];
+    size_t nencs = 0;
+    rdbl_status st = RDBL_OK, worst = RDBL_OK;
+    const char *paths[2] = {old_path, new_path};
+    rdbl_diff_input *ins[2] = {&d->before, &d->after};
+    bool is_json[2] = {json_old, json_new};
+    d->key_level = !json_old && !json_new;
+    d->same_tree = d->key_level;
+    if (d->key_level) {
+        d->partitions = o->partitions ? o->partitions : pick_partitions(old_path, new_path);
+        unsigned n = 1;
+        while (n < d->partitions && n < MAX_PARTS)
+            n <<= 1;
+        d->partitions = n;
+    }
+
+    for (int side = 0; side < 2 && st == RDBL_OK; side++) {
+        if (is_json[side]) {
+            st = load_report(ins[side], paths[side], &ragg[side], &o->agg, err);
+            if (st != RDBL_OK)
+                prefix_err(err, paths[side]);
+            continue;
+        }
+        if (!(d->same_tree && side == 1)) {
+            st = rdbl_prefix_agg_new(&tree[side], &o->agg);
+            if (st != RDBL_OK) {
+                rdbl__fail(err, st, 0, "diff", "out of memory");
+                break;
+            }
+        }
+        if (d->key_level) {
+            st = rdbl__dparts_open(&parts[side], d->partitions, tmpdir, err);
+            if (st != RDBL_OK)
+                break;
+        }
+        scan s = {
+            .in = ins[side],
+            .tree = tree[d->same_tree ? 0 : side],
+            .combined = d->same_tree,
+            .old_side = side == 0,
+            .parts = d->key_level ? &parts[side] : NULL,
+            .encs = encs,
+            .nencs = nencs,
+        };
+        st = scan_rdb(&s, paths[side], o, err);
+        nencs = s.nencs;
+        if (st == RDBL_CHECKSUM) {
+            worst = RDBL_CHECKSUM;
+            st = RDBL_OK;
+        }
+        if (st != RDBL_OK) {
+            if (!strstr(err->msg, paths[side]))
+                prefix_err(err, paths[side]);
+            break;
+        }
+        if (d->key_level)
+            d->temp_bytes += parts[side].bytes;
+    }
+
+    if (st == RDBL_OK) {
+        const rdbl_prefix_agg *ta = tree[0] ? tree[0] : (ragg[0] ? rdbl_agg_prefix(ragg[0]) : NULL);
+        const rdbl_prefix_agg *tb = tree[1] ? tree[1] : (ragg[1] ? rdbl_agg_prefix(ragg[1]) : NULL);
+        if (d->same_tree) {
+            st = rdbl__diff_tree_from_combined(&d->root, tree[0]);
+            d->tree_folds = rdbl_prefix_agg_folds(tree[0]);
+        } else {
+            st = rdbl__diff_tree_join(&d->root, ta, tb);
+            d->tree_folds = (ta ? rdbl_prefix_agg_folds(ta) : 0) + (tb ? rdbl_prefix_agg_folds(tb) : 0);
+        }
+        if (st != RDBL_OK)
+            rdbl__fail(err, st, 0, "diff", "out of memory");
+    }
+    d->summary.keys_before = d->before.keys;
+    d->summary.keys_after = d->after.keys;
+    d->summary.memory_bytes_before = d->before.mem_bytes;
+    d->summary.memory_bytes_after = d->after.mem_bytes;
+    if (st == RDBL_OK && d->key_level) {
+        encs[nencs] = NULL;
+        st = rdbl__diff_join(d, &parts[0], &parts[1], encs, tree[0],
+                             rdbl_snapshot_ref_ms(&d->after.snap), err);
+    }
+    rdbl__dparts_close(&parts[0]);
+    rdbl__dparts_close(&parts[1]);
+    for (int i = 0; i < 2; i++) {
+        rdbl_prefix_agg_free(tree[i]);
+        rdbl_agg_free(ragg[i]);
+    }
+    if (st != RDBL_OK) {
+        rdbl_diff_free(d);
+        return st;
+    }
+    *out = d;
+    return worst;
+}
+
+void rdbl_diff_free(rdbl_diff *d)
+{
+    if (!d)
+        return;
+    rdbl__diff_tree_free(&d->root);
+    for (int l = 0; l < RDBL_DIFF__LISTS; l++) {
+        for (size_t i = 0; i < d->ntop[l]; i++)
+            free(d->top[l][i].key);
+        free(d->top[l]);
+    }
+    free(d->enc);
+    free(d->ttl);
+    free(d);
+}

@@ -1,0 +1,578 @@
+/* The key-level join of `rdblens diff`: partition i of OLD against
+ * partition i of NEW (the same key hashes to the same partition on both
+ * sides), one pair in memory at a time.
+ *
+ * Per key in both: unchanged, or changed (type, value digest or expiry);
+ * grown/shrunk by memory; an encoding change or a TTL gained/lost is
+ * counted under the key's family, the deepest node of the diff's pattern
+ * tree the key reaches (found by walking the tree with the same per-segment
+ * folding, rdbl_prefix_fold_segment). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg/agg_internal.h"
+#include "analysis/diff_int.h"
+#include "internal.h"
+
+/* ---- u64 -> u32 map (open addressing; key 0 is never used: +1) ----------- */
+typedef struct u64map {
+    uint64_t *k;
+    uint32_t *v;
+    size_t mask, n;
+} u64map;
+
+static bool map_init(u64map *m, size_t cap)
+{
+    size_t n = 16;
+    while (n < cap * 2)
+        n <<= 1;
+    m->k = calloc(n, sizeof *m->k);
+    m->v = calloc(n, sizeof *m->v);
+    m->mask = n - 1;
+    m->n = 0;
+    return m->k && m->v;
+}
+
+static void map_free(u64map *m)
+{
+    free(m->k);
+    free(m->v);
+    memset(m, 0, sizeof *m);
+}
+
+static bool map_grow(u64map *m);
+
+/* The slot of key (found, or where it goes). */
+static size_t map_slot(const u64map *m, uint64_t key)
+{
+    key += 1;
+    size_t i = rdbl__mix64(key) & m->mask;
+    while (m->k[i] && m->k[i] != key)
+        i = (i + 1) & m->mask;
+    return i;
+}
+
+static uint32_t *map_get(const u64map *m, uint64_t key)
+{
+    size_t i = map_slot(m, key);
+    return m->k[i] ? &m->v[i] : NULL;
+}
+
+static uint32_t *map_put(u64map *m, uint64_t key, uint32_t v)
+{
+    if ((m->n + 1) * 2 > m->mask + 1 && !map_grow(m))
+        return NULL;
+    size_t i = map_slot(m, key);
+    if (!m->k[i]) {
+        m->k[i] = key + 1;
+        m->v[i] = v;
+        m->n++;
+    }
+    return &m->v[i];
+}
+
+static bool map_grow(u64map *m)
+{
+    u64map g;
+    if (!map_init(&g, (m->mask + 1)))
+        return false;
+    for (size_t i = 0; i <= m->mask; i++)
+        if (m->k[i]) {
+            size_t j = map_slot(&g, m->k[i] - 1);
+            g.k[j] = m->k[i];
+            g.v[j] = m->v[i];
+            g.n++;
+        }
+    map_free(m);
+    *m = g;
+    return true;
+}
+
+/* ---- families ------------------------------------------------------------ */
+struct rdbl__dfam {
+    const rdbl_prefix_agg *t;
+    u64map kids;                  /* hash(parent, label) -> child */
+    uint8_t delim[256];
+    unsigned depth;
+    bool no_fold;
+};
+
+static uint64_t label_key(uint32_t parent, const uint8_t *lab, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL ^ parent;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ lab[i]) * 0x100000001b3ULL;
+    return rdbl__mix64(h ^ n);
+}
+
+static bool fam_add_kids(rdbl__dfam *m, uint32_t id)
+{
+    size_t n = rdbl_prefix_agg_children(m->t, id, NULL, 0);
+    if (!n)
+        return true;
+    uint32_t *v = malloc(n * sizeof *v);
+    if (!v)
+        return false;
+    rdbl_prefix_agg_children(m->t, id, v, n);
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++) {
+        rdbl_str l = rdbl_prefix_agg_label(m->t, v[i]);
+        uint64_t k = rdbl_prefix_agg_is_other(m->t, v[i]) ? label_key(id, NULL, 0) ^ 1
+                                                          : label_key(id, l.ptr, l.len);
+        ok = map_put(&m->kids, k, v[i]) != NULL && fam_add_kids(m, v[i]);
+    }
+    free(v);
+    return ok;
+}
+
+rdbl__dfam *rdbl__dfam_new(const rdbl_prefix_agg *tree, const rdbl_agg_opts *o)
+{
+    rdbl__dfam *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->t = tree;
+    m->depth = o->max_depth ? o->max_depth : 4;
+    m->no_fold = o->no_fold;
+    const char *d = o->delimiters && *o->delimiters ? o->delimiters : ":";
+    for (; *d; d++)
+        m->delim[(uint8_t)*d] = 1;
+    if (!map_init(&m->kids, rdbl_prefix_agg_node_count(tree) + 1) || !fam_add_kids(m, 0)) {
+        rdbl__dfam_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void rdbl__dfam_free(rdbl__dfam *m)
+{
+    if (!m)
+        return;
+    map_free(&m->kids);
+    free(m);
+}
+
+uint32_t rdbl__dfam_of(const rdbl__dfam *m, const uint8_t *key, size_t len)
+{
+    uint32_t node = 0;
+    size_t pos = 0;
+    uint8_t buf[256];
+    for (unsigned d = 0; d < m->depth; d++) {
+        size_t start = pos;
+        while (pos < len && !m->delim[key[pos]])
+            pos++;
+        const uint8_t *seg = key + start;
+        size_t n = pos - start;
+        uint32_t *c = map_get(&m->kids, label_key(node, seg, n));
+        if (!c && !m->no_fold && n) {
+            size_t f = rdbl_prefix_fold_segment(seg, n, buf, sizeof buf);
+            if (f <= sizeof buf)
+                c = map_get(&m->kids, label_key(node, buf, f));
+        }
+        if (!c)
+            c = map_get(&m->kids, label_key(node, NULL, 0) ^ 1); /* "(other)" */
+        if (!c)
+            break;
+        node = *c;
+        if (rdbl_prefix_agg_is_other(m->t, node) || pos >= len)
+            break;
+        pos++; /* the delimiter */
+    }
+    return node;
+}
+
+/* ---- top lists ------------------------------------------------------------ */
+typedef struct kheap {
+    rdbl_diff_key *e;
+    uint64_t *score;
+    size_t n, cap;
+} kheap;
+
+/* true when entry (s, k) ranks below entry i (worse). */
+static bool worse(const kheap *h, size_t i, uint64_t s, uint64_t db, const uint8_t *k, size_t kl)
+{
+    if (s != h->score[i])
+        return s < h->score[i];
+    if (db != h->e[i].db)
+        return db > h->e[i].db;
+    size_t n = kl < h->e[i].key_len ? kl : h->e[i].key_len;
+    int c = memcmp(k, h->e[i].key, n);
+    return c ? c > 0 : kl > h->e[i].key_len;
+}
+
+static void swap_at(kheap *h, size_t a, size_t b)
+{
+    rdbl_diff_key t = h->e[a];
+    h->e[a] = h->e[b];
+    h->e[b] = t;
+    uint64_t s = h->score[a];
+    h->score[a] = h->score[b];
+    h->score[b] = s;
+}
+
+/* Min-heap: the root is the worst entry kept. */
+static void sift_down(kheap *h, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < h->n && worse(h, m, h->score[l], h->e[l].db, h->e[l].key, h->e[l].key_len))
+            m = l;
+        if (r < h->n && worse(h, m, h->score[r], h->e[r].db, h->e[r].key, h->e[r].key_len))
+            m = r;
+        if (m == i)
+            return;
+        swap_at(h, i, m);
+        i = m;
+    }
+}
+
+static void sift_up(kheap *h, size_t i)
+{
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!worse(h, p, h->score[i], h->e[i].db, h->e[i].key, h->e[i].key_len))
+            return;
+        swap_at(h, i, p);
+        i = p;
+    }
+}
+
+static bool offer(kheap *h, uint64_t score, const rdbl__drec *r, rdbl_type type, uint64_t before,
+                  uint64_t after)
+{
+    if (!h->cap || score == 0)
+        return true;
+    size_t kl = r->key_len < RDBL_KEY_KEEP_MAX ? r->key_len : RDBL_KEY_KEEP_MAX;
+    if (h->n == h->cap && worse(h, 0, score, r->db, r->key, kl))
+        return true;
+    uint8_t *k = malloc(kl ? kl : 1);
+    if (!k)
+        return false;
+    memcpy(k, r->key, kl);
+    rdbl_diff_key e = {r->db, k, kl, type, before, after};
+    if (h->n == h->cap) {
+        free(h->e[0].key);
+        h->e[0] = e;
+        h->score[0] = score;
+        sift_down(h, 0);
+    } else {
+        h->e[h->n] = e;
+        h->score[h->n] = score;
+        sift_up(h, h->n++);
+    }
+    return true;
+}
+
+/* Moves the entries out best first. */
+static void heap_take(kheap *h, rdbl_diff_key **out, size_t *n)
+{
+    size_t cnt = h->n;
+    while (h->n > 1) {
+        swap_at(h, 0, h->n - 1);
+        h->n--;
+        sift_down(h, 0);
+    }
+    *out = h->e;
+    *n = cnt;
+    h->e = NULL;
+    free(h->score);
+    h->score = NULL;
+    h->n = 0;
+}
+
+/* ---- the join --------------------------------------------------------------- */
+typedef struct fam_acc {
+    uint32_t node;
+    uint8_t type, enc_b, enc_a;
+    uint64_t keys, mem_b, mem_a;  /* enc rows */
+    uint64_t gained, lost, gained_bytes, lost_bytes;
+} fam_acc;
+
+typedef struct joiner {
+    rdbl_diff *d;
+    rdbl__dfam *fam;
+    kheap top[RDBL_DIFF__LISTS];
+    u64map enc_map, ttl_map;
+    fam_acc *enc, *ttl;
+    size_t nenc, ttl_n, enc_cap, ttl_cap;
+    int64_t new_ref_ms;
+} joiner;
+
+static fam_acc *fam_row(u64map *m, fam_acc **rows, size_t *n, size_t *cap, uint64_t key)
+{
+    uint32_t *ix = map_get(m, key);
+    if (ix)
+        return &(*rows)[*ix];
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        fam_acc *r = realloc(*rows, nc * sizeof *r);
+        if (!r)
+            return NULL;
+        *rows = r;
+        *cap = nc;
+    }
+    if (!map_put(m, key, (uint32_t)*n))
+        return NULL;
+    fam_acc *a = &(*rows)[(*n)++];
+    memset(a, 0, sizeof *a);
+    return a;
+}
+
+static bool both(joiner *j, const rdbl__drec *o, const rdbl__drec *n)
+{
+    rdbl_diff_summary *s = &j->d->summary;
+    bool type_ch = o->type != n->type;
+    bool val_ch = o->digest != n->digest;
+    bool exp_ch = o->has_expire != n->has_expire || (o->has_expire && o->expire_ms != n->expire_ms);
+    if (type_ch || val_ch || exp_ch) {
+        s->keys_changed++;
+        s->changed_type += type_ch;
+        s->changed_value += val_ch;
+        s->changed_expiry += exp_ch;
+    } else {
+        s->keys_unchanged++;
+    }
+    if (n->mem > o->mem) {
+        s->keys_grown++;
+        if (!offer(&j->top[RDBL_DIFF_GROWN], n->mem - o->mem, n, n->type, o->mem, n->mem))
+            return false;
+    } else if (n->mem < o->mem) {
+        s->keys_shrunk++;
+        if (!offer(&j->top[RDBL_DIFF_SHRUNK], o->mem - n->mem, n, n->type, o->mem, n->mem))
+            return false;
+    }
+    bool enc_ch = !type_ch && o->enc != n->enc;
+    bool gained = !o->has_expire && n->has_expire, lost = o->has_expire && !n->has_expire;
+    if (!enc_ch && !gained && !lost)
+        return true;
+    uint32_t node = rdbl__dfam_of(j->fam, n->key, n->key_len);
+    if (enc_ch) {
+        s->encoding_changes++;
+        uint64_t k = ((uint64_t)node << 32) | ((uint64_t)n->type << 16) | ((uint64_t)o->enc << 8) |
+                     n->enc;
+        fam_acc *a = fam_row(&j->enc_map, &j->enc, &j->nenc, &j->enc_cap, k);
+        if (!a)
+            return false;
+        a->node = node;
+        a->type = n->type;
+        a->enc_b = o->enc;
+        a->enc_a = n->enc;
+        a->keys++;
+        a->mem_b += o->mem;
+        a->mem_a += n->mem;
+    }
+    if (gained || lost) {
+        s->ttl_gained += gained;
+        s->ttl_lost += lost;
+        fam_acc *a = fam_row(&j->ttl_map, &j->ttl, &j->ttl_n, &j->ttl_cap, node);
+        if (!a)
+            return false;
+        a->node = node;
+        a->gained += gained;
+        a->lost += lost;
+        a->gained_bytes += gained ? n->mem : 0;
+        a->lost_bytes += lost ? n->mem : 0;
+    }
+    return true;
+}
+
+static rdbl_status join_part(joiner *j, rdbl__dparts *old, rdbl__dparts *new_, unsigned i)
+{
+    uint8_t *ob = NULL, *nb = NULL;
+    size_t ol = 0, nl = 0;
+    rdbl_status st = rdbl__dparts_load(old, i, &ob, &ol);
+    if (st == RDBL_OK)
+        st = rdbl__dparts_load(new_, i, &nb, &nl);
+    size_t cnt = 0, pos = 0;
+    rdbl__drec r;
+    /* index OLD: slot -> record offset + 1 */
+    while (st == RDBL_OK && rdbl__drec_next(ob, ol, &pos, &r))
+        cnt++;
+    if (st == RDBL_OK && pos != ol)
+        st = RDBL_IO;
+    size_t tsz = 16;
+    while (tsz < cnt * 2)
+        tsz <<= 1;
+    size_t *tab = st == RDBL_OK ? calloc(tsz, sizeof *tab) : NULL;
+    uint8_t *seen = st == RDBL_OK ? calloc(cnt + 1, 1) : NULL;
+    size_t *ord = st == RDBL_OK ? malloc((cnt + 1) * sizeof *ord) : NULL;
+    if (st == RDBL_OK && (!tab || !seen || !ord))
+        st = RDBL_NOMEM;
+    rdbl_diff_summary *s = &j->d->summary;
+    if (st == RDBL_OK) {
+        pos = 0;
+        size_t idx = 0, at = 0;
+        while (rdbl__drec_next(ob, ol, &pos, &r)) {
+            size_t h = (size_t)r.hash & (tsz - 1);
+            while (tab[h])
+                h = (h + 1) & (tsz - 1);
+            tab[h] = idx + 1;
+            ord[idx++] = at;
+            at = pos;
+        }
+        pos = 0;
+        rdbl__drec n, o;
+        while (st == RDBL_OK && rdbl__drec_next(nb, nl, &pos, &n)) {
+            size_t h = (size_t)n.hash & (tsz - 1);
+            bool found = false;
+            for (; tab[h]; h = (h + 1) & (tsz - 1)) {
+                size_t k = tab[h] - 1, p = ord[k];
+                rdbl__drec_next(ob, ol, &p, &o);
+                if (o.hash == n.hash && o.db == n.db && o.key_len == n.key_len &&
+                    memcmp(o.key, n.key, n.key_len) == 0) {
+                    seen[k] = 1;
+                    found = true;
+                    break;
+                }
+            }
+            if (found) {
+                if (!both(j, &o, &n))
+                    st = RDBL_NOMEM;
+            } else {
+                s->keys_added++;
+                if (!offer(&j->top[RDBL_DIFF_ADDED], n.mem, &n, n.type, 0, n.mem))
+                    st = RDBL_NOMEM;
+            }
+        }
+        if (st == RDBL_OK && pos != nl)
+            st = RDBL_IO;
+        for (size_t k = 0; k < cnt && st == RDBL_OK; k++) {
+            if (seen[k])
+                continue;
+            size_t p = ord[k];
+            rdbl__drec_next(ob, ol, &p, &o);
+            s->keys_removed++;
+            if (o.has_expire && j->new_ref_ms > 0 && o.expire_ms <= j->new_ref_ms)
+                s->keys_removed_expired++;
+            if (!offer(&j->top[RDBL_DIFF_REMOVED], o.mem, &o, o.type, o.mem, 0))
+                st = RDBL_NOMEM;
+        }
+    }
+    free(tab);
+    free(seen);
+    free(ord);
+    free(ob);
+    free(nb);
+    return st;
+}
+
+static int enc_row_cmp(const void *pa, const void *pb)
+{
+    const rdbl_diff_enc_row *a = pa, *b = pb;
+    if (a->keys != b->keys)
+        return a->keys > b->keys ? -1 : 1;
+    int c = strcmp(a->family, b->family);
+    if (c)
+        return c;
+    if (a->type != b->type)
+        return a->type < b->type ? -1 : 1;
+    c = strcmp(a->before, b->before);
+    return c ? c : strcmp(a->after, b->after);
+}
+
+static int ttl_row_cmp(const void *pa, const void *pb)
+{
+    const rdbl_diff_ttl_row *a = pa, *b = pb;
+    uint64_t x = a->gained + a->lost, y = b->gained + b->lost;
+    if (x != y)
+        return x > y ? -1 : 1;
+    return strcmp(a->family, b->family);
+}
+
+static void fam_name(const rdbl_prefix_agg *t, uint32_t node, char *buf, size_t cap)
+{
+    rdbl_prefix_agg_name(t, node, buf, cap);
+    if (node == 0 || !buf[0])
+        snprintf(buf, cap, "(all keys)");
+}
+
+static void copy_enc(char *dst, size_t cap, const char *const *encs, unsigned i)
+{
+    snprintf(dst, cap, "%s", encs[i] ? encs[i] : "?");
+}
+
+static rdbl_status finish(joiner *j, const char *const *encs, const rdbl_prefix_agg *tree)
+{
+    rdbl_diff *d = j->d;
+    for (int l = 0; l < RDBL_DIFF__LISTS; l++)
+        heap_take(&j->top[l], &d->top[l], &d->ntop[l]);
+    size_t cap = d->opts.max_family_rows;
+    if (j->nenc) {
+        d->enc = calloc(j->nenc, sizeof *d->enc);
+        if (!d->enc)
+            return RDBL_NOMEM;
+        size_t nencs = 0;
+        while (encs[nencs])
+            nencs++;
+        for (size_t i = 0; i < j->nenc; i++) {
+            const fam_acc *a = &j->enc[i];
+            rdbl_diff_enc_row *r = &d->enc[i];
+            fam_name(tree, a->node, r->family, sizeof r->family);
+            r->type = (rdbl_type)a->type;
+            copy_enc(r->before, sizeof r->before, encs, a->enc_b < nencs ? a->enc_b : nencs);
+            copy_enc(r->after, sizeof r->after, encs, a->enc_a < nencs ? a->enc_a : nencs);
+            r->keys = a->keys;
+            r->memory_bytes_before = a->mem_b;
+            r->memory_bytes_after = a->mem_a;
+        }
+        qsort(d->enc, j->nenc, sizeof *d->enc, enc_row_cmp);
+        d->nenc = j->nenc < cap ? j->nenc : cap;
+        d->enc_rows_dropped = j->nenc - d->nenc;
+    }
+    if (j->ttl_n) {
+        d->ttl = calloc(j->ttl_n, sizeof *d->ttl);
+        if (!d->ttl)
+            return RDBL_NOMEM;
+        for (size_t i = 0; i < j->ttl_n; i++) {
+            const fam_acc *a = &j->ttl[i];
+            rdbl_diff_ttl_row *r = &d->ttl[i];
+            fam_name(tree, a->node, r->family, sizeof r->family);
+            r->gained = a->gained;
+            r->lost = a->lost;
+            r->gained_bytes = a->gained_bytes;
+            r->lost_bytes = a->lost_bytes;
+        }
+        qsort(d->ttl, j->ttl_n, sizeof *d->ttl, ttl_row_cmp);
+        d->nttl = j->ttl_n < cap ? j->ttl_n : cap;
+        d->ttl_rows_dropped = j->ttl_n - d->nttl;
+    }
+    return RDBL_OK;
+}
+
+rdbl_status rdbl__diff_join(rdbl_diff *d, rdbl__dparts *old, rdbl__dparts *new_,
+                            const char *const *encs, const rdbl_prefix_agg *tree,
+                            int64_t new_ref_ms, rdbl_error *err)
+{
+    joiner j = {0};
+    j.d = d;
+    j.new_ref_ms = new_ref_ms;
+    rdbl_status st = RDBL_OK;
+    j.fam = rdbl__dfam_new(tree, &d->opts.agg);
+    if (!j.fam || !map_init(&j.enc_map, 64) || !map_init(&j.ttl_map, 64))
+        st = RDBL_NOMEM;
+    for (int l = 0; l < RDBL_DIFF__LISTS && st == RDBL_OK; l++) {
+        j.top[l].cap = d->opts.top_n;
+        j.top[l].e = calloc(d->opts.top_n + 1, sizeof *j.top[l].e);
+        j.top[l].score = calloc(d->opts.top_n + 1, sizeof *j.top[l].score);
+        if (!j.top[l].e || !j.top[l].score)
+            st = RDBL_NOMEM;
+    }
+    for (unsigned i = 0; i < old->n && st == RDBL_OK; i++)
+        st = join_part(&j, old, new_, i);
+    if (st == RDBL_OK)
+        st = finish(&j, encs, tree);
+    for (int l = 0; l < RDBL_DIFF__LISTS; l++) {
+        for (size_t i = 0; i < j.top[l].n; i++)
+            free(j.top[l].e[i].key);
+        free(j.top[l].e);
+        free(j.top[l].score);
+    }
+    rdbl__dfam_free(j.fam);
+    map_free(&j.enc_map);
+    map_free(&j.ttl_map);
+    free(j.enc);
+    free(j.ttl);
+    if (st != RDBL_OK)
+        rdbl__fail(err, st, 0, "diff join",
+                   st == RDBL_IO ? "cannot read back a temporary file" : "out of memory");
+    return st;
+}
