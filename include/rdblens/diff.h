@@ -125,6 +125,9 @@ typedef struct rdbl_diff {
     rdbl_diff_opts opts;          /* as run (pointers borrowed) */
 } rdbl_diff;
 
+/* err->where of a failure of the temporary files (not of an input). */
+#define RDBL_DIFF_TEMP "temporary file"
+
 /* Compares two inputs (RDB files, plain or compressed, or report JSONs).
  * OUT: *out (rdbl_diff_free), also on a checksum mismatch (then
  * RDBL_CHECKSUM is returned and the diff is complete).

@@ -134,9 +134,10 @@ static rdbl_status scan_rdb(scan *s, const char *path, const rdbl_diff_opts *o, 
     st = rdbl_analyze(src, path, &ao, NULL, &s->in->snap, NULL, err);
     rdbl_source_free(src);
     if (s->fail != RDBL_OK && (st == RDBL_OK || st == RDBL_CHECKSUM || st == RDBL_ABORTED)) {
-        st = rdbl__fail(err, s->fail, 0, "diff",
-                        s->fail == RDBL_IO ? "cannot write a temporary file (disk full?)"
-                                           : "out of memory");
+        st = s->fail == RDBL_IO
+                 ? rdbl__fail(err, RDBL_IO, 0, RDBL_DIFF_TEMP, "cannot write a temporary file "
+                                                               "(disk full?)")
+                 : rdbl__fail(err, s->fail, 0, "diff", "out of memory");
     }
     return st;
 }

@@ -572,7 +572,7 @@ rdbl_status rdbl__diff_join(rdbl_diff *d, rdbl__dparts *old, rdbl__dparts *new_,
     free(j.enc);
     free(j.ttl);
     if (st != RDBL_OK)
-        rdbl__fail(err, st, 0, "diff join",
+        rdbl__fail(err, st, 0, st == RDBL_IO ? RDBL_DIFF_TEMP : "diff join",
                    st == RDBL_IO ? "cannot read back a temporary file" : "out of memory");
     return st;
 }

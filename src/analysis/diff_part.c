@@ -29,7 +29,7 @@ rdbl_status rdbl__dparts_open(rdbl__dparts *p, unsigned n, const char *tmpdir, r
         if (fd < 0) {
             int e = errno;
             rdbl__dparts_close(p);
-            return rdbl__fail(err, RDBL_IO, 0, "diff", "cannot create a temporary file in %s: %s",
+            return rdbl__fail(err, RDBL_IO, 0, RDBL_DIFF_TEMP, "cannot create a temporary file in %s: %s",
                               tmpdir, strerror(e));
         }
         unlink(path); /* gone with the descriptor, whatever ends the process */

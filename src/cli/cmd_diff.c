@@ -34,10 +34,13 @@ static const char help[] =
     "  --node-budget N     prefix tree nodes kept (default 100000)\n"
     "  --now MS            TTLs relative to this Unix time in ms\n"
     "  -q, --quiet         (accepted for symmetry; diff draws no progress bar)\n"
+    "  -h, --help          this text\n"
     "\n" CLI_MEM_HELP
     "\n"
-    "Exit codes as for every command; 5 when a file's checksum does not match (the\n"
-    "diff is still written).\n";
+    "Exit codes: 0 ok; 2 usage; 3 an input cannot be read; 4 an input is corrupt or\n"
+    "truncated (no diff is written: a partial file would show its unread keys as\n"
+    "removed); 5 a checksum does not match (the diff is still written); 6 the\n"
+    "output or a temporary file could not be written.\n";
 
 int cmd_diff(int argc, char **argv)
 {
@@ -58,7 +61,7 @@ int cmd_diff(int argc, char **argv)
     bool top_given = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:o:qh", longopts, NULL)) != -1) {
+    while ((c = cli_getopt("diff", argc, argv, "f:o:qh", longopts)) != -1) {
         switch (c) {
         case 'f':
             if (strcmp(optarg, "text") == 0)
@@ -82,6 +85,8 @@ int cmd_diff(int argc, char **argv)
         case 'h':
             fputs(help, stdout);
             return CLI_OK;
+        case CLI_BADOPT:
+            return CLI_USAGE;
         default: {
             int rc = cli_parse_agg_option("diff", c, optarg, &o.agg);
             if (rc == 0 && c == CLI_OPT_TOP) {
@@ -100,38 +105,40 @@ int cmd_diff(int argc, char **argv)
     if (optind != argc - 2)
         return cli_usage_error("diff", "expected two files: OLD NEW");
     o.src = cli_source_opts(true);
+    cli_out out;
+    if (cli_out_open(&out, "diff", outpath) != CLI_OK)
+        return CLI_OUTPUT;
     rdbl_diff *d = NULL;
     rdbl_error err = {0};
     rdbl_status st = rdbl_diff_run(&d, argv[optind], argv[optind + 1], &o, &err);
     if (!d) {
         fprintf(stderr, "rdblens diff: %s\n", err.msg[0] ? err.msg : rdbl_strerror(st));
-        return st == RDBL_IO || st == RDBL_NOMEM ? CLI_UNREADABLE : cli_exit_code(st);
+        cli_out_discard(&out);
+        if (strcmp(err.where, RDBL_DIFF_TEMP) == 0)
+            return CLI_OUTPUT;
+        return st == RDBL_NOMEM ? CLI_UNREADABLE : cli_exit_code(st);
     }
     int code = st == RDBL_CHECKSUM ? CLI_CHECKSUM : CLI_OK;
     if (st == RDBL_CHECKSUM)
         fprintf(stderr, "rdblens diff: warning: a checksum does not match (see files.*.checksum)\n");
-    FILE *out = stdout;
-    if (outpath && strcmp(outpath, "-") != 0 && !(out = fopen(outpath, "w"))) {
-        fprintf(stderr, "rdblens diff: cannot write %s: %s\n", outpath, strerror(errno));
-        rdbl_diff_free(d);
-        return CLI_UNREADABLE;
-    }
     rdbl_diff_report_opts ro = {0};
     if (fmt == JSON) {
         ro.json_indent = 2;
-        st = rdbl_diff_write_json(out, d, &ro);
+        st = rdbl_diff_write_json(out.f, d, &ro);
     } else if (fmt == HTML) {
         ro.top = top_given ? o.top_n : 0;
-        st = rdbl_diff_write_html(out, d, &ro);
+        st = rdbl_diff_write_html(out.f, d, &ro);
     } else {
         ro.top = top_given ? o.top_n : 10;
-        st = rdbl_diff_write_text(out, d, &ro);
+        st = rdbl_diff_write_text(out.f, d, &ro);
     }
     rdbl_diff_free(d);
-    if (out != stdout ? fclose(out) != 0 : fflush(out) != 0)
-        st = RDBL_IO;
+    if (st == RDBL_IO)
+        cli_out_note_errno(&out, errno);
+    if (cli_out_close(&out) != CLI_OK)
+        return CLI_OUTPUT;
     if (st != RDBL_OK) {
-        fprintf(stderr, "rdblens diff: cannot write the output\n");
+        fprintf(stderr, "rdblens diff: out of memory\n");
         return CLI_UNREADABLE;
     }
     return code;
