@@ -89,9 +89,16 @@ static bool map_grow(u64map *m)
 }
 
 /* ---- families ------------------------------------------------------------ */
+typedef struct glob_kid {
+    uint32_t parent, child;
+    size_t order;                 /* tree order among its siblings */
+} glob_kid;
+
 struct rdbl__dfam {
     const rdbl_prefix_agg *t;
     u64map kids;                  /* hash(parent, label) -> child */
+    glob_kid *globs;              /* children whose label holds a '*', by parent */
+    size_t nglobs, globs_cap;
     uint8_t delim[256];
     unsigned depth;
     bool no_fold;
@@ -119,10 +126,34 @@ static bool fam_add_kids(rdbl__dfam *m, uint32_t id)
         rdbl_str l = rdbl_prefix_agg_label(m->t, v[i]);
         uint64_t k = rdbl_prefix_agg_is_other(m->t, v[i]) ? label_key(id, NULL, 0) ^ 1
                                                           : label_key(id, l.ptr, l.len);
-        ok = map_put(&m->kids, k, v[i]) != NULL && fam_add_kids(m, v[i]);
+        ok = map_put(&m->kids, k, v[i]) != NULL;
+        if (ok && l.len && memchr(l.ptr, '*', l.len)) {
+            if (m->nglobs == m->globs_cap) {
+                size_t nc = m->globs_cap ? m->globs_cap * 2 : 64;
+                glob_kid *g = realloc(m->globs, nc * sizeof *g);
+                ok = g != NULL;
+                if (g) {
+                    m->globs = g;
+                    m->globs_cap = nc;
+                }
+            }
+            if (ok) {
+                m->globs[m->nglobs] = (glob_kid){id, v[i], m->nglobs};
+                m->nglobs++;
+            }
+        }
+        ok = ok && fam_add_kids(m, v[i]);
     }
     free(v);
     return ok;
+}
+
+static int glob_cmp(const void *pa, const void *pb)
+{
+    const glob_kid *a = pa, *b = pb;
+    if (a->parent != b->parent)
+        return a->parent < b->parent ? -1 : 1;
+    return (a->order > b->order) - (a->order < b->order);
 }
 
 rdbl__dfam *rdbl__dfam_new(const rdbl_prefix_agg *tree, const rdbl_agg_opts *o)
@@ -140,6 +171,7 @@ rdbl__dfam *rdbl__dfam_new(const rdbl_prefix_agg *tree, const rdbl_agg_opts *o)
         rdbl__dfam_free(m);
         return NULL;
     }
+    qsort(m->globs, m->nglobs, sizeof *m->globs, glob_cmp);
     return m;
 }
 
@@ -148,7 +180,51 @@ void rdbl__dfam_free(rdbl__dfam *m)
     if (!m)
         return;
     map_free(&m->kids);
+    free(m->globs);
     free(m);
+}
+
+/* Whether seg matches the label read as a glob ('*' any run of bytes). */
+static bool glob_match(const uint8_t *g, size_t gl, const uint8_t *s, size_t sl)
+{
+    size_t gi = 0, si = 0, star = (size_t)-1, mark = 0;
+    while (si < sl) {
+        if (gi < gl && g[gi] == '*') {
+            star = gi++;
+            mark = si;
+        } else if (gi < gl && g[gi] == s[si]) {
+            gi++, si++;
+        } else if (star != (size_t)-1) {
+            gi = star + 1;
+            si = ++mark;
+        } else {
+            return false;
+        }
+    }
+    while (gi < gl && g[gi] == '*')
+        gi++;
+    return gi == gl;
+}
+
+/* A child of node whose glob label matches seg (the reports' pattern view
+ * folds variable positions to "*" or "head*"); the first in tree order. */
+static const uint32_t *glob_child(const rdbl__dfam *m, uint32_t node, const uint8_t *seg,
+                                  size_t n)
+{
+    size_t lo = 0, hi = m->nglobs; /* sorted by parent, tree order kept within */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->globs[mid].parent < node)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < m->nglobs && m->globs[i].parent == node; i++) {
+        rdbl_str l = rdbl_prefix_agg_label(m->t, m->globs[i].child);
+        if (glob_match(l.ptr, l.len, seg, n))
+            return &m->globs[i].child;
+    }
+    return NULL;
 }
 
 uint32_t rdbl__dfam_of(const rdbl__dfam *m, const uint8_t *key, size_t len)
@@ -162,12 +238,14 @@ uint32_t rdbl__dfam_of(const rdbl__dfam *m, const uint8_t *key, size_t len)
             pos++;
         const uint8_t *seg = key + start;
         size_t n = pos - start;
-        uint32_t *c = map_get(&m->kids, label_key(node, seg, n));
+        const uint32_t *c = map_get(&m->kids, label_key(node, seg, n));
         if (!c && !m->no_fold && n) {
             size_t f = rdbl_prefix_fold_segment(seg, n, buf, sizeof buf);
             if (f <= sizeof buf)
                 c = map_get(&m->kids, label_key(node, buf, f));
         }
+        if (!c)
+            c = glob_child(m, node, seg, n);
         if (!c)
             c = map_get(&m->kids, label_key(node, NULL, 0) ^ 1); /* "(other)" */
         if (!c)
