@@ -18,9 +18,11 @@
 
 #define SAMPLE_MIN_LEN 1024u
 /* Small JSON objects ("{...}" of at most 512 bytes) are kept whole for the
- * strings-to-hash advice, up to 16 MiB of them per file. */
+ * strings-to-hash advice, up to 16 MiB of them per file, ... */
 #define JSON_SAMPLE_MAX 512u
 #define JSON_SAMPLE_BUDGET (16u << 20)
+/* ... and looked for only while some turned up among the first small strings */
+#define JSON_GIVE_UP 100000u
 
 typedef struct pipeline {
     const rdbl_analysis_opts *o;
@@ -39,6 +41,7 @@ typedef struct pipeline {
     bool sample_open;             /* agg, sample_bytes, and budget left */
     bool json_open;               /* agg, and the small-JSON budget left */
     uint64_t json_total;          /* bytes of small JSON objects sampled */
+    uint64_t json_looked;         /* small strings looked at for JSON */
     uint8_t *sample;
     size_t sample_len;
     uint64_t sampled_total;
@@ -189,6 +192,11 @@ static int on_string(void *user, const rdbl_key_info *k, const rdbl_item *chunk,
                      uint64_t total)
 {
     pipeline *p = user;
+    if (p->sampling && p->json_open && !chunk->is_int && total <= JSON_SAMPLE_MAX && off == 0 &&
+        chunk->len == total && total && chunk->ptr[0] != '{' && ++p->json_looked >= JSON_GIVE_UP &&
+        !p->json_total)
+        p->json_open = false; /* no JSON in the first strings: stop looking (no string is
+                                 walked only for this any more) */
     if (p->sampling && p->json_open && !chunk->is_int && total <= JSON_SAMPLE_MAX && off == 0 &&
         chunk->len == total && total && chunk->ptr[0] == '{') {
         /* a small JSON object whole, for the strings-to-hash advice; its own

@@ -115,6 +115,67 @@ static int summary_extras(json_t *sum, const rdbl_agg *a)
     return rc;
 }
 
+/* The figures behind an item's words, for machines: the non-zero ones, and
+ * its rows (threshold steps, expiry clusters, cold families). */
+static int advice_figures(json_t *o, const rdbl_advice_item *it)
+{
+    const struct {
+        const char *name;
+        uint64_t v;
+    } f[] = {
+        {"total_keys", it->total_keys},
+        {"total_bytes", it->total_bytes},
+        {"limit_bytes", it->limit_bytes},
+        {"limit_elements", it->limit_elements},
+        {"max_bytes", it->max_bytes},
+        {"max_elements", it->max_elements},
+        {"alt_saving_bytes", it->alt_saving_bytes},
+        {"alt_bytes", it->alt_bytes},
+        {"sampled_keys", it->sampled_keys},
+        {"sampled_bytes", it->sampled_bytes},
+        {"lz4_permille", it->ratio_pm},
+        {"zlib_permille", it->alt_ratio_pm},
+        {"skipped_keys", it->skipped_keys},
+        {"skipped_bytes", it->skipped_bytes},
+        {"entities", it->entities},
+        {"field_count", it->field_count},
+    };
+    int rc = 0;
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        if (f[i].v)
+            rc |= rdbl__jset_u(o, f[i].name, f[i].v);
+    if (it->fields[0])
+        rc |= rdbl__jset(o, "fields", json_string(it->fields));
+    if (!it->nrows)
+        return rc;
+    json_t *rows = json_array();
+    rc |= rdbl__jset(o, "rows", rows);
+    for (size_t i = 0; i < it->nrows && !rc; i++) {
+        const rdbl_advice_row *r = &it->rows[i];
+        json_t *x = json_object();
+        if (!x || json_array_append_new(rows, x))
+            return -1;
+        if (r->name[0])
+            rc |= rdbl__jset(x, "family", json_string(r->name));
+        if (!strcmp(it->rule, "compact-encoding"))
+            rc |= rdbl__jset_u(x, "threshold", r->value);
+        if (!strcmp(it->rule, "cold-data")) {
+            rc |= rdbl__jset_u(x, "lfu_keys", r->value);
+            rc |= rdbl__jset(x, "idle_min_s", json_integer(r->idle_min_s));
+            rc |= rdbl__jset(x, "idle_max_s", json_integer(r->idle_max_s));
+        }
+        if (!strcmp(it->rule, "mass-expiry")) {
+            rc |= rdbl__jset(x, "first_minute_ms", json_integer(r->at_ms));
+            rc |= rdbl__jset(x, "span_ms", json_integer(r->span_ms));
+        }
+        rc |= rdbl__jset_u(x, "keys", r->keys);
+        rc |= rdbl__jset_u(x, "memory_bytes", r->bytes);
+        if (r->saving_bytes)
+            rc |= rdbl__jset_u(x, "saving_bytes", r->saving_bytes);
+    }
+    return rc;
+}
+
 static json_t *advice_to_json(const rdbl_agg *a)
 {
     rdbl_advice_list l;
@@ -145,6 +206,7 @@ static json_t *advice_to_json(const rdbl_agg *a)
         rc |= rdbl__jset_u(o, "keys", it->keys);
         rc |= rdbl__jset_u(o, "affected_bytes", it->affected_bytes);
         rc |= rdbl__jset_u(o, "saving_bytes", it->saving_bytes);
+        rc |= advice_figures(o, it);
         rc |= rdbl__jset(o, "examples", ex);
         for (size_t k = 0; k < it->nexamples && !rc; k++) {
             const rdbl_key_entry *e = it->examples[k];

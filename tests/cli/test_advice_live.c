@@ -109,6 +109,10 @@ Test(advice_live, problems_found)
     it = item(adv, "mass-expiry", &pos);
     cr_assert(it != NULL);
     near(num(it, "keys"), 20000, "avalanche keys");
+    json_t *rows = json_object_get(it, "rows"); /* the figures behind the words */
+    cr_assert(eq(sz, json_array_size(rows), 1));
+    near(num(json_array_get(rows, 0), "keys"), 20000, "avalanche row keys");
+    cr_assert(ge(u64, num(it, "skipped_keys"), 7000)); /* the rate-limit churn, apart */
     cr_assert(lt(sz, pos, 4)); /* warn: among the first */
     it = item(adv, "big-keys", NULL);
     cr_assert(it != NULL);
@@ -119,6 +123,7 @@ Test(advice_live, problems_found)
     it = item(adv, "compressible-strings", NULL);
     cr_assert(it != NULL);
     near(num(it, "keys"), 2500, "compressible keys");
+    cr_assert(lt(u64, num(it, "sampled_keys"), 2500)); /* past the 8 MiB sample */
     cr_assert(not(eq(ptr, strstr(str(it, "detail"), "were sampled ("), NULL)), "%s",
               str(it, "detail"));
     it = item(adv, "compact-encoding", NULL);
