@@ -4,9 +4,10 @@
  *
  * Profile facts come from the tagged sources (redis/redis src/server.h,
  * src/dict.h, src/quicklist.h, src/stream.h, src/object.c; valkey-io/valkey
- * likewise). Only redis-7.0 has been checked against a real server by this
- * build (Debian 7.0.15, jemalloc quantum 16); the doc's §9.4 reports checks
- * of 7.2.6, 7.4.1 and Valkey 8.0.1 made with its reference model. */
+ * likewise). Checked against real servers by this build (tools/accuracy,
+ * README table): redis-7.0 (Debian 7.0.15, jemalloc quantum 16) and
+ * redis-7.2 (7.2.6 built from its tag, quantum 8); the others are marked
+ * approximate in the output (rdbl_mem_target_note). */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
