@@ -277,6 +277,15 @@ static bool is_uuid(const uint8_t *s)
     return true;
 }
 
+/* Two or more lowercase letters, then a delimiter of the token pass. */
+static bool word_head(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && s[i] >= 'a' && s[i] <= 'z')
+        i++;
+    return i >= 2 && i < n && is_sub(s[i]);
+}
+
 /* The token pass (above): writes the label into buf (cap bytes) and
  * returns its length, or 0 when the segment stays as it is. */
 static size_t tok_fold(const uint8_t *s, size_t n, uint8_t *buf, size_t cap)
@@ -432,8 +441,9 @@ static void fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **lab, 
                    c == '+';
         }
     }
-    if (!star) {
-        /* ids between other delimiters, random tails glued to words */
+    if (!star && word_head(s, n)) {
+        /* a word glued to the rest ("flask_cache_..."): the token pass
+         * keeps it, where the base64 rule below would take it all */
         size_t k = tok_fold(s, n, buf, RDBL__FOLD_CAP);
         if (k) {
             *lab = buf;
@@ -451,6 +461,13 @@ static void fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **lab, 
         buf[0] = '*';
         *lab = buf;
         *lablen = 1;
+        return;
+    }
+    /* ids between other delimiters, random tails glued to words */
+    size_t k = tok_fold(s, n, buf, RDBL__FOLD_CAP);
+    if (k) {
+        *lab = buf;
+        *lablen = k;
         return;
     }
     if (n >= 3 && s[0] == '{' && s[n - 1] == '}' && digits > 0) {
