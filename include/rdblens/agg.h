@@ -135,8 +135,12 @@ typedef struct rdbl_snapshot {
 
 /* The reference time of TTLs: now_ms with --now, else ctime_s * 1000, else 0. */
 int64_t rdbl_snapshot_ref_ms(const rdbl_snapshot *s);
-/* The used-mem AUX summed over n files (saturating). @return false when n is 0
- * or a file lacks it (a partial sum would mislead). */
+/* Whether the file was not an RDB at all (its header could not be read):
+ * it is listed with its error, and nothing of it is in the figures. */
+bool rdbl_snapshot_unread(const rdbl_snapshot *s);
+/* The used-mem AUX summed over n files (saturating), files that were not an
+ * RDB left out. @return false when no file was read or a read file lacks it
+ * (a partial sum would mislead). */
 bool rdbl_snapshots_used_mem(const rdbl_snapshot *s, size_t n, uint64_t *out);
 /* The reconciled total `name` summed over n files, as used-mem. */
 bool rdbl_snapshots_total(const rdbl_snapshot *s, size_t n, const char *name, uint64_t *out);

@@ -29,6 +29,11 @@ const char *rdbl_ctime_source_name(rdbl_ctime_source s)
     return "none";
 }
 
+bool rdbl_snapshot_unread(const rdbl_snapshot *s)
+{
+    return s->status != RDBL_OK && s->rdb_version == 0;
+}
+
 int64_t rdbl_snapshot_ref_ms(const rdbl_snapshot *s)
 {
     if (s->has_now)
@@ -41,19 +46,27 @@ int64_t rdbl_snapshot_ref_ms(const rdbl_snapshot *s)
 bool rdbl_snapshots_used_mem(const rdbl_snapshot *s, size_t n, uint64_t *out)
 {
     uint64_t used = 0;
+    size_t read = 0;
     for (size_t i = 0; i < n; i++) {
+        if (rdbl_snapshot_unread(&s[i]))
+            continue; /* holds no key: nothing to compare with */
         if (!s[i].has_used_mem)
             return false;
         used = rdbl__sadd(used, s[i].used_mem);
+        read++;
     }
     *out = used;
-    return n > 0;
+    return read > 0;
 }
 
 bool rdbl_snapshots_total(const rdbl_snapshot *s, size_t n, const char *name, uint64_t *out)
 {
     uint64_t tot = 0;
+    size_t read = 0;
     for (size_t f = 0; f < n; f++) {
+        if (rdbl_snapshot_unread(&s[f]))
+            continue;
+        read++;
         size_t k = 0;
         while (k < s[f].ntotals && strcmp(s[f].totals[k].name, name) != 0)
             k++;
@@ -62,7 +75,7 @@ bool rdbl_snapshots_total(const rdbl_snapshot *s, size_t n, const char *name, ui
         tot = rdbl__sadd(tot, s[f].totals[k].bytes);
     }
     *out = tot;
-    return n > 0;
+    return read > 0;
 }
 
 void rdbl_agg_opts_default(rdbl_agg_opts *o)

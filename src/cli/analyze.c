@@ -110,19 +110,18 @@ int cli_analyze_files(const char *cmd, char **paths, size_t n, unsigned jobs,
     }
     /* merge in argument order, so the result does not depend on scheduling */
     rdbl_agg *all = NULL;
+    bool any_rdb = false;
     int rc = 0;
     *worst = CLI_OK;
     for (size_t i = 0; i < n; i++) {
         job *j = &js[i];
-        /* not an RDB at all: nothing of it belongs in the aggregate */
+        /* not an RDB at all: it holds no key, and its snapshot lists it as
+         * failed with its error (rdbl_snapshot_unread), not as an "RDB 0" */
         bool not_rdb = j->st != RDBL_OK && strcmp(j->err.where, "header") == 0;
-        if (not_rdb) {
-            rdbl_agg_free(j->agg);
-            j->agg = NULL;
-        }
+        any_rdb |= j->agg && !not_rdb;
         char line[1200];
         if (j->st != RDBL_OK) {
-            const char *tail = !j->agg ? "left out"
+            const char *tail = !j->agg || not_rdb ? "left out"
                                : j->st != RDBL_CHECKSUM
                                    ? "what was read before it is counted (partial)"
                                    : NULL;
@@ -149,8 +148,11 @@ int cli_analyze_files(const char *cmd, char **paths, size_t n, unsigned jobs,
         j->agg = NULL;
     }
     free(js);
-    if (!all)
-        rc = -1; /* no file could be read at all: there is nothing to report */
+    if (!any_rdb) { /* no file could be read at all: there is nothing to report */
+        rdbl_agg_free(all);
+        all = NULL;
+        rc = -1;
+    }
     *out = all;
     return rc;
 }

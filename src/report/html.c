@@ -338,6 +338,12 @@ static void warnings(hw *w, const rdbl_agg *a, const rdbl_snapshot *s, size_t ns
     put(w, ",\"warnings\":[");
     for (size_t i = 0; i < ns; i++) {
         rdbl_escape_bytes(name, sizeof name, (const uint8_t *)s[i].file, strlen(s[i].file));
+        if (rdbl_snapshot_unread(&s[i])) {
+            warn(w, &first, "%s is not an RDB file (%s at offset %" PRIu64
+                            ": %s): none of it is in the figures.",
+                 name, rdbl_status_name(s[i].status), s[i].error_offset, s[i].error);
+            continue;
+        }
         if (s[i].status != RDBL_OK && s[i].status != RDBL_CHECKSUM)
             warn(w, &first,
                  "%s could not be read to the end: %s at offset %" PRIu64
@@ -752,7 +758,7 @@ static const char *const js[] = {
     "if(i<s.length)e.appendChild(document.createTextNode(s.slice(i)));return e;}",
     "/* header */",
     "var sub=$('sub');",
-    "function fline(f){return [f.magic+' RDB '+f.rdb_version,f.size?fb(f.size)+' on disk':'',f.compression==='none'?'uncompressed':f.compression,'checksum '+f.checksum.replace('-',' '),",
+    "function fline(f){if(f.status!=='ok'&&!f.rdb_version)return 'NOT READ (not an RDB file): '+f.status;return [f.magic+' RDB '+f.rdb_version,f.size?fb(f.size)+' on disk':'',f.compression==='none'?'uncompressed':f.compression,'checksum '+f.checksum.replace('-',' '),",
     "'snapshot '+f.ctime+(f.ctime_source==='mtime'?' (file modification time)':''),f.server?'server '+f.server:'',f.status!=='ok'?'PARTIAL':''].filter(Boolean).join(' \\u00b7 ');}",
     "if(F.length==1)add(sub,el('div',null,fline(F[0])));",
     "else{var fd_=add(sub,el('details'));add(fd_,el('summary',null,'merged report of '+pl(F.length,'file')));",

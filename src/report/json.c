@@ -42,8 +42,17 @@ static int checksum_rank(rdbl_checksum_status c)
     return 4;
 }
 
+/* A file that was not an RDB at all (rdbl_snapshot_unread, as JSON). */
+static bool unread_file(const json_t *f)
+{
+    const char *st = json_string_value(json_object_get(f, "status"));
+    return st && strcmp(st, "ok") != 0 &&
+           json_integer_value(json_object_get(f, "rdb_version")) == 0;
+}
+
 /* "file": the snapshot itself when there is one file; otherwise what all
- * files share (null where they differ) and the worst checksum status. */
+ * files that were read share (null where they differ) and the worst checksum
+ * status among them (a file that was not an RDB is listed in "files" only). */
 static json_t *file_view(json_t *files)
 {
     size_t n = json_array_size(files);
@@ -56,10 +65,14 @@ static json_t *file_view(json_t *files)
     static const char *const same[] = {"magic", "rdb_version", "compression"};
     for (size_t k = 0; k < 3; k++) {
         json_t *v = NULL;
+        bool first = true;
         for (size_t i = 0; i < n; i++) {
+            if (unread_file(json_array_get(files, i)))
+                continue;
             json_t *x = json_object_get(json_array_get(files, i), same[k]);
-            if (i == 0) {
+            if (first) {
                 v = x;
+                first = false;
             } else if (!json_equal(v, x)) {
                 v = NULL;
                 break;
@@ -71,7 +84,7 @@ static json_t *file_view(json_t *files)
     int wr = -1;
     for (size_t i = 0; i < n; i++) {
         const char *c = json_string_value(json_object_get(json_array_get(files, i), "checksum"));
-        if (!c)
+        if (!c || unread_file(json_array_get(files, i)))
             continue;
         for (int s = RDBL_CHECKSUM_OK; s <= RDBL_CHECKSUM_NOT_CHECKED; s++) {
             if (strcmp(c, rdbl_checksum_status_name((rdbl_checksum_status)s)) == 0 &&

@@ -361,6 +361,14 @@ static void header(tw *t, const rdbl_agg *a)
     rule[w] = 0;
     emit(t, rule);
     for (size_t i = 0; i < n && i < 8; i++) {
+        if (rdbl_snapshot_unread(&s[i])) {
+            char nr[1500];
+            line(t, "File      %s  NOT READ: not an RDB file, none of it is in the figures",
+                 s[i].file);
+            snprintf(nr, sizeof nr, "at offset %" PRIu64 ": %s", s[i].error_offset, s[i].error);
+            wrap(t, nr, 10, t->width > 40 ? (unsigned)t->width - 10 : 30);
+            continue;
+        }
         char sz[48] = "";
         if (s[i].file_size)
             snprintf(sz, sizeof sz, ", %s on disk", B(b1, s[i].file_size));

@@ -413,7 +413,31 @@ Test(contract, mixed_good_and_bad_files_name_their_file)
     cr_expect_eq(r.rc, 4);
     expect_one_line(&r, "report good+text", "notes.txt");
     expect_json_doc(&r, "report good+text");
-    cr_expect(strstr(r.out, "notes.txt") == NULL, "a text file listed as an RDB");
+    /* listed as failed with its error, never as an "RDB 0" that was read */
+    json_error_t jr;
+    json_t *rep = json_loads(r.out, 0, &jr);
+    cr_assert(rep, "%s", jr.text);
+    json_t *files = json_object_get(rep, "files");
+    cr_assert_eq(json_array_size(files), 2);
+    json_t *bad = json_array_get(files, 1);
+    cr_expect(strstr(json_string_value(json_object_get(bad, "file")), "notes.txt"));
+    cr_expect_str_neq(json_string_value(json_object_get(bad, "status")), "ok");
+    cr_expect(json_is_string(json_object_get(bad, "error")));
+    json_t *view = json_object_get(rep, "file");
+    cr_expect_str_eq(json_string_value(json_object_get(view, "checksum")), "ok",
+                     "the unread file spoils the checksum of what was read");
+    cr_expect_eq(json_integer_value(json_object_get(view, "rdb_version")), 10);
+    cr_expect(json_is_integer(json_object_get(json_object_get(rep, "summary"), "used_mem_bytes")));
+    json_decref(rep);
+    result_free(&r);
+    r = run("report -q '%s' '%s'", good, notes);
+    cr_expect_eq(r.rc, 4);
+    cr_expect(strstr(r.out, "notes.txt  NOT READ: not an RDB file") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, "RDB 0") == NULL, "%s", r.out);
+    result_free(&r);
+    r = run("report -q '%s'", notes);
+    cr_expect_eq(r.rc, 4);
+    cr_expect_eq(r.out_len, 0, "a report of no RDB at all: %s", r.out);
     result_free(&r);
 
     r = run("check -q --format json --max-key-bytes 100 '%s' '%s'", good, notes);
