@@ -721,6 +721,7 @@ static const char *const css[] = {
     ".adv code{background:#eef0f4;padding:1px 5px;border-radius:4px}",
     ".grid2{display:grid;grid-template-columns:minmax(0,1.3fr) minmax(0,1fr);gap:18px}",
     ".grid2>section{margin:0}",
+    ".grid2.top{align-items:start}",
     "@media(max-width:900px){.grid2{grid-template-columns:minmax(0,1fr)}}",
     ".row2{margin:18px 0}",
     "svg text{font:12px system-ui,sans-serif;fill:#4a5163}",
@@ -1001,7 +1002,7 @@ rdbl_status rdbl_report_html(FILE *out, const rdbl_agg *a, const rdbl_report_opt
             "to zoom into its sub-prefixes; \"*\" stands for an id segment "
             "(user:1234 and user:98 both count under user:*).</div></section>\n"
             "<section><h2>Advice</h2><div id=\"advice\"></div></section>\n"
-            "<div class=\"grid2 row2\"><section><h2>Memory estimates</h2><div id=\"estimates\">"
+            "<div class=\"grid2 row2 top\"><section><h2>Memory estimates</h2><div id=\"estimates\">"
             "</div></section><section><h2>Databases</h2><div id=\"dbs\"></div></section></div>\n"
             "<section><h2>Hot and cold keys</h2><div id=\"access\"></div></section>\n"
             "<div class=\"grid2 row2\"><section><h2>TTL distribution</h2><div id=\"ttlchart\">"
