@@ -167,6 +167,18 @@ typedef struct rdbl_check_opts {
     size_t nrequire_ttl;
     int fail_on_advice;           /* an rdbl_advice_level: advice at or above fails; -1 = off */
     size_t max_listed;            /* violations listed per rule [20] */
+    /* Added for issue 13 (growth gates). Family budgets: the keys matching
+     * prefix_bytes_globs[i] together at most prefix_bytes[i] bytes. */
+    const char *const *prefix_bytes_globs;
+    const uint64_t *prefix_bytes;
+    size_t nprefix_bytes;
+    /* Against a baseline (rdbl_check_load_baseline): total memory may grow
+     * by at most max_growth (0.2 = 20%; < 0 = no limit), the keys matching
+     * prefix_growth_globs[i] by at most prefix_growth[i]. */
+    double max_growth;
+    const char *const *prefix_growth_globs;
+    const double *prefix_growth;
+    size_t nprefix_growth;
 } rdbl_check_opts;
 
 void rdbl_check_opts_init(rdbl_check_opts *o);
@@ -184,6 +196,13 @@ int rdbl_check_begin_file(rdbl_check *c, const char *path);
 int rdbl_check_file_done(rdbl_check *c, const char *path, rdbl_status st, const char *detail);
 /* Applies the per-key rules. @return 0, or -1 when out of memory. */
 int rdbl_check_key(rdbl_check *c, const rdbl_key_facts *f);
+/* Reads the baseline of the growth rules: an RDB file (analysed with o, its
+ * keys summed per prefix_growth glob) or a report JSON (its summary total;
+ * then prefix growth cannot be checked: RDBL_USAGE, err says so).
+ * @return RDBL_OK, or the error reading it (err filled). */
+rdbl_status rdbl_check_load_baseline(rdbl_check *c, const char *path,
+                                     const rdbl_analysis_opts *o, const rdbl_source_opts *so,
+                                     rdbl_error *err);
 /* Applies the rules on totals and advice. */
 rdbl_status rdbl_check_finish(rdbl_check *c, const rdbl_agg *agg);
 /* Violations found (all rules). */

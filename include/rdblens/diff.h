@@ -55,7 +55,11 @@ typedef struct rdbl_diff_summary {
     uint64_t keys_added, keys_removed, keys_changed, keys_unchanged;
     uint64_t keys_removed_expired;  /* removed keys whose TTL had passed by NEW's save time */
     uint64_t changed_type, changed_value, changed_expiry; /* reasons (a key may have several) */
-    uint64_t keys_grown, keys_shrunk;                     /* in both, memory up / down */
+    uint64_t keys_grown, keys_shrunk;  /* changed keys (value or type) whose memory went up / down */
+    /* Estimate change of the keys whose value, type and expiry did not
+     * change: the memory model's per-file effects (hash table sizes, rehash
+     * in progress, calibrated allocator), not data. Part of the totals. */
+    int64_t unchanged_keys_memory_change;
     uint64_t ttl_gained, ttl_lost, encoding_changes;
 } rdbl_diff_summary;
 

@@ -7,11 +7,15 @@
 #include "rdblens/analysis.h"
 #include "rdblens/report.h"
 
-enum { R_INPUT, R_KEY_BYTES, R_ELEMENTS, R_REQUIRE_TTL, R_TOTAL, R_NO_TTL, R_ADVICE, R__COUNT };
+enum {
+    R_INPUT, R_KEY_BYTES, R_ELEMENTS, R_REQUIRE_TTL, R_TOTAL, R_NO_TTL, R_ADVICE,
+    R_PREFIX_BYTES, R_GROWTH, R_PREFIX_GROWTH, R__COUNT
+};
 
 static const char *const rule_names[R__COUNT] = {
     "input", "max-key-bytes", "max-elements", "require-ttl", "max-total-bytes",
-    "max-no-ttl-ratio", "fail-on-advice",
+    "max-no-ttl-ratio", "fail-on-advice", "max-prefix-bytes", "max-growth",
+    "max-prefix-growth",
 };
 
 typedef struct example {
@@ -39,12 +43,20 @@ struct rdbl_check {
     file_rec *files;
     size_t nfiles;
     bool finished;
+    /* growth gates: memory of the keys matching each glob, now and in the
+     * baseline; the baseline's total */
+    uint64_t *bytes_now;          /* nprefix_bytes */
+    uint64_t *growth_now, *growth_base; /* nprefix_growth */
+    uint64_t total_now, total_base;
+    bool has_base;
+    const char *base_path;
 };
 
 bool rdbl_check_opts_any(const rdbl_check_opts *o)
 {
     return o->max_key_bytes || o->max_elements || o->max_total_bytes ||
-           o->max_no_ttl_ratio >= 0 || o->nrequire_ttl || o->fail_on_advice >= 0;
+           o->max_no_ttl_ratio >= 0 || o->nrequire_ttl || o->fail_on_advice >= 0 ||
+           o->nprefix_bytes || o->max_growth >= 0 || o->nprefix_growth;
 }
 
 int rdbl_check_begin_file(rdbl_check *c, const char *path)
@@ -87,6 +99,7 @@ void rdbl_check_opts_init(rdbl_check_opts *o)
     o->max_no_ttl_ratio = -1;
     o->fail_on_advice = -1;
     o->max_listed = 20;
+    o->max_growth = -1;
 }
 
 rdbl_check *rdbl_check_new(const rdbl_check_opts *o)
@@ -97,6 +110,13 @@ rdbl_check *rdbl_check_new(const rdbl_check_opts *o)
     c->o = *o;
     if (!c->o.max_listed)
         c->o.max_listed = 20;
+    c->bytes_now = calloc(o->nprefix_bytes + 1, sizeof *c->bytes_now);
+    c->growth_now = calloc(o->nprefix_growth + 1, sizeof *c->growth_now);
+    c->growth_base = calloc(o->nprefix_growth + 1, sizeof *c->growth_base);
+    if (!c->bytes_now || !c->growth_now || !c->growth_base) {
+        rdbl_check_free(c);
+        return NULL;
+    }
     return c;
 }
 
@@ -114,6 +134,9 @@ void rdbl_check_free(rdbl_check *c)
     for (size_t i = 0; i < c->nfiles; i++)
         free(c->files[i].path);
     free(c->files);
+    free(c->bytes_now);
+    free(c->growth_now);
+    free(c->growth_base);
     free(c);
 }
 
@@ -164,10 +187,21 @@ static int violate(rdbl_check *c, int r, const rdbl_key_facts *f, const char *wh
     return violate_at(c, r, f ? cur_file(c) : NULL, f, what, buf);
 }
 
+/* Adds f's memory to sums[i] for every globs[i] its key matches. */
+static void glob_sums(const char *const *globs, size_t n, const rdbl_key_facts *f, uint64_t *sums)
+{
+    for (size_t i = 0; i < n; i++)
+        if (rdbl_glob_match((const uint8_t *)globs[i], strlen(globs[i]), f->key.ptr, f->key.len))
+            sums[i] += f->mem_bytes;
+}
+
 int rdbl_check_key(rdbl_check *c, const rdbl_key_facts *f)
 {
     char b[32];
     const rdbl_check_opts *o = &c->o;
+    c->total_now += f->mem_bytes;
+    glob_sums(o->prefix_bytes_globs, o->nprefix_bytes, f, c->bytes_now);
+    glob_sums(o->prefix_growth_globs, o->nprefix_growth, f, c->growth_now);
     if (o->max_key_bytes && f->mem_bytes > o->max_key_bytes &&
         violate(c, R_KEY_BYTES, f, NULL, "%s %s estimated, limit %s",
                 rdbl_type_name(f->type), rdbl_fmt_bytes(b, sizeof b, f->mem_bytes),
@@ -193,8 +227,112 @@ int rdbl_check_key(rdbl_check *c, const rdbl_key_facts *f)
     return 0;
 }
 
+static int base_key(void *user, const rdbl_key_facts *f, const rdbl_key_info *k, int64_t ref)
+{
+    (void)k;
+    (void)ref;
+    rdbl_check *c = user;
+    c->total_base += f->mem_bytes;
+    glob_sums(c->o.prefix_growth_globs, c->o.nprefix_growth, f, c->growth_base);
+    return 0;
+}
+
+rdbl_status rdbl_check_load_baseline(rdbl_check *c, const char *path,
+                                     const rdbl_analysis_opts *o, const rdbl_source_opts *so,
+                                     rdbl_error *err)
+{
+    c->base_path = path;
+    c->total_base = 0;
+    memset(c->growth_base, 0, c->o.nprefix_growth * sizeof *c->growth_base);
+    FILE *f = fopen(path, "rb");
+    int ch = EOF;
+    while (f && ((ch = getc(f)) == ' ' || ch == '\n' || ch == '\r' || ch == '\t'))
+        ;
+    if (f)
+        fclose(f);
+    if (ch == '{') { /* a report JSON: its total only */
+        if (c->o.nprefix_growth)
+            return rdbl__fail(err, RDBL_USAGE, 0, "baseline",
+                              "%s: --max-prefix-growth needs an RDB baseline (a report "
+                              "keeps no keys to match the globs against)", path);
+        rdbl_agg *a = NULL;
+        rdbl_status st = rdbl_agg_new(&a, NULL);
+        if (st == RDBL_OK)
+            st = rdbl_report_json_load(a, path, err);
+        if (st == RDBL_OK)
+            c->total_base = rdbl_tables_agg_summary(rdbl_agg_tables(a))->all.mem_bytes;
+        rdbl_agg_free(a);
+        c->has_base = st == RDBL_OK;
+        return st;
+    }
+    rdbl_source *src = NULL;
+    rdbl_status st = rdbl_source_open_file(&src, path, so, err);
+    if (st != RDBL_OK)
+        return st;
+    rdbl_analysis_opts bo = *o;
+    bo.on_key = base_key;
+    bo.key_user = c;
+    bo.filter = (rdbl_key_filter)RDBL_KEY_FILTER_ALL;
+    bo.parse_flags |= RDBL_PARSE_FAST;
+    st = rdbl_analyze(src, path, &bo, NULL, NULL, NULL, err);
+    rdbl_source_free(src);
+    c->has_base = st == RDBL_OK || st == RDBL_CHECKSUM;
+    return st;
+}
+
+/* "+12.5%" of after against before ("new" from 0). */
+static const char *growth_text(char *buf, size_t cap, uint64_t before, uint64_t after)
+{
+    if (before == 0)
+        snprintf(buf, cap, after ? "new" : "+0%%");
+    else
+        snprintf(buf, cap, "%+.1f%%", ((double)after - (double)before) * 100.0 / (double)before);
+    return buf;
+}
+
+static bool grew_past(uint64_t before, uint64_t after, double limit)
+{
+    if (after <= before)
+        return false;
+    return before == 0 || (double)(after - before) > limit * (double)before;
+}
+
+static rdbl_status growth_rules(rdbl_check *c)
+{
+    const rdbl_check_opts *o = &c->o;
+    char a[32], b[32], g[32];
+    for (size_t i = 0; i < o->nprefix_bytes; i++)
+        if (c->bytes_now[i] > o->prefix_bytes[i] &&
+            violate(c, R_PREFIX_BYTES, NULL, o->prefix_bytes_globs[i],
+                    "%s estimated in the keys matching it, budget %s",
+                    rdbl_fmt_bytes(a, sizeof a, c->bytes_now[i]),
+                    rdbl_fmt_bytes(b, sizeof b, o->prefix_bytes[i])) != 0)
+            return RDBL_NOMEM;
+    if (!c->has_base)
+        return RDBL_OK;
+    if (o->max_growth >= 0 && grew_past(c->total_base, c->total_now, o->max_growth) &&
+        violate(c, R_GROWTH, NULL, "all keys", "%s -> %s (%s) since %s, limit +%g%%",
+                rdbl_fmt_bytes(a, sizeof a, c->total_base),
+                rdbl_fmt_bytes(b, sizeof b, c->total_now),
+                growth_text(g, sizeof g, c->total_base, c->total_now), c->base_path,
+                o->max_growth * 100) != 0)
+        return RDBL_NOMEM;
+    for (size_t i = 0; i < o->nprefix_growth; i++)
+        if (grew_past(c->growth_base[i], c->growth_now[i], o->prefix_growth[i]) &&
+            violate(c, R_PREFIX_GROWTH, NULL, o->prefix_growth_globs[i],
+                    "%s -> %s (%s) since %s, limit +%g%%",
+                    rdbl_fmt_bytes(a, sizeof a, c->growth_base[i]),
+                    rdbl_fmt_bytes(b, sizeof b, c->growth_now[i]),
+                    growth_text(g, sizeof g, c->growth_base[i], c->growth_now[i]), c->base_path,
+                    o->prefix_growth[i] * 100) != 0)
+            return RDBL_NOMEM;
+    return RDBL_OK;
+}
+
 rdbl_status rdbl_check_finish(rdbl_check *c, const rdbl_agg *agg)
 {
+    if (growth_rules(c) != RDBL_OK)
+        return RDBL_NOMEM;
     const rdbl_check_opts *o = &c->o;
     const rdbl_summary *s = rdbl_tables_agg_summary(rdbl_agg_tables(agg));
     char a[32], b[32];
@@ -271,6 +409,13 @@ static void limits_text(const rdbl_check_opts *o, char *buf, size_t cap)
         ADD("require-ttl '%s'", o->require_ttl[i]);
     if (o->fail_on_advice >= 0)
         ADD("fail-on-advice %s", rdbl_advice_level_name((rdbl_advice_level)o->fail_on_advice));
+    for (size_t i = 0; i < o->nprefix_bytes; i++)
+        ADD("max-prefix-bytes '%s'=%s", o->prefix_bytes_globs[i],
+            rdbl_fmt_bytes(a, sizeof a, o->prefix_bytes[i]));
+    if (o->max_growth >= 0)
+        ADD("max-growth %g%%", o->max_growth * 100);
+    for (size_t i = 0; i < o->nprefix_growth; i++)
+        ADD("max-prefix-growth '%s'=%g%%", o->prefix_growth_globs[i], o->prefix_growth[i] * 100);
 #undef ADD
 }
 

@@ -408,8 +408,11 @@ static bool both(joiner *j, const rdbl__drec *o, const rdbl__drec *n)
         s->changed_expiry += exp_ch;
     } else {
         s->keys_unchanged++;
+        s->unchanged_keys_memory_change += (int64_t)n->mem - (int64_t)o->mem;
     }
-    if (n->mem > o->mem) {
+    if (!type_ch && !val_ch) {
+        /* same value: a memory difference is the model's, not the data's */
+    } else if (n->mem > o->mem) {
         s->keys_grown++;
         if (!offer(&j->top[RDBL_DIFF_GROWN], n->mem - o->mem, n, n->type, o->mem, n->mem))
             return false;

@@ -29,6 +29,13 @@ static const char help[] =
     "  --max-no-ttl-ratio R      at most this share (0..1) of keys without a TTL\n"
     "  --require-ttl GLOB        keys matching GLOB must have a TTL (repeatable)\n"
     "  --fail-on-advice LEVEL    fail on advice of LEVEL or worse: info, warn, critical\n"
+    "  --max-prefix-bytes GLOB=SIZE  the keys matching GLOB together at most SIZE\n"
+    "                            (a memory budget per family; repeatable)\n"
+    "Growth against a baseline (an earlier RDB, or its report JSON for --max-growth):\n"
+    "  --baseline OLD            the snapshot to compare with\n"
+    "  --max-growth R            total memory may grow by at most R (20% or 0.2)\n"
+    "  --max-prefix-growth GLOB=R  the keys matching GLOB may grow by at most R\n"
+    "                            (repeatable; a family new since OLD counts as grown)\n"
     "\n"
     "  -f, --format text|json    output (default text)\n"
     "  -o, --output FILE         write there instead of standard output (a\n"
@@ -54,7 +61,40 @@ enum {
     OPT_REQ_TTL,
     OPT_ADVICE,
     OPT_LIST,
+    OPT_PREFIX_BYTES,
+    OPT_BASELINE,
+    OPT_GROWTH,
+    OPT_PREFIX_GROWTH,
 };
+
+/* "20%", "0.2": a ratio >= 0. */
+static bool parse_ratio(const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s)
+        return false;
+    if (*end == '%') {
+        v /= 100;
+        end++;
+    }
+    if (*end || !(v >= 0))
+        return false;
+    *out = v;
+    return true;
+}
+
+/* GLOB=VALUE: the glob (in place, argument memory) and the value text. */
+static bool split_glob(char *arg, const char **glob, const char **value)
+{
+    char *eq = strrchr(arg, '=');
+    if (!eq || eq == arg || !eq[1])
+        return false;
+    *eq = '\0';
+    *glob = arg;
+    *value = eq + 1;
+    return true;
+}
 
 static int begin_file(void *user, const char *path)
 {
@@ -83,6 +123,10 @@ int cmd_check(int argc, char **argv)
         {"require-ttl", required_argument, NULL, OPT_REQ_TTL},
         {"fail-on-advice", required_argument, NULL, OPT_ADVICE},
         {"list", required_argument, NULL, OPT_LIST},
+        {"max-prefix-bytes", required_argument, NULL, OPT_PREFIX_BYTES},
+        {"baseline", required_argument, NULL, OPT_BASELINE},
+        {"max-growth", required_argument, NULL, OPT_GROWTH},
+        {"max-prefix-growth", required_argument, NULL, OPT_PREFIX_GROWTH},
         {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
         {"now", required_argument, NULL, 'n'},
@@ -99,8 +143,20 @@ int cmd_check(int argc, char **argv)
     rdbl_agg_opts g;
     rdbl_agg_opts_default(&g);
     const char **globs = calloc((size_t)argc, sizeof *globs);
-    if (!globs)
+    /* growth gates: globs and limits, at most one per argument */
+    const char **bglobs = calloc((size_t)argc, sizeof *bglobs);
+    const char **gglobs = calloc((size_t)argc, sizeof *gglobs);
+    uint64_t *blimits = calloc((size_t)argc, sizeof *blimits);
+    double *glimits = calloc((size_t)argc, sizeof *glimits);
+    const char *baseline = NULL;
+    if (!globs || !bglobs || !gglobs || !blimits || !glimits) {
+        free(globs), free(bglobs), free(gglobs), free(blimits), free(glimits);
         return CLI_UNREADABLE;
+    }
+    co.prefix_bytes_globs = bglobs;
+    co.prefix_bytes = blimits;
+    co.prefix_growth_globs = gglobs;
+    co.prefix_growth = glimits;
     bool json = false, quiet = false;
     const char *outpath = NULL;
     int c, rc = CLI_OK;
@@ -142,6 +198,32 @@ int cmd_check(int argc, char **argv)
                 co.fail_on_advice = (int)lv;
             break;
         }
+        case OPT_PREFIX_BYTES: {
+            const char *gl, *v;
+            if (!split_glob(optarg, &gl, &v) ||
+                cli_parse_size(v, &blimits[co.nprefix_bytes]) != 0)
+                rc = cli_usage_error("check", "--max-prefix-bytes wants GLOB=SIZE, e.g. "
+                                              "'session:*=2g'");
+            else
+                bglobs[co.nprefix_bytes++] = gl;
+            break;
+        }
+        case OPT_BASELINE:
+            baseline = optarg;
+            break;
+        case OPT_GROWTH:
+            if (!parse_ratio(optarg, &co.max_growth))
+                rc = cli_usage_error("check", "--max-growth wants a ratio like 20%% or 0.2");
+            break;
+        case OPT_PREFIX_GROWTH: {
+            const char *gl, *v;
+            if (!split_glob(optarg, &gl, &v) || !parse_ratio(v, &glimits[co.nprefix_growth]))
+                rc = cli_usage_error("check", "--max-prefix-growth wants GLOB=R, e.g. "
+                                              "'session:*=20%%'");
+            else
+                gglobs[co.nprefix_growth++] = gl;
+            break;
+        }
         case OPT_LIST:
             co.max_listed = strtoul(optarg, &end, 10);
             if (*optarg == '\0' || *end || co.max_listed < 1)
@@ -164,7 +246,7 @@ int cmd_check(int argc, char **argv)
             break;
         case 'h':
             fputs(help, stdout);
-            free(globs);
+            free(globs), free(bglobs), free(gglobs), free(blimits), free(glimits);
             return CLI_OK;
         default: {
             int r = c == CLI_BADOPT ? CLI_USAGE : cli_mem_option("check", c, optarg, &ao.mem);
@@ -172,31 +254,51 @@ int cmd_check(int argc, char **argv)
         }
         }
         if (rc != CLI_OK) {
-            free(globs);
+            free(globs), free(bglobs), free(gglobs), free(blimits), free(glimits);
             return rc;
         }
     }
     if (optind >= argc) {
-        free(globs);
+        free(globs), free(bglobs), free(gglobs), free(blimits), free(glimits);
         return cli_usage_error("check", "expected at least one FILE");
     }
     co.require_ttl = globs;
+    if ((co.max_growth >= 0 || co.nprefix_growth) && !baseline) {
+        free(globs), free(bglobs), free(gglobs), free(blimits), free(glimits);
+        return cli_usage_error("check", "--max-growth and --max-prefix-growth need --baseline OLD");
+    }
     if (!rdbl_check_opts_any(&co)) {
-        free(globs);
+        free(globs), free(bglobs), free(gglobs), free(blimits), free(glimits);
         return cli_usage_error("check", "no limit given: pass at least one of --max-key-bytes, "
                                         "--max-elements, --max-total-bytes, --max-no-ttl-ratio, "
-                                        "--require-ttl, --fail-on-advice");
+                                        "--require-ttl, --fail-on-advice, --max-prefix-bytes, --max-growth, "
+                                        "--max-prefix-growth");
     }
     rdbl_check *chk = rdbl_check_new(&co);
     if (!chk) {
-        free(globs);
+        free(globs), free(bglobs), free(gglobs), free(blimits), free(glimits);
         return CLI_UNREADABLE;
     }
     cli_out out;
     if (cli_out_open(&out, "check", outpath) != CLI_OK) {
         rdbl_check_free(chk);
-        free(globs);
+        free(globs), free(bglobs), free(gglobs), free(blimits), free(glimits);
         return CLI_OUTPUT;
+    }
+    if (baseline) {
+        rdbl_error berr = {0};
+        rdbl_source_opts so = cli_source_opts(true);
+        rdbl_status bst = rdbl_check_load_baseline(chk, baseline, &ao, &so, &berr);
+        if (bst != RDBL_OK && bst != RDBL_CHECKSUM) {
+            if (bst == RDBL_USAGE)
+                fprintf(stderr, "rdblens check: %s\n", berr.msg);
+            else
+                cli_print_error("check", baseline, &berr, "(the baseline)");
+            rdbl_check_free(chk);
+            free(globs), free(bglobs), free(gglobs), free(blimits), free(glimits);
+            cli_out_discard(&out);
+            return bst == RDBL_USAGE ? CLI_USAGE : cli_exit_code(bst);
+        }
     }
     ao.on_key = on_key;
     ao.key_user = chk;
@@ -209,14 +311,14 @@ int cmd_check(int argc, char **argv)
     if (arc != 0 && agg) { /* out of memory (with no file read, agg is NULL) */
         rdbl_agg_free(agg);
         rdbl_check_free(chk);
-        free(globs);
+        free(globs), free(bglobs), free(gglobs), free(blimits), free(glimits);
         cli_out_discard(&out);
         return cli_worse(worst, CLI_UNREADABLE);
     }
     if (agg && rdbl_check_finish(chk, agg) != RDBL_OK) {
         rdbl_agg_free(agg);
         rdbl_check_free(chk);
-        free(globs);
+        free(globs), free(bglobs), free(gglobs), free(blimits), free(glimits);
         fprintf(stderr, "rdblens check: out of memory\n");
         cli_out_discard(&out);
         return CLI_UNREADABLE;
@@ -226,7 +328,7 @@ int cmd_check(int argc, char **argv)
     uint64_t nv = rdbl_check_violations(chk);
     rdbl_agg_free(agg);
     rdbl_check_free(chk);
-    free(globs);
+    free(globs), free(bglobs), free(gglobs), free(blimits), free(glimits);
     if (cli_out_close(&out) != CLI_OK)
         return CLI_OUTPUT;
     if (worst != CLI_OK)

@@ -110,6 +110,11 @@ static void summary(rdbl__jw *w, const rdbl_diff *d)
         else
             rdbl__jw_null(w);
     }
+    rdbl__jw_key(w, "unchanged_keys_memory_change");
+    if (d->key_level)
+        rdbl__jw_i64(w, s->unchanged_keys_memory_change);
+    else
+        rdbl__jw_null(w);
     rdbl__jw_obj_end(w);
 }
 

@@ -73,9 +73,20 @@ static void headline(tw *t, const rdbl_diff *d)
                 rdbl_fmt_count(u, sizeof u, s->keys_unchanged));
         if (s->keys_changed)
             fprintf(t->out, "        changed: %" PRIu64 " value, %" PRIu64 " expiry, %" PRIu64
-                            " type; %" PRIu64 " grew, %" PRIu64 " shrank\n",
+                            " type; of the new values %" PRIu64 " are bigger, %" PRIu64
+                            " smaller\n",
                     s->changed_value, s->changed_expiry, s->changed_type, s->keys_grown,
                     s->keys_shrunk);
+        if (s->unchanged_keys_memory_change) {
+            char m[32];
+            uint64_t mag = s->unchanged_keys_memory_change < 0
+                             ? (uint64_t)(-(s->unchanged_keys_memory_change + 1)) + 1
+                             : (uint64_t)s->unchanged_keys_memory_change;
+            fprintf(t->out, "        %s%s of the change is in unchanged keys: the model's "
+                            "per-file overheads (hash tables, allocator), not data\n",
+                    s->unchanged_keys_memory_change < 0 ? "-" : "+",
+                    rdbl_fmt_bytes(m, sizeof m, mag));
+        }
         if (s->ttl_gained || s->ttl_lost || s->encoding_changes)
             fprintf(t->out, "        %" PRIu64 " keys gained a TTL, %" PRIu64
                             " lost theirs; %" PRIu64 " changed encoding\n",

@@ -528,3 +528,44 @@ Test(diff, text_and_html_outputs_and_errors)
     cr_expect(dir_empty(tmp), "temporary files left after an error");
     free(tmp);
 }
+
+/* check's growth gates on the same pair: exit 1 with the numbers when a
+ * limit is broken, 0 when not, 2 without a baseline for growth limits. */
+Test(diff, check_growth_gates)
+{
+    char cmd[8192];
+    char *out = NULL;
+    snprintf(cmd, sizeof cmd, "'%s' check --baseline '%s' --max-growth 20%% '%s'", cli(), old_rdb,
+             new_rdb);
+    cr_expect_eq(sh(&out, cmd), 1);
+    cr_expect(strstr(out, "FAIL max-growth") && strstr(out, "limit +20%"), "%s", out);
+    free(out);
+    snprintf(cmd, sizeof cmd, "'%s' check --baseline '%s' --max-growth 10 '%s'", cli(), old_rdb,
+             new_rdb);
+    cr_expect_eq(sh(NULL, cmd), 0, "a 10x allowance passes");
+    /* cache:* grew (50 values 200 -> 2000 bytes), session:* did not (beyond the model's
+     * per-file overhead) */
+    snprintf(cmd, sizeof cmd,
+             "'%s' check --baseline '%s' --max-prefix-growth 'cache:*=50%%' "
+             "--max-prefix-growth 'session:*=50%%' --format json '%s'",
+             cli(), old_rdb, new_rdb);
+    cr_expect_eq(sh(&out, cmd), 1);
+    json_t *j = json_loads(strstr(out, "{"), 0, NULL);
+    cr_assert(j, "%s", out);
+    json_t *rule = json_array_get(json_object_get(j, "failed"), 0);
+    cr_expect_str_eq(json_string_value(json_object_get(rule, "rule")), "max-prefix-growth");
+    cr_expect_eq(json_integer_value(json_object_get(rule, "count")), 1, "%s", out);
+    json_t *ex = json_array_get(json_object_get(rule, "examples"), 0);
+    cr_expect_str_eq(json_string_value(json_object_get(ex, "subject")), "cache:*");
+    json_decref(j);
+    free(out);
+    /* budgets without a baseline: notif:* appeared with 60 small lists */
+    snprintf(cmd, sizeof cmd, "'%s' check --max-prefix-bytes 'notif:*=1k' '%s'", cli(), new_rdb);
+    cr_expect_eq(sh(&out, cmd), 1);
+    cr_expect(strstr(out, "notif:*") && strstr(out, "budget 1.00 KiB"), "%s", out);
+    free(out);
+    snprintf(cmd, sizeof cmd, "'%s' check --max-prefix-bytes 'notif:*=1m' '%s'", cli(), new_rdb);
+    cr_expect_eq(sh(NULL, cmd), 0);
+    snprintf(cmd, sizeof cmd, "'%s' check --max-growth 20%% '%s'", cli(), new_rdb);
+    cr_expect_eq(sh(NULL, cmd), 2, "growth without a baseline is a usage error");
+}

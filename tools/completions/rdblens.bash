@@ -12,7 +12,7 @@ _rdblens_opts()
         report) echo "--format --output --top --depth --delimiters --no-fold --node-budget --sample-budget --now --jobs --salvage --quiet --help $_rdblens_model_opts" ;;
         keys)   echo "--format --db --match --type --min-bytes --now --output --spreadsheet-safe --salvage --quiet --help $_rdblens_model_opts" ;;
         dump)   echo "--format --db --match --type --output --salvage --quiet --help" ;;
-        check)  echo "--max-key-bytes --max-elements --max-total-bytes --max-no-ttl-ratio --require-ttl --fail-on-advice --format --list --output --now --salvage --quiet --help $_rdblens_model_opts" ;;
+        check)  echo "--max-prefix-bytes --baseline --max-growth --max-prefix-growth --max-key-bytes --max-elements --max-total-bytes --max-no-ttl-ratio --require-ttl --fail-on-advice --format --list --output --now --salvage --quiet --help $_rdblens_model_opts" ;;
         merge)  echo "--format --output --help" ;;
         diff)   echo "--format --output --top --depth --delimiters --no-fold --node-budget --now --quiet --help $_rdblens_model_opts" ;;
     esac
@@ -65,12 +65,13 @@ _rdblens()
             COMPREPLY=($(compgen -W "hash-max-listpack-entries= hash-max-listpack-value= set-max-intset-entries= set-max-listpack-entries= set-max-listpack-value= zset-max-listpack-entries= zset-max-listpack-value= list-max-listpack-size= list-compress-depth= cluster-enabled=" -- "$cur"))
             compopt -o nospace
             return ;;
-        -o | --output | --redis-conf)
+        -o | --output | --redis-conf | --baseline)
             _filedir
             return ;;
         --top | --depth | --delimiters | --node-budget | --sample-budget | --now | -j | --jobs | --db | --match | \
             --min-bytes | --max-key-bytes | --max-elements | --max-total-bytes | \
-            --max-no-ttl-ratio | --require-ttl | --list)
+            --max-no-ttl-ratio | --require-ttl | --list | --max-prefix-bytes | --max-growth | \
+            --max-prefix-growth)
             return ;;
     esac
 
