@@ -239,7 +239,9 @@ size_t rdbl_prefix_agg_children(const rdbl_prefix_agg *p, uint32_t node, uint32_
 /* The node's full prefix ("user:*:cart"), bytes escaped as rdbl_escape_bytes
  * does, NUL-terminated and truncated to fit. @return the untruncated length. */
 size_t rdbl_prefix_agg_name(const rdbl_prefix_agg *p, uint32_t node, char *buf, size_t cap);
-/* The node's own label, raw bytes (borrowed until the next add/merge). */
+/* The node's own label, raw bytes (borrowed until the next add/merge); "(empty)"
+ * for an empty one, "(other)" for a folded remainder. The reading functions
+ * show the pattern view (see src/agg/prefix.c). */
 rdbl_str rdbl_prefix_agg_label(const rdbl_prefix_agg *p, uint32_t node);
 bool rdbl_prefix_agg_is_other(const rdbl_prefix_agg *p, uint32_t node);
 unsigned rdbl_prefix_agg_depth(const rdbl_prefix_agg *p, uint32_t node);

@@ -1969,7 +1969,10 @@ rdbl_str rdbl_prefix_agg_label(const rdbl_prefix_agg *p, uint32_t node)
 {
     p = shown(p);
     rdbl_str s = {NULL, 0};
-    if (node < p->nslots && p->nodes[node].kind == K_NORMAL) {
+    if (node < p->nslots && p->nodes[node].kind == K_NORMAL && p->nodes[node].label_len == 0) {
+        s.ptr = (const uint8_t *)"(empty)"; /* a key starting or ending with its delimiter */
+        s.len = 7;
+    } else if (node < p->nslots && p->nodes[node].kind == K_NORMAL) {
         s.ptr = label_of(p, &p->nodes[node]);
         s.len = p->nodes[node].label_len;
     } else if (node < p->nslots && p->nodes[node].kind == K_OTHER) {
