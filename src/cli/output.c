@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -27,6 +28,13 @@ int cli_out_open(cli_out *o, const char *cmd, const char *path)
     memcpy(o->tmp, path, n);
     memcpy(o->tmp + n, ".tmp-XXXXXX", 12);
     int fd = mkstemp(o->tmp);
+    if (fd >= 0) {
+        /* mkstemp makes it 0600; the result is a report to share, created
+         * as any other output file would be (0666 less the umask) */
+        mode_t um = umask(0);
+        umask(um);
+        (void)fchmod(fd, 0666 & ~um);
+    }
     if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
         fprintf(stderr, "rdblens %s: cannot write %s: %s\n", cmd, path, strerror(errno));
         if (fd >= 0) {

@@ -294,8 +294,9 @@ static void cache_words(const rdbl_advice_item *it, tbuf *t, tbuf *d, fig *f)
     add(t, "%s under \"%s\" %s temporary but %s no TTL", N(f, it->keys, "key", "keys"), name,
         pl(it->keys, "looks", "look"), pl(it->keys, "has", "have"));
     add(d, "%s of the %s under \"%s\" (%s) never %s, yet the name suggests cached, session or "
-           "temporary data. Give them a TTL (SET ... EX, EXPIRE) or rely on an eviction policy "
-           "(maxmemory-policy allkeys-lru).",
+           "temporary data. Give them a TTL (SET ... EX, EXPIRE), or make sure the server can "
+           "evict them under memory pressure: maxmemory with an allkeys-lru or allkeys-lfu "
+           "policy (the volatile-* policies never evict a key without a TTL).",
         C(f, it->keys), N(f, it->total_keys, "key", "keys"), it->prefix,
         B(f, it->affected_bytes), pl(it->keys, "expires", "expire"));
 }

@@ -583,3 +583,21 @@ Test(contract, dump_zset_order_scores_and_escaping)
     result_free(&r);
     free(f);
 }
+
+/* -o writes through a temporary file (mkstemp: 0600), yet the result is a
+ * report to share: created as any output file, 0666 less the umask. */
+Test(contract, output_file_mode_follows_umask)
+{
+    char *good = sample();
+    char *out = tu_path(tmpdir, "r.html");
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "umask 022; '%s' report -q -f html -o '%s' '%s'",
+             tu_env("RDBL_CLI", "build/src/cli/rdblens"), out, good);
+    char *argv[] = {"sh", "-c", cmd, NULL};
+    cr_assert_eq(tu_run(argv, NULL), 0);
+    struct stat st;
+    cr_assert_eq(stat(out, &st), 0);
+    cr_expect_eq(st.st_mode & 0777, 0644, "mode %o", (unsigned)(st.st_mode & 0777));
+    free(out);
+    free(good);
+}
