@@ -47,6 +47,8 @@ typedef struct rdbl__vdigest {
 void rdbl__vd_begin(rdbl__vdigest *d, rdbl_type type);
 void rdbl__vd_bytes(rdbl__vdigest *d, const void *data, size_t n);
 void rdbl__vd_u64(rdbl__vdigest *d, uint64_t v);
+/* The decimal text of v (at most 20 bytes). @return its length. */
+size_t rdbl__vd_int_text(int64_t v, char buf[24]);
 /* An item as length and bytes; an integer as its decimal text. */
 void rdbl__vd_item(rdbl__vdigest *d, const rdbl_item *it);
 void rdbl__vd_close(rdbl__vdigest *d);

@@ -64,13 +64,30 @@ void rdbl__vd_u64(rdbl__vdigest *d, uint64_t v)
     rdbl__vd_bytes(d, &v, sizeof v);
 }
 
+size_t rdbl__vd_int_text(int64_t v, char buf[24])
+{
+    char tmp[24];
+    size_t n = 0;
+    uint64_t u = v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    size_t o = 0;
+    if (v < 0)
+        buf[o++] = '-';
+    while (n)
+        buf[o++] = tmp[--n];
+    return o;
+}
+
 void rdbl__vd_item(rdbl__vdigest *d, const rdbl_item *it)
 {
     if (it->is_int) {
         char buf[24];
-        size_t n = rdbl_item_text(it, buf, sizeof buf);
+        size_t n = rdbl__vd_int_text(it->ival, buf);
         rdbl__vd_u64(d, n);
-        rdbl__vd_bytes(d, buf, n < sizeof buf ? n : sizeof buf);
+        rdbl__vd_bytes(d, buf, n);
     } else {
         rdbl__vd_u64(d, it->len);
         rdbl__vd_bytes(d, it->ptr, it->len);

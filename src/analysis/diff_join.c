@@ -474,9 +474,10 @@ static rdbl_status join_part(joiner *j, rdbl__dparts *old, rdbl__dparts *new_, u
     while (tsz < cnt * 2)
         tsz <<= 1;
     size_t *tab = st == RDBL_OK ? calloc(tsz, sizeof *tab) : NULL;
+    uint64_t *th = st == RDBL_OK ? malloc(tsz * sizeof *th) : NULL; /* the slot's key hash */
     uint8_t *seen = st == RDBL_OK ? calloc(cnt + 1, 1) : NULL;
     size_t *ord = st == RDBL_OK ? malloc((cnt + 1) * sizeof *ord) : NULL;
-    if (st == RDBL_OK && (!tab || !seen || !ord))
+    if (st == RDBL_OK && (!tab || !th || !seen || !ord))
         st = RDBL_NOMEM;
     rdbl_diff_summary *s = &j->d->summary;
     if (st == RDBL_OK) {
@@ -487,6 +488,7 @@ static rdbl_status join_part(joiner *j, rdbl__dparts *old, rdbl__dparts *new_, u
             while (tab[h])
                 h = (h + 1) & (tsz - 1);
             tab[h] = idx + 1;
+            th[h] = r.hash;
             ord[idx++] = at;
             at = pos;
         }
@@ -496,6 +498,8 @@ static rdbl_status join_part(joiner *j, rdbl__dparts *old, rdbl__dparts *new_, u
             size_t h = (size_t)n.hash & (tsz - 1);
             bool found = false;
             for (; tab[h]; h = (h + 1) & (tsz - 1)) {
+                if (th[h] != n.hash)
+                    continue;
                 size_t k = tab[h] - 1, p = ord[k];
                 rdbl__drec_next(ob, ol, &p, &o);
                 if (o.hash == n.hash && o.db == n.db && o.key_len == n.key_len &&
@@ -529,6 +533,7 @@ static rdbl_status join_part(joiner *j, rdbl__dparts *old, rdbl__dparts *new_, u
         }
     }
     free(tab);
+    free(th);
     free(seen);
     free(ord);
     free(ob);

@@ -83,16 +83,22 @@ static void put64(uint8_t *o, uint64_t v)
 
 int rdbl__dparts_put(rdbl__dparts *p, const rdbl__drec *r)
 {
-    uint8_t h[64];
-    size_t n = 0;
+    /* one write per record: head, key (copied when short), tail */
+    uint8_t h[64 + 256];
+    size_t n = 8;
     put64(h, r->hash);
-    n = 8;
     n += put_varint(h + n, r->db);
     n += put_varint(h + n, r->key_len);
     FILE *f = p->f[(r->hash >> 40) & (p->n - 1)];
-    if (fwrite(h, 1, n, f) != n || (r->key_len && fwrite(r->key, 1, r->key_len, f) != r->key_len))
+    bool inline_key = r->key_len <= 256;
+    if (inline_key) {
+        if (r->key_len)
+            memcpy(h + n, r->key, r->key_len);
+        n += r->key_len;
+    } else if (fwrite(h, 1, n, f) != n || fwrite(r->key, 1, r->key_len, f) != r->key_len) {
         return -1;
-    size_t m = 0;
+    }
+    size_t m = inline_key ? n : 0;
     h[m++] = r->type;
     h[m++] = r->enc;
     h[m++] = r->has_expire ? 1 : 0;
@@ -105,7 +111,7 @@ int rdbl__dparts_put(rdbl__dparts *p, const rdbl__drec *r)
     m += 8;
     if (fwrite(h, 1, m, f) != m)
         return -1;
-    p->bytes += n + r->key_len + m;
+    p->bytes += (inline_key ? 0 : n + r->key_len) + m;
     return 0;
 }
 

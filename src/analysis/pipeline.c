@@ -217,8 +217,7 @@ static int on_string(void *user, const rdbl_key_info *k, const rdbl_item *chunk,
     if (p->digest) {
         if (chunk->is_int) {
             char buf[24];
-            size_t n = rdbl_item_text(chunk, buf, sizeof buf);
-            rdbl__vd_bytes(&p->vd, buf, n < sizeof buf ? n : sizeof buf);
+            rdbl__vd_bytes(&p->vd, buf, rdbl__vd_int_text(chunk->ival, buf));
         } else {
             rdbl__vd_bytes(&p->vd, chunk->ptr, chunk->len);
         }
