@@ -9,7 +9,7 @@
  * replication buffers, scripts, fragmentation inside the allocator's
  * bookkeeping is not in it), so the real figure normally sits a little above
  * the right candidate. A candidate is picked only when it is clearly the
- * closest: within PICK_MAX of used-mem, and its distance at most half the
+ * closest: within PICK_MAX of used-mem, and its distance at most 2/3 of the
  * runner-up's and at least PICK_GAP of used-mem smaller, at every scale
  * within the estimates' uncertainty (when they were scaled up from a part
  * of the file). Otherwise the
@@ -22,6 +22,7 @@
 
 #define PICK_MAX 0.12  /* the winner is within 12% of used-mem */
 #define PICK_GAP 0.01  /* and beats the runner-up by 1% of used-mem or more */
+#define PICK_RATIO 0.67 /* and is at most 2/3 of the runner-up's distance */
 
 static double mib(uint64_t b)
 {
@@ -58,7 +59,7 @@ static int pick_at(const rdbl_mem_calibration *c, double scale)
         if (a != best && (second < 0 || e[a] < e[second]))
             second = a;
     bool clear = e[best] <= PICK_MAX && e[second] - e[best] >= PICK_GAP &&
-                 e[best] <= 0.5 * e[second];
+                 e[best] <= PICK_RATIO * e[second];
     return clear ? best : -1;
 }
 

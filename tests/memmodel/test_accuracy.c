@@ -272,3 +272,25 @@ Test(accuracy, redis70_q16_s303)
 {
     check_dataset("redis70-q16-s303");
 }
+
+/* --allocator auto (the default) on the same dump: the Debian server's
+ * quantum 16 is clearly the closest to its used-mem (10.0 MiB: jemalloc-q16
+ * 9.1, libc 8.5, jemalloc 8.4 MiB), and every key is priced with it. */
+Test(accuracy, auto_allocator_picks_debian_q16)
+{
+    char dump[1100];
+    snprintf(dump, sizeof dump, "%s/accuracy/redis70-q16-s303/dump.rdb.gz",
+             tu_env("RDBL_TESTDATA", "testdata"));
+    rdbl_error err = {0};
+    rdbl_analysis_opts o;
+    rdbl_analysis_opts_init(&o);
+    rdbl_source *src;
+    cr_assert(eq(int, rdbl_source_open_file(&src, dump, NULL, &err), RDBL_OK), "%s", err.msg);
+    rdbl_snapshot snap;
+    cr_assert(eq(int, rdbl_analyze(src, dump, &o, NULL, &snap, NULL, &err), RDBL_OK));
+    rdbl_source_free(src);
+    cr_expect(eq(str, snap.allocator, "jemalloc-q16"), "%s", snap.allocator_reason);
+    cr_expect(eq(str, snap.allocator_source, "calibrated"));
+    cr_expect(ne(ptr, strstr(snap.allocator_reason, "clearly the closest"), NULL));
+    cr_expect(eq(str, snap.target_note, ""));
+}
