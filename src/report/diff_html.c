@@ -241,8 +241,8 @@ rdbl_status rdbl_diff_write_html(FILE *out, const rdbl_diff *d, const rdbl_diff_
               out);
     fputs("<h2>Patterns by memory change</h2><p class=\"note\">Growth to the right (red), "
           "shrinkage to the left (green), scaled to the largest movement shown. Children "
-          "indented under their family.</p>\n<table><tr><th>pattern</th><th>change</th>"
-          "<th>memory</th><th></th><th>before &rarr; after</th><th>keys</th>"
+          "indented under their family.</p>\n<table><tr><th>pattern</th><th>shrinkage | growth</th>"
+          "<th>memory change</th><th>%</th><th>before &rarr; after</th><th>keys</th>"
           "<th>keys with TTL</th></tr>\n",
           out);
     scale_of(&w, &d->root, 0, w.top);
