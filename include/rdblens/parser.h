@@ -192,6 +192,10 @@ typedef struct rdbl_end_info {
     uint64_t stored_crc, computed_crc;
     uint64_t eof_offset;      /* offset of the EOF opcode */
     uint64_t trailing_bytes;  /* bytes after EOF (+CRC): AOF tail, replication mark */
+    /* the trailing bytes are RESP commands (an AOF with an RDB preamble): how
+     * many, counted as they stream past (0 and false when they are not) */
+    bool aof_tail;
+    uint64_t aof_commands;
 } rdbl_end_info;
 
 /* RDBL_PARSE_SALVAGE: a stretch of the input that could not be read as

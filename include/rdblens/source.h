@@ -101,6 +101,11 @@ uint64_t rdbl_source_input_consumed(const rdbl_source *s);
  * starting position; memory: its length), else 0. */
 uint64_t rdbl_source_input_size(const rdbl_source *s);
 rdbl_compression rdbl_source_compression(const rdbl_source *s);
+/* When the path given to open_file was a multi-part AOF directory (Redis 7
+ * appendonlydir), the base RDB it names and that is read (the incremental
+ * command files after it are not); else NULL. A directory whose base is a
+ * command log (aof-use-rdb-preamble no) fails to open (RDBL_UNSUPPORTED). */
+const char *rdbl_source_aof_base(const rdbl_source *s);
 
 /* The compressions this build decodes and the library behind each, with the
  * version linked at run time: "gzip (zlib 1.2.13), lz4 (liblz4 1.9.4), ...".

@@ -313,6 +313,8 @@ void rdbl_info_finish(rdbl_info *in, rdbl_status st, const rdbl_error *err,
         in->input_read = rdbl_source_input_consumed(src);
         in->decoded_bytes = rdbl_source_offset(src);
         in->compression = rdbl_source_compression(src);
+        const char *b = rdbl_source_aof_base(src);
+        snprintf(in->aof_base, sizeof in->aof_base, "%s", b ? b : "");
     }
 }
 

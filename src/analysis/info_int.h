@@ -83,6 +83,7 @@ struct rdbl_info {
     char path[512];
     uint64_t input_size, input_read, decoded_bytes;
     rdbl_compression compression;
+    char aof_base[512];          /* the input was an AOF directory: its base, else "" */
 };
 
 #endif

@@ -101,6 +101,10 @@ int rdbl_info_write_text(const rdbl_info *in, FILE *o)
         fprintf(o, " %s, %s decoded", rdbl_compression_name(in->compression),
                 human(in->decoded_bytes, b2, sizeof b2));
     fprintf(o, ")\n");
+    if (in->aof_base[0])
+        fprintf(o, "AOF dir      a multi-part AOF directory: reading its base %s (the\n"
+                   "             incremental command files after it are not read)\n",
+                in->aof_base);
     if (in->have_header)
         fprintf(o, "Format       %s%0*d: RDB %d (%s)%s\n", in->fi.magic,
                 in->fi.producer == RDBL_PRODUCER_VALKEY ? 3 : 4, in->fi.rdb_version,
@@ -135,8 +139,14 @@ int rdbl_info_write_text(const rdbl_info *in, FILE *o)
             fprintf(o, " (stored %016" PRIx64 ", computed %016" PRIx64 ")", in->end.stored_crc,
                     in->end.computed_crc);
         fprintf(o, "\n");
-        if (in->end.trailing_bytes)
-            fprintf(o, "Trailing     %s after the end of the RDB (AOF tail or replication mark)\n",
+        if (in->end.aof_tail)
+            fprintf(o, "AOF tail     %s after the RDB preamble: %s commands (RESP); this "
+                       "summary covers the RDB part\n",
+                    human(in->end.trailing_bytes, b1, sizeof b1),
+                    thousands(in->end.aof_commands, b2, sizeof b2));
+        else if (in->end.trailing_bytes)
+            fprintf(o, "Trailing     %s after the end of the RDB (not AOF commands: a "
+                       "replication mark or other bytes)\n",
                     human(in->end.trailing_bytes, b1, sizeof b1));
     }
     fprintf(o, "Keys         %s in %zu database%s, %s with a TTL", thousands(in->keys, b1, sizeof b1),
@@ -284,6 +294,7 @@ int rdbl_info_write_json(const rdbl_info *in, FILE *o)
     json_object_set_new(file, "size", json_integer((json_int_t)in->input_size));
     json_object_set_new(file, "compression", json_string(rdbl_compression_name(in->compression)));
     json_object_set_new(file, "decoded_bytes", json_integer((json_int_t)in->decoded_bytes));
+    json_object_set_new(file, "aof_base", in->aof_base[0] ? json_string(in->aof_base) : json_null());
     if (in->have_header) {
         json_object_set_new(file, "magic", json_string(in->fi.magic));
         json_object_set_new(file, "rdb_version", json_integer(in->fi.rdb_version));
@@ -295,6 +306,8 @@ int rdbl_info_write_json(const rdbl_info *in, FILE *o)
         json_object_set_new(file, "stored_crc", jhex64(in->end.stored_crc));
         json_object_set_new(file, "computed_crc", jhex64(in->end.computed_crc));
         json_object_set_new(file, "trailing_bytes", json_integer((json_int_t)in->end.trailing_bytes));
+        json_object_set_new(file, "aof_tail", json_boolean(in->end.aof_tail));
+        json_object_set_new(file, "aof_commands", json_integer((json_int_t)in->end.aof_commands));
     } else {
         json_object_set_new(file, "checksum", json_string("unknown"));
     }

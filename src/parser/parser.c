@@ -255,13 +255,20 @@ static rdbl_status read_key_meta(rdbl__p *P)
     return RDBL_OK;
 }
 
-/* Bytes after EOF (+CRC): counted, not parsed. */
-static rdbl_status count_trailing(rdbl__p *P, uint64_t *n)
+/* Bytes after EOF (+CRC): counted, and counted as RESP commands while
+ * they read as such (aoftail.c), not kept. */
+static rdbl_status count_trailing(rdbl__p *P, rdbl_end_info *ei)
 {
+    uint64_t *n = &ei->trailing_bytes;
+    rdbl__resp resp;
+    memset(&resp, 0, sizeof resp);
     *n = 0;
     for (;;) {
         size_t avail = (size_t)(P->lim - P->cur);
         *n += avail;
+        rdbl__resp_feed(&resp, P->cur, avail);
+        ei->aof_commands = resp.commands;
+        ei->aof_tail = *n > 0 && resp.commands > 0 && rdbl__resp_whole(&resp);
         P->cur = P->lim;
         rdbl_source_consume(P->src, (size_t)(P->cur - P->win));
         P->win_off += (uint64_t)(P->cur - P->win);
@@ -314,7 +321,7 @@ static rdbl_status read_eof(rdbl__p *P, uint64_t eof_off)
         ei.checksum = RDBL_CHECKSUM_ABSENT;
     }
     P->crc_on = false;
-    RDBL__TRY(count_trailing(P, &ei.trailing_bytes));
+    RDBL__TRY(count_trailing(P, &ei));
     if (ei.checksum == RDBL_CHECKSUM_MISMATCH)
         result = rdbl__p_fail(P, RDBL_CHECKSUM, eof_off + 1,
                               "CRC-64 mismatch: stored %016" PRIx64 ", computed %016" PRIx64

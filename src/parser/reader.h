@@ -324,6 +324,17 @@ rdbl_status rdbl__p_hash_template(rdbl__p *P, uint64_t at);
 rdbl_status rdbl__p_template_value(rdbl__p *P);
 void rdbl__p_templates_free(rdbl__p *P);
 
+/* RESP commands after the RDB (aoftail.c): an AOF with an RDB preamble. */
+typedef struct rdbl__resp {
+    int state;
+    uint64_t num, args, skip, commands;
+    int digits;
+} rdbl__resp;
+/* Feeds the next n bytes of the tail (zero-initialised r to start). */
+void rdbl__resp_feed(rdbl__resp *r, const uint8_t *p, size_t n);
+/* The bytes so far are whole RESP commands. */
+bool rdbl__resp_whole(const rdbl__resp *r);
+
 /* Reading past damage (salvage.c), RDBL_PARSE_SALVAGE. */
 /* Sets up P->salv; P->err then points at a per-hole error. @return 0, -1 (no memory). */
 int rdbl__salvage_init(rdbl__p *P, const rdbl_parse_opts *o);

@@ -54,6 +54,7 @@ struct rdbl_source {
     rdbl_compression comp;
     size_t read_size;
 
+    char *aof_base; /* the input was an AOF directory: the base read (malloc'd) */
     uint8_t *buf; /* own window storage (READ, DECODE, THREAD) */
     size_t cap;
 
@@ -382,6 +383,15 @@ rdbl_status rdbl_source_open_file(rdbl_source **out, const char *path,
     *out = NULL;
     if (strcmp(path, "-") == 0)
         return open_fd_named(out, STDIN_FILENO, false, "standard input", opts, err);
+    struct stat sb;
+    char base[4096];
+    bool aof_dir = stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+    if (aof_dir) {
+        rdbl_status st = rdbl__aof_dir_base(path, base, sizeof base, err);
+        if (st != RDBL_OK)
+            return st;
+        path = base;
+    }
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
@@ -389,7 +399,15 @@ rdbl_status rdbl_source_open_file(rdbl_source **out, const char *path,
         rdbl__escape(name, sizeof name, (const uint8_t *)path, strlen(path));
         return rdbl__fail(err, RDBL_IO, 0, "open", "cannot open %s: %s", name, strerror(e));
     }
-    return open_fd_named(out, fd, true, path, opts, err);
+    rdbl_status st = open_fd_named(out, fd, true, path, opts, err);
+    if (st == RDBL_OK && aof_dir)
+        (*out)->aof_base = strdup(base);
+    return st;
+}
+
+const char *rdbl_source_aof_base(const rdbl_source *s)
+{
+    return s->aof_base;
 }
 
 rdbl_status rdbl_source_open_fd(rdbl_source **out, int fd, const rdbl_source_opts *opts,
@@ -451,6 +469,7 @@ void rdbl_source_free(rdbl_source *s)
     rdbl__dec_free(s->dec);
     rdbl__input_release(&s->in);
     free(s->buf);
+    free(s->aof_base);
     if (s->map)
         munmap(s->map, s->map_len);
     if (s->own_fd)

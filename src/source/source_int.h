@@ -141,4 +141,8 @@ bool rdbl__source_stable_view(const rdbl_source *s, const uint8_t **p, size_t *l
 size_t rdbl__source_window_cap(const rdbl_source *s);
 bool rdbl__source_threaded(const rdbl_source *s);
 
+/* A multi-part AOF directory's base RDB (aofdir.c): its path into out, or
+ * RDBL_IO (no manifest) / RDBL_UNSUPPORTED (the base is a command log). */
+rdbl_status rdbl__aof_dir_base(const char *dir, char *out, size_t cap, rdbl_error *err);
+
 #endif
