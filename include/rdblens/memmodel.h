@@ -62,7 +62,7 @@ extern "C" {
     X(REDIS_6_2, "redis-6.2", 0)                                              \
     X(REDIS_7_0, "redis-7.0", 1)                                              \
     X(REDIS_7_2, "redis-7.2", 1)                                              \
-    X(REDIS_7_4, "redis-7.4", 0)                                              \
+    X(REDIS_7_4, "redis-7.4", 1)                                              \
     X(REDIS_8_0, "redis-8.0", 0)                                              \
     X(VALKEY_7_2, "valkey-7.2", 0)                                            \
     X(VALKEY_8_0, "valkey-8.0", 0)                                            \

@@ -6,7 +6,8 @@
  * src/dict.h, src/quicklist.h, src/stream.h, src/object.c; valkey-io/valkey
  * likewise). Checked against real servers by this build (tools/accuracy,
  * README table): redis-7.0 (Debian 7.0.15, jemalloc quantum 16) and
- * redis-7.2 (7.2.6 built from its tag, quantum 8); the others are marked
+ * redis-7.2 and redis-7.4 (7.2.6 and 7.4.1 built from their tags, quantum
+ * 8; reloaded figures exact but for skiplists); the others are marked
  * approximate in the output (rdbl_mem_target_note). */
 #include <ctype.h>
 #include <errno.h>

@@ -238,6 +238,19 @@ Test(mm_target, calibrate)
     rdbl_mem_calibration far = {{50 * MiB, 60 * MiB, 55 * MiB}, 100 * (int64_t)MiB, 1.0, 0};
     rdbl_mem_calibrate(&c, &far, NULL);
     cr_expect(eq(int, c.allocator_source, RDBL_ALLOC_SRC_DEFAULT));
+    /* libc just closest on a quantum-8 server (Redis 7.4.1, 3k keys): not
+     * picked without a wide margin over both jemalloc tables */
+    rdbl_mem_config_init(&c, "auto", NULL);
+    rdbl_mem_calibration r74 = {{(uint64_t)(38.2 * MiB), (uint64_t)(41.9 * MiB),
+                                 (uint64_t)(39.4 * MiB)},
+                                (int64_t)(39.4 * MiB), 1.0, 0};
+    rdbl_mem_calibrate(&c, &r74, NULL);
+    cr_expect(eq(int, c.allocator, RDBL_ALLOC_JEMALLOC));
+    cr_expect(eq(int, c.allocator_source, RDBL_ALLOC_SRC_DEFAULT));
+    rdbl_mem_config_init(&c, "auto", NULL);
+    rdbl_mem_calibration glibc = {{80 * MiB, 88 * MiB, 99 * MiB}, 100 * (int64_t)MiB, 1.0, 0};
+    rdbl_mem_calibrate(&c, &glibc, NULL);
+    cr_expect(eq(int, c.allocator, RDBL_ALLOC_LIBC));
     /* no used-mem, or no pre-pass: the reason says why */
     rdbl_mem_config_init(&c, "auto", NULL);
     rdbl_mem_calibrate(&c, NULL, "standard input cannot be read twice to calibrate");
