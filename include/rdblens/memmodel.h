@@ -59,7 +59,7 @@ extern "C" {
 /* Server versions with a profile. X(name, text, verified) where verified is
  * 1 when the profile has been checked against a real server. */
 #define RDBL_MEM_TARGET_LIST(X)                                               \
-    X(REDIS_6_2, "redis-6.2", 0)                                              \
+    X(REDIS_6_2, "redis-6.2", 1)                                              \
     X(REDIS_7_0, "redis-7.0", 1)                                              \
     X(REDIS_7_2, "redis-7.2", 1)                                              \
     X(REDIS_7_4, "redis-7.4", 1)                                              \
