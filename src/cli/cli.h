@@ -149,8 +149,8 @@ typedef struct cli_file_hooks {
 
 /* Analyses files (up to jobs at a time) into one aggregate, merged in
  * argument order. Prints each file's error (one line); a file that is not an
- * RDB at all (its header failed) is left out of the aggregate, not shown as
- * an empty "RDB 0". *worst gets the exit code of the worst outcome. hooks
+ * RDB at all (its header failed) adds no key, only its snapshot with the error
+ * (rdbl_snapshot_unread), never an empty "RDB 0". *worst gets the exit code of the worst outcome. hooks
  * may be NULL. @return 0, or -1 when no file could be read (*out is then
  * NULL) or memory ran out. */
 int cli_analyze_files(const char *cmd, char **paths, size_t n, unsigned jobs,

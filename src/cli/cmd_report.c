@@ -44,9 +44,10 @@ static const char help[] =
     "\n"
     "Several files (e.g. one per cluster shard) give one combined report. A file\n"
     "cut short still counts with what was read before the damage (marked\n"
-    "partial); a file that is not an RDB at all is left out, with its error on\n"
-    "stderr. Exit codes: 0 ok; 2 usage; 3 unreadable; 4 corrupt, truncated or\n"
-    "not an RDB; 5 checksum mismatch; 6 the report could not be written.\n";
+    "partial); a file that is not an RDB at all holds nothing of the figures and\n"
+    "is listed as NOT READ with its error (and on stderr). Exit codes: 0 ok;\n"
+    "2 usage; 3 unreadable; 4 corrupt, truncated or not an RDB; 5 checksum\n"
+    "mismatch; 6 the report could not be written.\n";
 
 int cmd_report(int argc, char **argv)
 {
