@@ -262,10 +262,12 @@ rdbl_status rdbl__p_str_slow(rdbl__p *P, rdbl__pitem *x, int slot, int mode)
         x->it.is_int = false;
         x->it.len = (size_t)len;
         uint64_t data_at = rdbl__p_offset(P);
-        RDBL__TRY(rdbl__p_fits(P, at, data_at, len));
+        /* the cap first: the same fault gets the same error whether or not
+         * the input's size is known (a memory source and a pipe alike) */
         if (len > SIZE_MAX / 2)
             return rdbl__p_fail(P, RDBL_CORRUPT, at, "string length %" PRIu64 " too large",
                                 len);
+        RDBL__TRY(rdbl__p_fits(P, at, data_at, len));
         if (mode == RDBL__STR_LEN) {
             x->it.ptr = NULL;
             RDBL__BODY(P, rdbl__p_skip(P, len), at, data_at, len);
@@ -355,9 +357,9 @@ rdbl_status rdbl__p_blob(rdbl__p *P, rdbl__pitem *x, int slot, bool decode)
     x->it.is_int = false;
     if (special < 0) {
         uint64_t data_at = rdbl__p_offset(P);
-        RDBL__TRY(rdbl__p_fits(P, at, data_at, len));
-        if (len > SIZE_MAX / 2)
+        if (len > SIZE_MAX / 2) /* before the size check, as for strings */
             return rdbl__p_fail(P, RDBL_CORRUPT, at, "blob length %" PRIu64 " too large", len);
+        RDBL__TRY(rdbl__p_fits(P, at, data_at, len));
         x->it.len = (size_t)len;
         if (!decode) {
             x->it.ptr = NULL;
