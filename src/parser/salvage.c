@@ -248,48 +248,64 @@ static bool may_start(uint8_t t)
     return (t <= 27 && t != 8) || t >= 243;
 }
 
-/* Tries the records at s (P->cur must point there). Leaves P->cur at s. */
-static bool probe(rdbl__p *P, uint64_t s)
-{
-    rdbl__salv *S = P->salv;
-    const rdbl_events *ev = P->ev;
-    void *user = P->user;
-    rdbl_error *err = P->err;
-    unsigned flags = P->flags;
-    void (*progress)(void *, uint64_t) = P->progress;
-    uint64_t db = P->db, keys_done = P->keys_done;
-    rdbl_error perr;
-    memset(&perr, 0, sizeof perr);
+/* The parser state a probe borrows: saved before it parses ahead with the
+ * probe handlers, put back after, with P->cur at the anchor (the probe's
+ * start, kept in the window by the refills). */
+typedef struct probe_saved {
+    const rdbl_events *ev;
+    void *user;
+    rdbl_error *err;
+    unsigned flags;
+    void (*progress)(void *, uint64_t);
+    uint64_t db, keys_done;
+} probe_saved;
 
+static void probe_enter(rdbl__p *P, probe_saved *sv, rdbl_error *perr, uint64_t s)
+{
+    *sv = (probe_saved){P->ev, P->user, P->err, P->flags, P->progress, P->db, P->keys_done};
+    memset(perr, 0, sizeof *perr);
     P->anchor = P->cur;
     P->ev = &probe_events;
     P->user = P;
-    P->err = &perr;
+    P->err = perr;
     P->flags &= ~(unsigned)RDBL_PARSE_FAST;
     P->progress = NULL;
     P->probing = true;
-    S->probe_keys = 0;
-    S->probe_end = s + SALV_LOOKAHEAD;
-    rdbl_status st = rdbl__p_records(P);
-    bool ok = P->stop != 0 || st == RDBL_OK;
+    P->salv->probe_end = s + SALV_LOOKAHEAD;
+}
 
-    P->ev = ev;
-    P->user = user;
-    P->err = err;
-    P->flags = flags;
-    P->progress = progress;
-    P->db = db;
-    P->keys_done = keys_done;
+static void probe_leave(rdbl__p *P, const probe_saved *sv)
+{
+    P->ev = sv->ev;
+    P->user = sv->user;
+    P->err = sv->err;
+    P->flags = sv->flags;
+    P->progress = sv->progress;
+    P->db = sv->db;
+    P->keys_done = sv->keys_done;
     P->stop = 0;
     P->probing = false;
-    P->in_key = false;
-    P->key_begun = false;
     P->hold = NULL;
     P->pend_any = P->pend_expire = false;
     P->pend_idle = -1;
     P->pend_freq = -1;
-    P->cur = P->anchor; /* refills kept it at s */
+    P->cur = P->anchor;
     P->anchor = NULL;
+}
+
+/* Tries the records at s (P->cur must point there). Leaves P->cur at s. */
+static bool probe(rdbl__p *P, uint64_t s)
+{
+    rdbl__salv *S = P->salv;
+    probe_saved sv;
+    rdbl_error perr;
+    probe_enter(P, &sv, &perr, s);
+    S->probe_keys = 0;
+    rdbl_status st = rdbl__p_records(P);
+    bool ok = P->stop != 0 || st == RDBL_OK;
+    probe_leave(P, &sv);
+    P->in_key = false;
+    P->key_begun = false;
     return ok;
 }
 
@@ -305,29 +321,13 @@ static bool probe_value(rdbl__p *P)
     if (!name)
         return false;
     memcpy(name, P->key.p, n);
-    const rdbl_events *ev = P->ev;
-    void *user = P->user;
-    rdbl_error *err = P->err;
-    unsigned flags = P->flags;
-    void (*progress)(void *, uint64_t) = P->progress;
-    uint64_t db = P->db, keys_done = P->keys_done;
-    uint64_t s = rdbl__p_offset(P);
+    probe_saved sv;
     rdbl_error perr;
-    memset(&perr, 0, sizeof perr);
-    bool was_past = S->past_hole;
-
-    P->anchor = P->cur;
-    P->ev = &probe_events;
-    P->user = P;
-    P->err = &perr;
-    P->flags &= ~(unsigned)RDBL_PARSE_FAST;
-    P->progress = NULL;
-    P->probing = true;
-    bool was_text = S->text_keys;
+    probe_enter(P, &sv, &perr, rdbl__p_offset(P));
+    bool was_past = S->past_hole, was_text = S->text_keys;
     S->past_hole = true; /* no empty name, no huge one (but names may be binary) */
     S->text_keys = false;
     S->probe_keys = 1;
-    S->probe_end = s + SALV_LOOKAHEAD;
     P->skip = false;
     rdbl_status r = rdbl__p_value(P);
     bool ok = false;
@@ -337,23 +337,9 @@ static bool probe_value(rdbl__p *P)
         ok = P->stop != 0 || r == RDBL_OK;
     }
 
-    P->ev = ev;
-    P->user = user;
-    P->err = err;
-    P->flags = flags;
-    P->progress = progress;
-    P->db = db;
-    P->keys_done = keys_done;
-    P->stop = 0;
-    P->probing = false;
+    probe_leave(P, &sv);
     S->past_hole = was_past;
     S->text_keys = was_text;
-    P->hold = NULL;
-    P->pend_any = P->pend_expire = false;
-    P->pend_idle = -1;
-    P->pend_freq = -1;
-    P->cur = P->anchor;
-    P->anchor = NULL;
     if (rdbl__buf_reserve(&P->key, n ? n : 1) != 0) {
         free(name);
         return false;
