@@ -197,8 +197,9 @@ int rdbl_check_file_done(rdbl_check *c, const char *path, rdbl_status st, const 
 /* Applies the per-key rules. @return 0, or -1 when out of memory. */
 int rdbl_check_key(rdbl_check *c, const rdbl_key_facts *f);
 /* Reads the baseline of the growth rules: an RDB file (analysed with o, its
- * keys summed per prefix_growth glob) or a report JSON (its summary total;
- * then prefix growth cannot be checked: RDBL_USAGE, err says so).
+ * keys summed per prefix_growth glob) or a report JSON (its summary total,
+ * and each glob's share from its pattern tree; RDBL_USAGE when a glob cuts
+ * through a pattern, err says so).
  * @return RDBL_OK, or the error reading it (err filled). */
 rdbl_status rdbl_check_load_baseline(rdbl_check *c, const char *path,
                                      const rdbl_analysis_opts *o, const rdbl_source_opts *so,

@@ -54,4 +54,10 @@ void rdbl__vd_item(rdbl__vdigest *d, const rdbl_item *it);
 void rdbl__vd_close(rdbl__vdigest *d);
 uint64_t rdbl__vd_end(rdbl__vdigest *d);
 
+/* The memory of the keys of a pattern tree that glob matches, from whole
+ * patterns (src/analysis/check_base.c). @return RDBL_OK, RDBL_NOMEM, or
+ * RDBL_USAGE when the tree cannot tell (why says so). */
+rdbl_status rdbl__tree_glob_sum(const rdbl_prefix_agg *t, const char *glob, uint64_t *sum,
+                                char *why, size_t cap);
+
 #endif

@@ -3,6 +3,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 
+#include "analysis/analysis_int.h"
 #include "internal.h"
 #include "rdblens/analysis.h"
 #include "rdblens/report.h"
@@ -250,17 +251,22 @@ rdbl_status rdbl_check_load_baseline(rdbl_check *c, const char *path,
         ;
     if (f)
         fclose(f);
-    if (ch == '{') { /* a report JSON: its total only */
-        if (c->o.nprefix_growth)
-            return rdbl__fail(err, RDBL_USAGE, 0, "baseline",
-                              "%s: --max-prefix-growth needs an RDB baseline (a report "
-                              "keeps no keys to match the globs against)", path);
+    if (ch == '{') { /* a report JSON: its total, and the globs from its pattern tree */
         rdbl_agg *a = NULL;
         rdbl_status st = rdbl_agg_new(&a, NULL);
         if (st == RDBL_OK)
             st = rdbl_report_json_load(a, path, err);
         if (st == RDBL_OK)
             c->total_base = rdbl_tables_agg_summary(rdbl_agg_tables(a))->all.mem_bytes;
+        char why[600];
+        for (size_t i = 0; i < c->o.nprefix_growth && st == RDBL_OK; i++) {
+            st = rdbl__tree_glob_sum(rdbl_agg_prefix(a), c->o.prefix_growth_globs[i],
+                                     &c->growth_base[i], why, sizeof why);
+            if (st == RDBL_USAGE)
+                rdbl__fail(err, st, 0, "baseline", "%s: --max-prefix-growth: %s", path, why);
+            else if (st != RDBL_OK)
+                rdbl__fail(err, st, 0, "baseline", "out of memory");
+        }
         rdbl_agg_free(a);
         c->has_base = st == RDBL_OK;
         return st;

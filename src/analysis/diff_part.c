@@ -6,6 +6,8 @@
  *         type | encoding index | flags (1: has expiry) | varint memory |
  *         [expiry ms, 8 bytes LE] | digest (8 bytes LE) */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,14 +27,24 @@ rdbl_status rdbl__dparts_open(rdbl__dparts *p, unsigned n, const char *tmpdir, r
     char path[1100];
     for (unsigned i = 0; i < n; i++) {
         snprintf(path, sizeof path, "%s/rdblens-diff-XXXXXX", tmpdir);
+        /* no signal between creating the name and removing it: a SIGINT or
+         * SIGTERM that kills the process then would leave it behind */
+        sigset_t block, old;
+        sigemptyset(&block);
+        sigaddset(&block, SIGINT);
+        sigaddset(&block, SIGTERM);
+        sigaddset(&block, SIGHUP);
+        pthread_sigmask(SIG_BLOCK, &block, &old);
         int fd = mkstemp(path);
+        int e = errno;
+        if (fd >= 0)
+            unlink(path); /* gone with the descriptor, whatever ends the process */
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         if (fd < 0) {
-            int e = errno;
             rdbl__dparts_close(p);
             return rdbl__fail(err, RDBL_IO, 0, RDBL_DIFF_TEMP, "cannot create a temporary file in %s: %s",
                               tmpdir, strerror(e));
         }
-        unlink(path); /* gone with the descriptor, whatever ends the process */
         p->f[i] = fdopen(fd, "w+b");
         if (!p->f[i]) {
             close(fd);
