@@ -131,6 +131,10 @@ typedef struct rdbl_snapshot {
     uint64_t holes, hole_bytes, damaged_keys;
     size_t nholes;
     rdbl_snapshot_hole hole[RDBL_SNAPSHOT_HOLES];
+    /* --sha256: the input's digest, 64 hex digits ("" when not asked or when
+     * the file could not be read whole: then sha256_note says why) */
+    char sha256[65];
+    char sha256_note[160];
 } rdbl_snapshot;
 
 /* The reference time of TTLs: now_ms with --now, else ctime_s * 1000, else 0. */

@@ -30,6 +30,9 @@ const rdbl_events *rdbl_info_events(void);
 void rdbl_info_finish(rdbl_info *in, rdbl_status st, const rdbl_error *err,
                       const rdbl_source *src, const char *path, double seconds);
 uint64_t rdbl_info_keys(const rdbl_info *in);
+/* --sha256: records the digest of src (opened with opts.sha256), reading
+ * the rest of the input; call after rdbl_info_finish(). */
+void rdbl_info_sha256(rdbl_info *in, rdbl_source *src);
 
 /* Writes the summary. @return 0, or -1 on an output error. */
 int rdbl_info_write_text(const rdbl_info *in, FILE *out);
@@ -76,13 +79,17 @@ int rdbl_dump_write_error(const rdbl_dump *d, bool *tmp);
 
 /* ---------------------------------------------------------------------------
  * Per-key rows (`rdblens keys`): one line per key, streamed.
- * CSV (RFC 4180, header first):
+ * CSV (RFC 4180, header first), default columns:
  *   db,key,type,encoding,elements,rdb_bytes,memory_bytes,largest_element_bytes,
  *   expire_at_ms,ttl_ms,idle_s,freq
+ * and on request (rdbl_keyrows_parse_columns) any list of these and offset:
+ * the byte offset of the key's record in the decompressed RDB stream (its
+ * first byte: the expiry/idle/freq prefix opcode if any, else the type byte).
  * encoding is the in-memory encoding the memory model decided; memory_bytes
  * its MEMORY USAGE-equivalent estimate; ttl_ms is relative to the snapshot's
  * time (ctime AUX, or --now); empty cells where a value does not apply. Keys
- * are escaped with rdbl_escape_bytes. JSON Lines carry the same fields. */
+ * are escaped with rdbl_escape_bytes. JSON Lines carry the same fields
+ * (null where CSV has an empty cell). */
 typedef enum rdbl_keyrows_format {
     RDBL_KEYROWS_CSV,
     RDBL_KEYROWS_JSONL,
@@ -90,10 +97,49 @@ typedef enum rdbl_keyrows_format {
      * (and quotes), so a spreadsheet shows them as text, not as a formula */
     RDBL_KEYROWS_CSV_SAFE,
 } rdbl_keyrows_format;
-int rdbl_keyrows_header(FILE *out, rdbl_keyrows_format fmt);
-/* @return 0, or -1 when writing failed. */
-int rdbl_keyrows_write(FILE *out, rdbl_keyrows_format fmt, const rdbl_key_facts *f,
-                       int64_t ref_ms);
+
+/* The columns, in default order; offset is not among the defaults. */
+#define RDBL_KEYROWS_COLUMN_LIST(X)                                           \
+    X(DB, "db")                                                               \
+    X(KEY, "key")                                                             \
+    X(TYPE, "type")                                                           \
+    X(ENCODING, "encoding")                                                   \
+    X(ELEMENTS, "elements")                                                   \
+    X(RDB_BYTES, "rdb_bytes")                                                 \
+    X(MEMORY_BYTES, "memory_bytes")                                           \
+    X(LARGEST, "largest_element_bytes")                                       \
+    X(EXPIRE_AT, "expire_at_ms")                                              \
+    X(TTL, "ttl_ms")                                                          \
+    X(IDLE, "idle_s")                                                         \
+    X(FREQ, "freq")                                                           \
+    X(OFFSET, "offset")
+typedef enum rdbl_keyrows_column {
+#define RDBL__K(name, text) RDBL_COL_##name,
+    RDBL_KEYROWS_COLUMN_LIST(RDBL__K)
+#undef RDBL__K
+    RDBL_COL__COUNT
+} rdbl_keyrows_column;
+#define RDBL_KEYROWS_MAX_COLUMNS 16
+
+typedef struct rdbl_keyrows_opts {
+    rdbl_keyrows_format fmt;
+    size_t ncols;
+    rdbl_keyrows_column col[RDBL_KEYROWS_MAX_COLUMNS];
+} rdbl_keyrows_opts;
+
+/* fmt with the default columns. */
+void rdbl_keyrows_opts_init(rdbl_keyrows_opts *o, rdbl_keyrows_format fmt);
+/* Sets the columns from a comma-separated list of names ("key,offset").
+ * @return 0, or -1 with the reason in why (an unknown or repeated name). */
+int rdbl_keyrows_parse_columns(rdbl_keyrows_opts *o, const char *list, char *why, size_t cap);
+/* A column's name. Static; never NULL. */
+const char *rdbl_keyrows_column_name(rdbl_keyrows_column c);
+/* The CSV header line (nothing for JSON Lines). @return 0, or -1. */
+int rdbl_keyrows_header(FILE *out, const rdbl_keyrows_opts *o);
+/* One row; offset is the record's offset (rdbl_key_info.offset).
+ * @return 0, or -1 when writing failed. */
+int rdbl_keyrows_write(FILE *out, const rdbl_keyrows_opts *o, const rdbl_key_facts *f,
+                       uint64_t offset, int64_t ref_ms);
 
 /* ---------------------------------------------------------------------------
  * The analysis pipeline: one pass over a file that turns parser events into
@@ -134,6 +180,9 @@ typedef struct rdbl_analysis_opts {
      * streams by (rdbl_key_facts.value_digest). Every value is then walked,
      * also those the memory model prices from blob sizes alone. */
     bool value_digest;
+    /* --sha256: the source was opened with opts.sha256; its digest goes into
+     * the snapshot record (the rest of the input is read for it). */
+    bool sha256;
 } rdbl_analysis_opts;
 
 /* Defaults: memory model "auto" (jemalloc q8, live), 64 KiB samples within a

@@ -48,6 +48,8 @@ typedef struct rdbl_source_opts {
     size_t read_size; /* bytes asked of the input per read; 0 = default (1 MiB) */
     bool threaded;    /* decompress in a second thread when the input is compressed
                        * (ignored for plain input; decodes in-line if no thread starts) */
+    bool sha256;      /* hash the input's bytes as stored while they are read
+                       * (rdbl_source_sha256); off: no cost at all */
 } rdbl_source_opts;
 
 /* Opens a file read-only ("-" is standard input, never closed). opts may be
@@ -106,6 +108,26 @@ rdbl_compression rdbl_source_compression(const rdbl_source *s);
  * command files after it are not); else NULL. A directory whose base is a
  * command log (aof-use-rdb-preamble no) fails to open (RDBL_UNSUPPORTED). */
 const char *rdbl_source_aof_base(const rdbl_source *s);
+
+/* Bytes of a SHA-256 digest. */
+#define RDBL_SHA256_SIZE 32
+
+/* The SHA-256 of the whole input as stored, as `sha256sum FILE` gives it:
+ * for a compressed input, of the compressed bytes; for an AOF directory, of
+ * the base file read (rdbl_source_aof_base). Only for a source opened with
+ * opts.sha256. The bytes were hashed as they were read; what the parser left
+ * unread (bytes after the RDB's end, the rest after an early stop) is read
+ * and hashed here. Call it once parsing is over: the source serves no more
+ * bytes afterwards (need() then fails with RDBL_USAGE); calling it again
+ * gives the same digest.
+ * @return RDBL_OK with out filled; RDBL_USAGE when sha256 was not asked at
+ *         open; RDBL_IO (a read failed: no digest of a file not read whole)
+ *         or RDBL_NOMEM, with err filled. */
+rdbl_status rdbl_source_sha256(rdbl_source *s, uint8_t out[RDBL_SHA256_SIZE], rdbl_error *err);
+/* What that digest covers, in words, for an input of compression c:
+ * "of the file's bytes, as sha256sum gives", or for a compressed input "of
+ * the compressed bytes as stored, ...". Static; never NULL. */
+const char *rdbl_source_sha256_scope(rdbl_compression c);
 
 /* The compressions this build decodes and the library behind each, with the
  * version linked at run time: "gzip (zlib 1.2.13), lz4 (liblz4 1.9.4), ...".

@@ -169,6 +169,8 @@ rdbl_status rdbl_agg_add_snapshot(rdbl_agg *a, const rdbl_snapshot *s)
     d->target_warning[sizeof d->target_warning - 1] = 0;
     d->target_note[sizeof d->target_note - 1] = 0;
     d->error[sizeof d->error - 1] = 0;
+    d->sha256[sizeof d->sha256 - 1] = 0;
+    d->sha256_note[sizeof d->sha256_note - 1] = 0;
     if (d->ntotals > RDBL_SNAPSHOT_TOTALS)
         d->ntotals = RDBL_SNAPSHOT_TOTALS;
     for (size_t i = 0; i < d->ntotals; i++)
@@ -292,6 +294,13 @@ static json_t *snapshot_to_json(const rdbl_snapshot *s)
     }
     if (s->holes && !rc)
         rc |= rdbl__jset(j, "salvage", salvage_to_json(s));
+    /* --sha256: the digest and what it covers, or null and why there is none */
+    if (s->sha256[0] || s->sha256_note[0]) {
+        rc |= rdbl__jset(j, "sha256", s->sha256[0] ? json_string(s->sha256) : json_null());
+        rc |= rdbl__jset(j, "sha256_of",
+                         json_string(s->sha256[0] ? rdbl_source_sha256_scope(s->compression)
+                                                  : s->sha256_note));
+    }
     if (rc) {
         json_decref(j);
         return NULL;
@@ -436,6 +445,11 @@ static rdbl_status snapshot_from_json(const json_t *j, rdbl_snapshot *s, rdbl_er
             free(e);
         }
     }
+    if ((st = rdbl__jget_str(j, "sha256", s->sha256, sizeof s->sha256, err)))
+        return st;
+    if (!s->sha256[0] && (st = rdbl__jget_str(j, "sha256_of", s->sha256_note,
+                                                sizeof s->sha256_note, err)))
+        return st;
     const json_t *salv = json_object_get(j, "salvage");
     if (json_is_object(salv))
         return salvage_from_json(salv, s, err);

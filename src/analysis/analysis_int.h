@@ -4,6 +4,11 @@
 
 #include "rdblens/analysis.h"
 
+/* --sha256 (evidence.c): the digest of a source opened with opts.sha256 as
+ * 64 lowercase hex digits into hex; false with hex "" and the reason in why
+ * when there is none (a read failed). Ends the source's reading. */
+bool rdbl__sha256_text(rdbl_source *src, char hex[65], char *why, size_t why_cap);
+
 /* A function library's name and engine: given directly by FUNCTION_PRE_GA
  * records, or read from the "#!<engine> name=<lib>" shebang of FUNCTION2
  * code. Writes NUL-terminated, escaped strings (empty when unknown). */

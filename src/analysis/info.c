@@ -318,6 +318,12 @@ void rdbl_info_finish(rdbl_info *in, rdbl_status st, const rdbl_error *err,
     }
 }
 
+void rdbl_info_sha256(rdbl_info *in, rdbl_source *src)
+{
+    in->sha256_asked = true;
+    rdbl__sha256_text(src, in->sha256, in->sha256_why, sizeof in->sha256_why);
+}
+
 uint64_t rdbl_info_keys(const rdbl_info *in)
 {
     return in->keys;

@@ -84,6 +84,9 @@ struct rdbl_info {
     uint64_t input_size, input_read, decoded_bytes;
     rdbl_compression compression;
     char aof_base[512];          /* the input was an AOF directory: its base, else "" */
+    bool sha256_asked;           /* --sha256 */
+    char sha256[65];             /* hex, "" when none */
+    char sha256_why[200];        /* why there is none */
 };
 
 #endif

@@ -101,6 +101,9 @@ int rdbl_info_write_text(const rdbl_info *in, FILE *o)
         fprintf(o, " %s, %s decoded", rdbl_compression_name(in->compression),
                 human(in->decoded_bytes, b2, sizeof b2));
     fprintf(o, ")\n");
+    if (in->sha256_asked)
+        fprintf(o, "SHA-256      %s (%s)\n", in->sha256[0] ? in->sha256 : in->sha256_why,
+                in->sha256[0] ? rdbl_source_sha256_scope(in->compression) : "the file was not read whole");
     if (in->aof_base[0])
         fprintf(o, "AOF dir      a multi-part AOF directory: reading its base %s (the\n"
                    "             incremental command files after it are not read)\n",
@@ -295,6 +298,12 @@ int rdbl_info_write_json(const rdbl_info *in, FILE *o)
     json_object_set_new(file, "compression", json_string(rdbl_compression_name(in->compression)));
     json_object_set_new(file, "decoded_bytes", json_integer((json_int_t)in->decoded_bytes));
     json_object_set_new(file, "aof_base", in->aof_base[0] ? json_string(in->aof_base) : json_null());
+    if (in->sha256_asked) {
+        json_object_set_new(file, "sha256", in->sha256[0] ? json_string(in->sha256) : json_null());
+        json_object_set_new(file, "sha256_of", json_string(in->sha256[0]
+                                                               ? rdbl_source_sha256_scope(in->compression)
+                                                               : in->sha256_why));
+    }
     if (in->have_header) {
         json_object_set_new(file, "magic", json_string(in->fi.magic));
         json_object_set_new(file, "rdb_version", json_integer(in->fi.rdb_version));

@@ -2,7 +2,9 @@
  * buffer by hand (this runs once per key on files with tens of millions of
  * keys, so no printf per field). */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 #include "rdblens/analysis.h"
@@ -97,93 +99,167 @@ static void put_key(line *l, const rdbl_key_facts *f, int csv)
         free(esc);
 }
 
-int rdbl_keyrows_header(FILE *out, rdbl_keyrows_format fmt)
+static const char *const col_names[] = {
+#define RDBL__K(name, text) text,
+    RDBL_KEYROWS_COLUMN_LIST(RDBL__K)
+#undef RDBL__K
+};
+
+const char *rdbl_keyrows_column_name(rdbl_keyrows_column c)
 {
-    if (fmt != RDBL_KEYROWS_JSONL)
-        fputs("db,key,type,encoding,elements,rdb_bytes,memory_bytes,largest_element_bytes,"
-              "expire_at_ms,ttl_ms,idle_s,freq\n",
-              out);
+    return (unsigned)c < RDBL_COL__COUNT ? col_names[c] : "?";
+}
+
+void rdbl_keyrows_opts_init(rdbl_keyrows_opts *o, rdbl_keyrows_format fmt)
+{
+    memset(o, 0, sizeof *o);
+    o->fmt = fmt;
+    /* the default columns: every one but offset, in list order */
+    for (unsigned c = 0; c < RDBL_COL_OFFSET; c++)
+        o->col[o->ncols++] = (rdbl_keyrows_column)c;
+}
+
+int rdbl_keyrows_parse_columns(rdbl_keyrows_opts *o, const char *list, char *why, size_t cap)
+{
+    size_t n = 0;
+    rdbl_keyrows_column cols[RDBL_KEYROWS_MAX_COLUMNS];
+    const char *p = list;
+    for (;;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        unsigned c = 0;
+        while (c < RDBL_COL__COUNT &&
+               !(strlen(col_names[c]) == len && memcmp(col_names[c], p, len) == 0))
+            c++;
+        if (c == RDBL_COL__COUNT) {
+            snprintf(why, cap, "unknown column '%.*s'", (int)(len < 40 ? len : 40), p);
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (cols[i] == (rdbl_keyrows_column)c) {
+                snprintf(why, cap, "column '%s' named twice", col_names[c]);
+                return -1;
+            }
+        if (n == RDBL_KEYROWS_MAX_COLUMNS) {
+            snprintf(why, cap, "too many columns");
+            return -1;
+        }
+        cols[n++] = (rdbl_keyrows_column)c;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    memcpy(o->col, cols, n * sizeof cols[0]);
+    o->ncols = n;
+    return 0;
+}
+
+int rdbl_keyrows_header(FILE *out, const rdbl_keyrows_opts *o)
+{
+    if (o->fmt != RDBL_KEYROWS_JSONL) {
+        for (size_t i = 0; i < o->ncols; i++) {
+            if (i)
+                fputc(',', out);
+            fputs(col_names[o->col[i]], out);
+        }
+        fputc('\n', out);
+    }
     return ferror(out) ? -1 : 0;
 }
 
-int rdbl_keyrows_write(FILE *out, rdbl_keyrows_format fmt, const rdbl_key_facts *f,
-                       int64_t ref_ms)
+/* A JSON member name with its quotes and colon, after a comma unless first. */
+static void put_name(line *l, bool first, const char *name)
+{
+    put(l, first ? "{\"" : ",\"", 2);
+    put(l, name, strlen(name));
+    put(l, "\":", 2);
+}
+
+int rdbl_keyrows_write(FILE *out, const rdbl_keyrows_opts *o, const rdbl_key_facts *f,
+                       uint64_t offset, int64_t ref_ms)
 {
     char stackbuf[4096];
     line l = {stackbuf, 0, sizeof stackbuf, false};
     /* worst case: key escaped (4x) and quoted (2x), plus numbers */
-    if (reserve(&l, f->key.len * 8 + 513) != 0)
+    if (reserve(&l, f->key.len * 8 + 40 * RDBL_KEYROWS_MAX_COLUMNS + 64) != 0)
         return -1;
-    const char *type = rdbl_type_name(f->type);
-    const char *enc = f->mem_encoding ? f->mem_encoding : rdbl_encoding_name(f->encoding);
-    if (fmt != RDBL_KEYROWS_JSONL) {
-        put_u64(&l, f->db);
-        put(&l, ",", 1);
-        put_key(&l, f, fmt == RDBL_KEYROWS_CSV_SAFE ? 2 : 1);
-        put(&l, ",", 1);
-        put(&l, type, strlen(type));
-        put(&l, ",", 1);
-        put(&l, enc, strlen(enc));
-        put(&l, ",", 1);
-        put_u64(&l, f->elements);
-        put(&l, ",", 1);
-        put_u64(&l, f->rdb_bytes);
-        put(&l, ",", 1);
-        put_u64(&l, f->mem_bytes);
-        put(&l, ",", 1);
-        put_u64(&l, f->largest_element);
-        put(&l, ",", 1);
-        if (f->has_expire) {
-            put_i64(&l, f->expire_ms);
+    bool json = o->fmt == RDBL_KEYROWS_JSONL;
+    int csv = json ? 0 : o->fmt == RDBL_KEYROWS_CSV_SAFE ? 2 : 1;
+    for (size_t i = 0; i < o->ncols; i++) {
+        rdbl_keyrows_column c = o->col[i];
+        if (json)
+            put_name(&l, i == 0, col_names[c]);
+        else if (i)
             put(&l, ",", 1);
-            put_i64(&l, f->expire_ms - ref_ms);
-        } else {
-            put(&l, ",", 1);
+        const char *text = NULL;
+        /* a number, or none (empty cell, JSON null) */
+        bool has = true;
+        int64_t v = 0;
+        uint64_t u = 0;
+        bool is_u = true;
+        switch (c) {
+        case RDBL_COL_DB:
+            u = f->db;
+            break;
+        case RDBL_COL_KEY:
+            put_key(&l, f, csv);
+            continue;
+        case RDBL_COL_TYPE:
+            text = rdbl_type_name(f->type);
+            break;
+        case RDBL_COL_ENCODING:
+            text = f->mem_encoding ? f->mem_encoding : rdbl_encoding_name(f->encoding);
+            break;
+        case RDBL_COL_ELEMENTS:
+            u = f->elements;
+            break;
+        case RDBL_COL_RDB_BYTES:
+            u = f->rdb_bytes;
+            break;
+        case RDBL_COL_MEMORY_BYTES:
+            u = f->mem_bytes;
+            break;
+        case RDBL_COL_LARGEST:
+            u = f->largest_element;
+            break;
+        case RDBL_COL_EXPIRE_AT:
+            has = f->has_expire, is_u = false, v = f->expire_ms;
+            break;
+        case RDBL_COL_TTL:
+            has = f->has_expire, is_u = false, v = f->expire_ms - ref_ms;
+            break;
+        case RDBL_COL_IDLE:
+            has = f->idle_s >= 0, is_u = false, v = f->idle_s;
+            break;
+        case RDBL_COL_FREQ:
+            has = f->freq >= 0, is_u = false, v = f->freq;
+            break;
+        case RDBL_COL_OFFSET:
+            u = offset;
+            break;
+        case RDBL_COL__COUNT:
+            has = false;
+            break;
         }
-        put(&l, ",", 1);
-        if (f->idle_s >= 0)
-            put_i64(&l, f->idle_s);
-        put(&l, ",", 1);
-        if (f->freq >= 0)
-            put_i64(&l, f->freq);
-        put(&l, "\n", 1);
-    } else {
-        put(&l, "{\"db\":", 6);
-        put_u64(&l, f->db);
-        put(&l, ",\"key\":", 7);
-        put_key(&l, f, 0);
-        put(&l, ",\"type\":\"", 9);
-        put(&l, type, strlen(type));
-        put(&l, "\",\"encoding\":\"", 14);
-        put(&l, enc, strlen(enc));
-        put(&l, "\",\"elements\":", 13);
-        put_u64(&l, f->elements);
-        put(&l, ",\"rdb_bytes\":", 13);
-        put_u64(&l, f->rdb_bytes);
-        put(&l, ",\"memory_bytes\":", 16);
-        put_u64(&l, f->mem_bytes);
-        put(&l, ",\"largest_element_bytes\":", 25);
-        put_u64(&l, f->largest_element);
-        put(&l, ",\"expire_at_ms\":", 16);
-        if (f->has_expire) {
-            put_i64(&l, f->expire_ms);
-            put(&l, ",\"ttl_ms\":", 10);
-            put_i64(&l, f->expire_ms - ref_ms);
+        if (text) {
+            if (json)
+                put(&l, "\"", 1);
+            put(&l, text, strlen(text));
+            if (json)
+                put(&l, "\"", 1);
+        } else if (!has) {
+            if (json)
+                put(&l, "null", 4);
+        } else if (is_u) {
+            put_u64(&l, u);
         } else {
-            put(&l, "null,\"ttl_ms\":null", 18);
+            put_i64(&l, v);
         }
-        put(&l, ",\"idle_s\":", 10);
-        if (f->idle_s >= 0)
-            put_i64(&l, f->idle_s);
-        else
-            put(&l, "null", 4);
-        put(&l, ",\"freq\":", 8);
-        if (f->freq >= 0)
-            put_i64(&l, f->freq);
-        else
-            put(&l, "null", 4);
-        put(&l, "}\n", 2);
     }
+    if (json)
+        put(&l, o->ncols ? "}\n" : "{}\n", o->ncols ? 2 : 3);
+    else
+        put(&l, "\n", 1);
     int rc = fwrite(l.p, 1, l.len, out) == l.len ? 0 : -1;
     if (l.heap)
         free(l.p);

@@ -594,6 +594,8 @@ rdbl_status rdbl_analyze(rdbl_source *src, const char *path, const rdbl_analysis
     rdbl_parse_opts po = {o->parse_flags, o->progress, o->progress_user, o->on_hole,
                           o->hole_user};
     rdbl_status st = rdbl_parse(src, p.digest ? &digest_events : &pipe_events, &p, &po, err);
+    if (o->sha256)
+        rdbl__sha256_text(src, snap.sha256, snap.sha256_note, sizeof snap.sha256_note);
     if (!p.now_set)
         set_now(&p);
     rdbl_status qst = rdbl__aggq_finish(p.q);

@@ -29,6 +29,7 @@ static rdbl_status run_one(job *j)
         return j->st;
     }
     rdbl_source_opts so = cli_source_opts(j->alone);
+    so.sha256 = j->ao->sha256;
     j->st = rdbl_source_open_file(&src, j->path, &so, &j->err);
     if (j->st != RDBL_OK)
         return j->st;

@@ -162,7 +162,14 @@ void cli_format_error(char *buf, size_t cap, const char *path, const rdbl_error 
                       const char *tail);
 
 /* --salvage (info, keys, report, dump, check): read past damage. */
-enum { CLI_OPT_SALVAGE = 1300 };
+enum { CLI_OPT_SALVAGE = 1300, CLI_OPT_SHA256 };
+/* --sha256 (info, report): the input's SHA-256, hashed as it is read. */
+#define CLI_SHA256_LONGOPT {"sha256", no_argument, NULL, CLI_OPT_SHA256}
+#define CLI_SHA256_HELP                                                       \
+    "  --sha256            record the input's SHA-256 (of the file as stored:\n" \
+    "                      a compressed file's compressed bytes, as sha256sum\n" \
+    "                      gives), computed while reading\n"
+
 #define CLI_SALVAGE_LONGOPT {"salvage", no_argument, NULL, CLI_OPT_SALVAGE}
 /* The hole printer's user data (rdbl_parse_opts.on_hole = cli_hole_print). */
 typedef struct cli_holes {

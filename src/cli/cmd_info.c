@@ -6,7 +6,8 @@
 #include "cli.h"
 
 static const char help[] =
-    "Usage: rdblens info [--format text|json] [-o FILE] [--salvage] [--quiet] FILE\n"
+    "Usage: rdblens info [--format text|json] [-o FILE] [--salvage] [--sha256] [--quiet]\n"
+    "                    FILE\n"
     "\n"
     "Reads the whole file once and prints what it is: the RDB version and the\n"
     "server that wrote it, aux fields (save time as a date, used-mem, ...),\n"
@@ -20,6 +21,9 @@ static const char help[] =
     "  --salvage                read past damage: skip each unreadable stretch to\n"
     "                           where records parse again, list the holes (stderr,\n"
     "                           output) and go on; still exits 4\n"
+    "  --sha256                 record the input's SHA-256 (of the file as\n"
+    "                           stored: a compressed file's compressed bytes, as\n"
+    "                           sha256sum gives), computed while reading\n"
     "  -q, --quiet              no progress bar\n"
     "  -h, --help               this text\n"
     "\n"
@@ -35,10 +39,11 @@ int cmd_info(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
         CLI_SALVAGE_LONGOPT,
+        CLI_SHA256_LONGOPT,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    bool json = false, quiet = false, salvage = false;
+    bool json = false, quiet = false, salvage = false, sha = false;
     const char *outpath = NULL;
     int c;
     optind = 1;
@@ -59,6 +64,9 @@ int cmd_info(int argc, char **argv)
         case CLI_OPT_SALVAGE:
             salvage = true;
             break;
+        case CLI_OPT_SHA256:
+            sha = true;
+            break;
         case 'h':
             fputs(help, stdout);
             return CLI_OK;
@@ -73,6 +81,7 @@ int cmd_info(int argc, char **argv)
     rdbl_error err = {0};
     rdbl_source *src = NULL;
     rdbl_source_opts so = cli_source_opts(true);
+    so.sha256 = sha;
     rdbl_status st = rdbl_source_open_file(&src, path, &so, &err);
     if (st != RDBL_OK) {
         cli_print_error("info", path, &err, NULL);
@@ -100,6 +109,8 @@ int cmd_info(int argc, char **argv)
     st = rdbl_parse(src, rdbl_info_events(), in, &po, &err);
     cli_progress_done(&prog);
     rdbl_info_finish(in, st, &err, src, path, cli_now() - t0);
+    if (sha)
+        rdbl_info_sha256(in, src);
     if ((json ? rdbl_info_write_json(in, out.f) : rdbl_info_write_text(in, out.f)) != 0)
         cli_out_note_errno(&out, errno);
     rdbl_info_free(in);

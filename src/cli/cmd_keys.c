@@ -9,13 +9,17 @@
 
 static const char help[] =
     "Usage: rdblens keys [--format csv|jsonl] [--db N] [--match GLOB] [--type T]\n"
-    "                    [--min-bytes SIZE] [-o FILE] [--spreadsheet-safe]\n"
+    "                    [--min-bytes SIZE] [--columns LIST] [-o FILE]\n"
+    "                    [--spreadsheet-safe]\n"
     "                    [memory model options] FILE\n"
     "\n"
     "Streams one row per key (nothing is held in memory), for spreadsheets,\n"
     "DuckDB, Spark or grep. CSV columns (RFC 4180, with a header):\n"
     "  db,key,type,encoding,elements,rdb_bytes,memory_bytes,largest_element_bytes,\n"
     "  expire_at_ms,ttl_ms,idle_s,freq\n"
+    "and on request (--columns) offset: the byte offset of the key's record in\n"
+    "the decompressed RDB (its first byte: the expiry/idle/freq opcode before\n"
+    "it, else the type byte), to find the record with a hex editor.\n"
     "memory_bytes is the estimated MEMORY USAGE of the key on the target server;\n"
     "encoding is the encoding that server would use in memory (e.g. quicklist,\n"
     "hashtable), not the one stored in the file that 'dump' and 'info' show;\n"
@@ -27,6 +31,11 @@ static const char help[] =
     "  --db N                  only database N\n"
     "  --match GLOB            only keys matching a Redis glob, e.g. 'cart:*'\n"
     "  --type T                only keys of type T (string list set zset hash stream)\n"
+    "  --columns LIST          the columns, in this order, comma-separated: any of\n"
+    "                          db, key, type, encoding, elements, rdb_bytes,\n"
+    "                          memory_bytes, largest_element_bytes, expire_at_ms,\n"
+    "                          ttl_ms, idle_s, freq, offset (default: all but\n"
+    "                          offset, as listed above); JSON Lines too\n"
     "  --min-bytes SIZE        only keys of at least SIZE estimated bytes: 10m,\n"
     "                          512k, 10MiB, 10MB (k, m, g, t are all 1024-based)\n"
     "  -o, --output FILE       write there instead of standard output (a temporary\n"
@@ -49,7 +58,7 @@ static const char help[] =
     "\n" CLI_MEM_HELP;
 
 typedef struct keys_ctx {
-    rdbl_keyrows_format fmt;
+    rdbl_keyrows_opts rows_opts;
     uint64_t min_bytes;
     cli_out *out;
     uint64_t rows;
@@ -58,11 +67,10 @@ typedef struct keys_ctx {
 static int on_key(void *user, const rdbl_key_facts *f, const rdbl_key_info *k, int64_t ref_ms)
 {
     keys_ctx *c = user;
-    (void)k;
     if (f->mem_bytes < c->min_bytes)
         return 0;
     c->rows++;
-    if (rdbl_keyrows_write(c->out->f, c->fmt, f, ref_ms) == 0)
+    if (rdbl_keyrows_write(c->out->f, &c->rows_opts, f, k->offset, ref_ms) == 0)
         return 0;
     cli_out_note_errno(c->out, errno);
     return -1;
@@ -79,6 +87,7 @@ int cmd_keys(int argc, char **argv)
         {"now", required_argument, NULL, 'n'},
         {"output", required_argument, NULL, 'o'},
         {"spreadsheet-safe", no_argument, NULL, 's'},
+        {"columns", required_argument, NULL, 'c'},
         {"quiet", no_argument, NULL, 'q'},
         CLI_SALVAGE_LONGOPT,
         {"help", no_argument, NULL, 'h'},
@@ -88,9 +97,10 @@ int cmd_keys(int argc, char **argv)
     rdbl_analysis_opts o;
     rdbl_analysis_opts_init(&o);
     cli_out out;
-    keys_ctx ctx = {RDBL_KEYROWS_CSV, 0, &out, 0};
+    keys_ctx ctx = {.out = &out};
+    rdbl_keyrows_format fmt = RDBL_KEYROWS_CSV;
     bool quiet = false, safe = false;
-    const char *outpath = NULL;
+    const char *outpath = NULL, *columns = NULL;
     int c;
     optind = 1;
     while ((c = cli_getopt("keys", argc, argv, "f:o:qh", longopts)) != -1) {
@@ -101,11 +111,14 @@ int cmd_keys(int argc, char **argv)
         case 's':
             safe = true;
             break;
+        case 'c':
+            columns = optarg;
+            break;
         case 'f':
             if (strcmp(optarg, "csv") == 0)
-                ctx.fmt = RDBL_KEYROWS_CSV;
+                fmt = RDBL_KEYROWS_CSV;
             else if (strcmp(optarg, "jsonl") == 0)
-                ctx.fmt = RDBL_KEYROWS_JSONL;
+                fmt = RDBL_KEYROWS_JSONL;
             else
                 return cli_usage_error("keys", "unknown format '%s' (csv or jsonl)", optarg);
             break;
@@ -142,6 +155,12 @@ int cmd_keys(int argc, char **argv)
     }
     if (optind != argc - 1)
         return cli_usage_error("keys", "expected exactly one FILE");
+    if (safe && fmt == RDBL_KEYROWS_CSV)
+        fmt = RDBL_KEYROWS_CSV_SAFE;
+    rdbl_keyrows_opts_init(&ctx.rows_opts, fmt);
+    char why[96];
+    if (columns && rdbl_keyrows_parse_columns(&ctx.rows_opts, columns, why, sizeof why) != 0)
+        return cli_usage_error("keys", "--columns: %s (see --help for the names)", why);
     const char *path = argv[optind];
     rdbl_error err = {0};
     rdbl_source *src = NULL;
@@ -154,8 +173,6 @@ int cmd_keys(int argc, char **argv)
         rdbl_source_free(src);
         return CLI_OUTPUT;
     }
-    if (safe && ctx.fmt == RDBL_KEYROWS_CSV)
-        ctx.fmt = RDBL_KEYROWS_CSV_SAFE;
     cli_progress prog;
     cli_progress_init(&prog, src, quiet);
     o.progress = cli_progress_cb;
@@ -168,7 +185,7 @@ int cmd_keys(int argc, char **argv)
     o.hole_user = &holes;
     static char obuf[1 << 16];
     setvbuf(out.f, obuf, _IOFBF, sizeof obuf);
-    if (rdbl_keyrows_header(out.f, ctx.fmt) != 0)
+    if (rdbl_keyrows_header(out.f, &ctx.rows_opts) != 0)
         cli_out_note_errno(&out, errno);
     rdbl_snapshot snap;
     rdbl_status st = cli_out_failed(&out) ? RDBL_OK

@@ -38,6 +38,7 @@ static const char help[] =
     "  --salvage           read past damage: skip each unreadable stretch to\n"
     "                      where records parse again, list the holes (stderr,\n"
     "                      output) and go on; still exits 4\n"
+    CLI_SHA256_HELP
     "  -q, --quiet         no progress bar\n"
     "  -h, --help          this text\n"
     "\n" CLI_MEM_HELP
@@ -59,6 +60,7 @@ int cmd_report(int argc, char **argv)
         {"sample-budget", required_argument, NULL, 'S'},
         {"quiet", no_argument, NULL, 'q'},
         CLI_SALVAGE_LONGOPT,
+        CLI_SHA256_LONGOPT,
         {"help", no_argument, NULL, 'h'},
         CLI_AGG_LONGOPTS,
         CLI_MEM_LONGOPTS,
@@ -117,6 +119,9 @@ int cmd_report(int argc, char **argv)
             break;
         case CLI_OPT_SALVAGE:
             ao.parse_flags |= RDBL_PARSE_SALVAGE;
+            break;
+        case CLI_OPT_SHA256:
+            ao.sha256 = true;
             break;
         case 'h':
             fputs(help, stdout);

@@ -304,7 +304,11 @@ static void files(hw *w, const rdbl_snapshot *s, size_t ns)
             jstr(w, s[i].totals[k].name);
             putf(w, ",%" PRIu64 "]", s[i].totals[k].bytes);
         }
-        put(w, "],\"status\":");
+        put(w, "],\"sha256\":");
+        jstr(w, s[i].sha256);
+        put(w, ",\"sha256_of\":");
+        jstr(w, s[i].sha256[0] ? rdbl_source_sha256_scope(s[i].compression) : s[i].sha256_note);
+        put(w, ",\"status\":");
         jstr(w, s[i].status == RDBL_OK ? "ok" : s[i].error);
         put(w, "}");
     }
@@ -767,6 +771,7 @@ static const char *const js[] = {
     "function model(f){var t='memory model '+(f.target||'?')+', allocator '+(f.allocator||'?');",
     "if(f.allocator_source){t+=' ('+({option:'set by --allocator',calibrated:'calibrated against the used-mem the server recorded',",
     "'default':'the default'}[f.allocator_source]||f.allocator_source)+')';}return t;}",
+    "F.forEach(function(f){if(f.sha256||f.sha256_of)add(sub,el('div',null,(F.length>1?vis(f.file)+': ':'')+'SHA-256 '+(f.sha256||'')+' ('+f.sha256_of+')'));});",
     "var models={};F.forEach(function(f){models[model(f)]=1;});",
     "Object.keys(models).forEach(function(m){add(sub,el('div',null,m.charAt(0).toUpperCase()+m.slice(1)));});",
     "F.forEach(function(f){if(f.allocator_note)add(sub,el('div',{'class':'note'+(f.allocator_source==='calibrated'||f.allocator_source==='option'?'':' w')},f.allocator_note));});",

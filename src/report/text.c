@@ -407,6 +407,13 @@ static void header(tw *t, const rdbl_agg *a)
             if (wtext[0])
                 wrap(t, wbuf, 10, cols);
         }
+        if (s[i].sha256[0]) {
+            line(t, "SHA-256   %s", s[i].sha256);
+            wrap(t, rdbl_source_sha256_scope(s[i].compression), 10, cols);
+        } else if (s[i].sha256_note[0]) {
+            line(t, "SHA-256   none");
+            wrap(t, s[i].sha256_note, 10, cols);
+        }
         if (s[i].status != RDBL_OK && s[i].status != RDBL_CHECKSUM)
             line(t, "PARTIAL   the file could not be read to the end: %s at offset %" PRIu64
                     " (%s); what was read before is reported",

@@ -40,6 +40,8 @@ rdbl_status rdbl__input_read(rdbl__input *in, uint8_t *dst, size_t cap, size_t *
         if (r > 0) {
             /* a reader claiming more than it was given is a bug on its side: clamp */
             *got = (size_t)r <= cap ? (size_t)r : cap;
+            if (in->sha)
+                rdbl__sha_update(in->sha, dst, *got);
             return RDBL_OK;
         }
         if (r == 0) {

@@ -79,6 +79,14 @@ struct rdbl_source {
     bool own_fd;
     uint64_t input_size;
     char *name;
+
+    /* --sha256: the context is in.sha; SEG inputs are hashed up to sha_seg
+     * every RDBL__TRIM_STEP consumed (trim_step), the rest at the end */
+    size_t sha_seg;
+    bool sha_done;
+    rdbl_status sha_st;
+    rdbl_error sha_err;
+    uint8_t sha_out[RDBL_SHA256_SIZE];
 };
 
 static const uint8_t empty_view[1];
@@ -214,6 +222,14 @@ static rdbl_status source_new(rdbl_source **out, const char *name, const rdbl_so
     s->in.name = nm;
     s->in.fd = -1;
     s->in.read_size = s->read_size;
+    if (opts && opts->sha256) {
+        s->in.sha = rdbl__sha_new();
+        if (!s->in.sha) {
+            free(s->name);
+            free(s);
+            return rdbl__fail(err, RDBL_NOMEM, 0, "open", "out of memory for a SHA-256 context");
+        }
+    }
     *out = s;
     return RDBL_OK;
 }
@@ -254,6 +270,9 @@ static rdbl_status source_start(rdbl_source *s, bool threaded, rdbl_error *err)
                 s->view = head;
             s->end = have;
             set_end(s, RDBL_TRUNCATED);
+            /* hash as the consumer goes (trim_step), while the pages are hot */
+            if (in->sha && s->trim_at > RDBL__TRIM_STEP)
+                s->trim_at = RDBL__TRIM_STEP;
         } else {
             /* the read buffer becomes the window: the bytes peeked stay where they are */
             s->mode = RDBL__READ;
@@ -468,6 +487,7 @@ void rdbl_source_free(rdbl_source *s)
     rdbl__thread_stop(s->th);
     rdbl__dec_free(s->dec);
     rdbl__input_release(&s->in);
+    rdbl__sha_free(s->in.sha);
     free(s->buf);
     free(s->aof_base);
     if (s->map)
@@ -704,10 +724,19 @@ rdbl_status rdbl_source_need(rdbl_source *s, size_t n, const uint8_t **p, size_t
     return need_slow(s, n, p, avail, err);
 }
 
-/* Mapped plain file: drop the pages the consumer has left behind from this
- * process (they stay cached), so RSS does not grow with the file. */
-static void trim_map(rdbl_source *s)
+/* SEG, every RDBL__TRIM_STEP consumed: hash what was consumed (--sha256)
+ * and, for a mapped plain file, drop the pages the consumer has left behind
+ * from this process (they stay cached), so RSS does not grow with the file. */
+static void trim_step(rdbl_source *s)
 {
+    if (s->in.sha && s->pos > s->sha_seg) {
+        rdbl__sha_update(s->in.sha, s->view + s->sha_seg, s->pos - s->sha_seg);
+        s->sha_seg = s->pos;
+    }
+    if (!s->map) {
+        s->trim_at = s->pos <= SIZE_MAX - RDBL__TRIM_STEP ? s->pos + RDBL__TRIM_STEP : SIZE_MAX;
+        return;
+    }
     long pg = sysconf(_SC_PAGESIZE);
     uintptr_t upto = (uintptr_t)(s->view + s->pos);
     upto -= pg > 0 ? upto % (uintptr_t)pg : 0;
@@ -726,7 +755,65 @@ void rdbl_source_consume(rdbl_source *s, size_t n)
     s->pos += n;
     s->offset += n;
     if (RDBL_UNLIKELY(s->pos >= s->trim_at))
-        trim_map(s);
+        trim_step(s);
+}
+
+/* --sha256: hashes the raw bytes not hashed yet, reading the rest of a
+ * descriptor or reader to its end. */
+static rdbl_status sha_rest(rdbl_source *s, rdbl_error *err)
+{
+    rdbl__input *in = &s->in;
+    if (in->kind == RDBL__IN_MEM) {
+        if (s->mode == RDBL__SEG)
+            rdbl__sha_update(in->sha, s->view + s->sha_seg, s->end - s->sha_seg);
+        else /* compressed memory: the decoder read in place, nothing was hashed */
+            rdbl__sha_update(in->sha, in->p, in->len);
+        return RDBL_OK;
+    }
+    /* everything read so far passed through rdbl__input_read and is hashed */
+    size_t cap = (size_t)64 << 10;
+    uint8_t *tmp = malloc(cap);
+    if (!tmp)
+        return rdbl__fail(err, RDBL_NOMEM, s->offset, "sha256", "out of memory");
+    rdbl_status st = RDBL_OK;
+    while (!in->eof && st == RDBL_OK) {
+        size_t got = 0;
+        st = rdbl__input_read(in, tmp, cap, &got, err, s->offset);
+    }
+    free(tmp);
+    return st;
+}
+
+rdbl_status rdbl_source_sha256(rdbl_source *s, uint8_t out[RDBL_SHA256_SIZE], rdbl_error *err)
+{
+    if (!s->in.sha)
+        return rdbl__fail(err, RDBL_USAGE, 0, "sha256", "the source was opened without sha256");
+    if (!s->sha_done) {
+        /* the producer owns the input while it runs: stop it first */
+        if (s->th) {
+            rdbl__thread_stop(s->th);
+            s->th = NULL;
+            s->mode = RDBL__DECODE; /* input_consumed() reads the input now */
+            s->seg_held = s->borrowed = false;
+            s->seg = NULL;
+        }
+        memset(&s->sha_err, 0, sizeof s->sha_err);
+        s->sha_st = sha_rest(s, &s->sha_err);
+        rdbl__sha_final(s->in.sha, s->sha_out);
+        s->sha_done = true;
+        /* the window no longer follows the input */
+        s->dead = RDBL_USAGE;
+        s->view = empty_view;
+        s->pos = s->end = 0;
+        s->trim_at = SIZE_MAX;
+    }
+    if (s->sha_st != RDBL_OK) {
+        if (err && err->code == RDBL_OK)
+            *err = s->sha_err;
+        return s->sha_st;
+    }
+    memcpy(out, s->sha_out, RDBL_SHA256_SIZE);
+    return RDBL_OK;
 }
 
 uint64_t rdbl_source_offset(const rdbl_source *s)

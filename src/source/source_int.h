@@ -23,6 +23,15 @@
  * far they got, so this bounds the input range an error message names. */
 #define RDBL__DEC_SLICE ((size_t)128 << 10)
 
+/* --sha256 (digest.c): a SHA-256 context over the raw input bytes. */
+typedef struct rdbl__sha rdbl__sha;
+/* @return a fresh context, or NULL when out of memory. */
+rdbl__sha *rdbl__sha_new(void);
+void rdbl__sha_update(rdbl__sha *h, const uint8_t *p, size_t n);
+/* Writes the digest; the context is then reset (nettle's contract). */
+void rdbl__sha_final(rdbl__sha *h, uint8_t out[RDBL_SHA256_SIZE]);
+void rdbl__sha_free(rdbl__sha *h);
+
 typedef enum rdbl__in_kind {
     RDBL__IN_FD,
     RDBL__IN_READER,
@@ -44,6 +53,7 @@ typedef struct rdbl__input {
     uint64_t base;    /* raw offset of p[0] */
     size_t read_size; /* bytes asked per read */
     bool eof;
+    rdbl__sha *sha;   /* --sha256: every byte read is hashed here (FD/READER); NULL: off */
 } rdbl__input;
 
 /* Raw offset of the next unread byte: what a decoder has consumed. */
@@ -54,7 +64,8 @@ static inline uint64_t rdbl__input_offset(const rdbl__input *in)
 
 /* One read of at most cap bytes into dst, retrying EINTR/EAGAIN.
  * OUT: *got (0 sets in->eof). @return RDBL_OK or RDBL_IO (err filled; out_off
- * is the decompressed offset reported). Counts nothing: the caller does. */
+ * is the decompressed offset reported). Counts nothing: the caller does.
+ * With in->sha, the bytes read are hashed (every raw read passes here). */
 rdbl_status rdbl__input_read(rdbl__input *in, uint8_t *dst, size_t cap, size_t *got,
                              rdbl_error *err, uint64_t out_off);
 /* Moves the unread bytes to the front of buf and reads once more.

@@ -82,7 +82,7 @@ static rdbl_status parse(const uint8_t *p, size_t n, unsigned flags, size_t read
     memset(out, 0, sizeof *out);
     rdbl_source *src;
     rdbl_error err;
-    rdbl_source_opts so = {read_size, false};
+    rdbl_source_opts so = {.read_size = read_size};
     cr_assert_eq(rdbl_source_open_mem(&src, p, n, &so, &err), RDBL_OK);
     rdbl_parse_opts po = {.flags = flags};
     rdbl_status st = rdbl_parse(src, &events, out, &po, &err);
@@ -115,7 +115,7 @@ static void parse_stream(const uint8_t *p, size_t n, kset *out)
     rdbl_source *src;
     rdbl_error err;
     feed f = {p, n, 0, 4096};
-    rdbl_source_opts so = {4096, false};
+    rdbl_source_opts so = {.read_size = 4096};
     cr_assert_eq(rdbl_source_open_reader(&src, feed_read, &f, &so, &err), RDBL_OK);
     rdbl_parse_opts po = {.flags = RDBL_PARSE_SALVAGE};
     rdbl_parse(src, &events, out, &po, &err);

@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 {
     size_t step = 65536;
     int reps = 3;
-    rdbl_source_opts opts = {0, false};
+    rdbl_source_opts opts = {.read_size = 0};
     int first = 1;
     for (; first < argc && strncmp(argv[first], "--", 2) == 0; first++) {
         if (strcmp(argv[first], "--threaded") == 0)
