@@ -247,6 +247,14 @@ size_t rdbl_prefix_agg_name(const rdbl_prefix_agg *p, uint32_t node, char *buf, 
  * for an empty one, "(other)" for a folded remainder. The reading functions
  * show the pattern view (see src/agg/prefix.c). */
 rdbl_str rdbl_prefix_agg_label(const rdbl_prefix_agg *p, uint32_t node);
+/* One key of the node's row (raw bytes, borrowed until the next add/merge;
+ * ptr NULL when none): the same key whatever the order of the keys, the
+ * number of threads or shards. At most 128 bytes: *truncated when the key
+ * is longer. Every output writes it from here (escaped as keys are). */
+rdbl_str rdbl_prefix_agg_example(const rdbl_prefix_agg *p, uint32_t node, bool *truncated);
+/* How many distinct values the node's "*" stands for (0: its label has no
+ * '*'); *estimated when it is a sketch estimate (about +/-13%). */
+uint64_t rdbl_prefix_agg_values(const rdbl_prefix_agg *p, uint32_t node, bool *estimated);
 bool rdbl_prefix_agg_is_other(const rdbl_prefix_agg *p, uint32_t node);
 unsigned rdbl_prefix_agg_depth(const rdbl_prefix_agg *p, uint32_t node);
 size_t rdbl_prefix_agg_node_count(const rdbl_prefix_agg *p);

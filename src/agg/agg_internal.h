@@ -179,6 +179,7 @@ rdbl_status rdbl__advice_agg_add_sized(rdbl_advice_agg *a, const rdbl_key_facts 
 typedef struct rdbl__prefix_prep {
     unsigned nseg;
     bool terminal;                /* the key ends within these segments */
+    uint32_t exrank;              /* the key's rank as an example key (prefix.c) */
     struct {
         const uint8_t *lab;       /* into the key, or into buf[i] when folded */
         size_t len;

@@ -48,13 +48,28 @@ typedef struct pnode {
     uint8_t kind;
     uint8_t alive;
     uint8_t overflow;      /* more distinct labels came here than the sample holds */
+    uint8_t deepfam;       /* at the last selection most named children had children */
+    uint8_t ex_len;        /* bytes of the example key kept (at most EX_CAP) */
     uint32_t kmv;          /* values sketch index + 1 (nodes whose label has a '*'), 0 = none */
+    uint32_t ex_rank;      /* the example key's rank (ex_rank_of), EX_NONE = no example */
+    uint32_t ex_off;       /* the example key's bytes in the examples arena */
+    uint64_t maxkey;       /* the memory of the biggest key below (max over keys) */
+    uint32_t hid;          /* the last kept heavy child of the last selection, 0 = none */
 } pnode;
+
+/* Example keys: each node keeps the key of lowest rank among the keys below
+ * it (a hash of its first EX_CAP bytes; keys longer than that rank after
+ * all shorter ones and are kept cut), so the example of a union is the
+ * smaller of the two and merge or -j write the same one. One field per
+ * node (bytes in one arena), read through rdbl_prefix_agg_example(). */
+enum { EX_CAP = 128 };
+#define EX_NONE UINT32_MAX
 
 /* The distinct values a "*" stands for: the KMV_K smallest hashes of the
  * segments it took (ascending). Fewer than KMV_K: the exact count; else
- * the usual estimate (KMV_K - 1) * 2^32 / largest. Unions are exact. */
-enum { KMV_K = 32 };
+ * the usual estimate (KMV_K - 1) * 2^32 / largest (about +/-13% with 64;
+ * 32 gave rows 35% off). Unions are exact. */
+enum { KMV_K = 64 };
 typedef struct kmv {
     uint32_t h[KMV_K];
     uint32_t n;
@@ -76,6 +91,8 @@ struct rdbl_prefix_agg {
     uint64_t folds;
     kmv *kmvs;                 /* values sketches (pnode.kmv) */
     uint32_t nkmv, kmv_cap;
+    uint8_t *exb;              /* example key bytes (pnode.ex_off) */
+    size_t ex_used, ex_cap, ex_dead;
     bool is_view;              /* a pattern view (built by build_view) */
     struct rdbl_prefix_agg *view; /* the pattern view of this tree, built on first read */
 };
@@ -637,6 +654,7 @@ static uint32_t slot_new(rdbl_prefix_agg *p)
         id = p->nslots++;
     }
     memset(&p->nodes[id], 0, sizeof p->nodes[id]);
+    p->nodes[id].ex_rank = EX_NONE;
     return id;
 }
 
@@ -663,7 +681,7 @@ static void link_child(rdbl_prefix_agg *p, uint32_t parent, uint32_t id)
  * shard reports or of -j trees gives the tree of all keys, node for node.
  * What the reader sees is the pattern view built from this tree
  * (build_view). Shape-folded "*" labels are not in the sample. */
-enum { SAMPLE = 64, SAMPLE_ROOT = 4096 };
+enum { SAMPLE = 64, SAMPLE_ROOT = 4096, HEAVY = 4, SHAPED = 8 };
 
 static bool is_star(const uint8_t *lab, size_t n)
 {
@@ -698,6 +716,80 @@ static uint32_t value_hash(const uint8_t *s, size_t n)
 {
     uint32_t h = seg_hash(0x51ed27u, 0, s, n);
     return h ? h : 1;
+}
+
+/* ---- example keys (see EX_CAP) ---- */
+
+/* The rank of a key whose first n bytes are k (cut: the key is longer). */
+static uint32_t ex_rank_of(const uint8_t *k, size_t n, bool cut)
+{
+    uint32_t r = seg_hash(0x6b6579u, 0, k, n) >> 1;
+    if (cut)
+        r |= 0x80000000u;
+    return r == EX_NONE ? EX_NONE - 1 : r;
+}
+
+/* Copies the live examples into a fresh arena (dead bytes dropped). */
+static void ex_pack(rdbl_prefix_agg *p)
+{
+    uint8_t *nb = malloc(p->ex_cap);
+    if (!nb)
+        return;
+    size_t o = 0;
+    for (uint32_t i = 0; i < p->nslots; i++) {
+        pnode *nd = &p->nodes[i];
+        if (!nd->alive || nd->ex_rank == EX_NONE)
+            continue;
+        if (nd->ex_len)
+            memcpy(nb + o, p->exb + nd->ex_off, nd->ex_len);
+        nd->ex_off = (uint32_t)o;
+        o += nd->ex_len;
+    }
+    free(p->exb);
+    p->exb = nb;
+    p->ex_used = o;
+    p->ex_dead = 0;
+}
+
+/* Offers the n (<= EX_CAP) bytes k, of rank rank, as id's example; k must
+ * not point into p's arena. Out of memory: the old example stays. */
+static void ex_offer(rdbl_prefix_agg *p, uint32_t id, uint32_t rank, const uint8_t *k, size_t n)
+{
+    pnode *nd = &p->nodes[id];
+    if (rank > nd->ex_rank)
+        return;
+    if (rank == nd->ex_rank) { /* a hash tie: the smaller bytes */
+        size_t m = n < nd->ex_len ? n : nd->ex_len;
+        int c = m ? memcmp(k, p->exb + nd->ex_off, m) : 0;
+        if (c > 0 || (c == 0 && n >= nd->ex_len))
+            return;
+    }
+    if (nd->ex_rank != EX_NONE && n <= nd->ex_len) {
+        p->ex_dead += nd->ex_len - n;
+    } else {
+        if (p->ex_dead > 65536 && p->ex_dead * 2 > p->ex_used)
+            ex_pack(p);
+        if (p->ex_used + n > p->ex_cap || !p->exb) {
+            size_t nc = p->ex_cap ? p->ex_cap : 4096;
+            while (nc < p->ex_used + n)
+                nc *= 2;
+            if (nc > UINT32_MAX)
+                return;
+            uint8_t *nb = realloc(p->exb, nc);
+            if (!nb)
+                return;
+            p->exb = nb;
+            p->ex_cap = nc;
+        }
+        if (nd->ex_rank != EX_NONE)
+            p->ex_dead += nd->ex_len;
+        nd->ex_off = (uint32_t)p->ex_used;
+        p->ex_used += n;
+    }
+    if (n)
+        memcpy(p->exb + nd->ex_off, k, n);
+    nd->ex_len = (uint8_t)n;
+    nd->ex_rank = rank;
 }
 
 static kmv *kmv_of(rdbl_prefix_agg *p, uint32_t id)
@@ -751,6 +843,27 @@ static void kmv_union(rdbl_prefix_agg *dp, uint32_t d, const rdbl_prefix_agg *sp
         kmv_add(dp, d, k.h[i]);
 }
 
+static void totals_add(rdbl_prefix_totals *d, const rdbl_prefix_totals *s);
+
+/* Node d of dp takes in node s of sp (sp may be dp): totals, the variable
+ * mark, values, the example and the biggest key. */
+static void node_add(rdbl_prefix_agg *dp, uint32_t d, const rdbl_prefix_agg *sp, uint32_t s)
+{
+    const pnode *sn = &sp->nodes[s];
+    pnode *dn = &dp->nodes[d];
+    totals_add(&dn->t, &sn->t);
+    dn->overflow |= sn->overflow;
+    if (sn->maxkey > dn->maxkey)
+        dn->maxkey = sn->maxkey;
+    if (sn->ex_rank != EX_NONE && sn->ex_rank <= dn->ex_rank) {
+        uint8_t b[EX_CAP]; /* a copy: the arena may move */
+        memcpy(b, sp->exb + sn->ex_off, sn->ex_len);
+        ex_offer(dp, d, sn->ex_rank, b, sn->ex_len);
+    }
+    kmv_union(dp, d, sp, s);
+}
+
+/* The estimate, never above the node's keys (each key gives one value). */
 static uint64_t kmv_estimate(const rdbl_prefix_agg *p, uint32_t id)
 {
     if (!p->nodes[id].kmv)
@@ -758,7 +871,8 @@ static uint64_t kmv_estimate(const rdbl_prefix_agg *p, uint32_t id)
     const kmv *k = &p->kmvs[p->nodes[id].kmv - 1];
     if (k->n < KMV_K)
         return k->n;
-    return (uint64_t)((double)(KMV_K - 1) * 4294967296.0 / (double)k->h[KMV_K - 1]);
+    uint64_t e = (uint64_t)((double)(KMV_K - 1) * 4294967296.0 / (double)k->h[KMV_K - 1]);
+    return e < p->nodes[id].t.keys ? e : p->nodes[id].t.keys;
 }
 
 static uint32_t create(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, const uint8_t *lab,
@@ -863,6 +977,7 @@ static void free_nodes(rdbl_prefix_agg *p, uint32_t id)
     nd->alive = 0;
     p->alive--;
     p->lab_dead += nd->label_len;
+    p->ex_dead += nd->ex_rank != EX_NONE ? nd->ex_len : 0;
     nd->next_sibling = p->free_head;
     p->free_head = id;
 }
@@ -884,6 +999,8 @@ static void del_subtree(rdbl_prefix_agg *p, uint32_t id)
         p->nodes[par].nnamed--;
     if (p->nodes[par].thr == id)
         p->nodes[par].thr = 0;
+    if (p->nodes[par].hid == id)
+        p->nodes[par].hid = 0;
     free_nodes(p, id);
 }
 
@@ -922,27 +1039,69 @@ static int ranked_cmp(const void *a, const void *b)
 
 static rdbl_status demote(rdbl_prefix_agg *p, uint32_t victim);
 
-/* Keeps the SAMPLE labels of lowest rank among id's named children and
- * demotes the others (streaming lets a node hold up to twice its sample
- * between selections, so a selection costs a sort per SAMPLE new labels;
- * labels ranking past thr, the last kept one, go straight to "*"). */
+/* Marks in keep[cap..n) the HEAVY labels of r[] (rank order) with the
+ * biggest keys (ties: rank), and, when most labels have children below
+ * them, the first SHAPED leaf labels (a name beside a family of deeper
+ * keys). Sets id's hid and deepfam for the labels that come later. */
+static void select_extras(rdbl_prefix_agg *p, uint32_t id, const ranked *r, size_t n, size_t cap,
+                          bool *keep)
+{
+    size_t deep = 0, heavy = 0;
+    uint32_t last = 0;
+    for (size_t i = 0; i < n; i++)
+        deep += p->nodes[r[i].id].first_child != 0;
+    for (; heavy < HEAVY; heavy++) {
+        size_t best = n;
+        for (size_t i = cap; i < n; i++)
+            if (!keep[i] && p->nodes[r[i].id].maxkey > 0 &&
+                (best == n || p->nodes[r[i].id].maxkey > p->nodes[r[best].id].maxkey))
+                best = i;
+        if (best == n)
+            break;
+        keep[best] = true;
+        last = r[best].id;
+    }
+    p->nodes[id].hid = heavy == HEAVY ? last : 0;
+    p->nodes[id].deepfam = deep * 4 >= n * 3;
+    for (size_t i = cap, shaped = 0; p->nodes[id].deepfam && i < n && shaped < SHAPED; i++)
+        if (!keep[i] && !p->nodes[r[i].id].first_child) {
+            keep[i] = true;
+            shaped++;
+        }
+}
+
+/* Keeps the SAMPLE labels of lowest rank among id's named children (and
+ * the extras of select_extras) and demotes the others (streaming lets a
+ * node hold up to twice its sample between selections, so a selection
+ * costs a sort per SAMPLE new labels; labels ranking past thr, the last
+ * kept one, go straight to "*" unless they may be extras). */
 static rdbl_status select_sample(rdbl_prefix_agg *p, uint32_t id)
 {
     size_t cap = sample_cap(p, id), n = 0;
     if (p->nodes[id].nnamed <= cap)
         return RDBL_OK;
     ranked *r = malloc(p->nodes[id].nnamed * sizeof *r);
-    if (!r)
+    bool *keep = calloc(p->nodes[id].nnamed, sizeof *keep);
+    if (!r || !keep) {
+        free(r);
+        free(keep);
         return RDBL_NOMEM;
+    }
     for (uint32_t c = p->nodes[id].first_child; c; c = p->nodes[c].next_sibling)
         if (in_sample(p, c) && n < p->nodes[id].nnamed)
             r[n++] = (ranked){p->nodes[c].hash, p->nodes[c].label_len, c, p->nodes[c].sep,
                               label_of(p, &p->nodes[c])};
     qsort(r, n, sizeof *r, ranked_cmp);
+    if (n <= cap) { /* the extras of an earlier selection already: nothing to demote */
+        free(r);
+        free(keep);
+        return RDBL_OK;
+    }
     p->nodes[id].overflow = 1;
+    select_extras(p, id, r, n, cap, keep);
     rdbl_status st = RDBL_OK;
     for (size_t i = cap; i < n && st == RDBL_OK; i++)
-        if (p->nodes[r[i].id].alive && p->nodes[r[i].id].parent == id &&
+        if (!keep[i] && p->nodes[r[i].id].alive && p->nodes[r[i].id].parent == id &&
             in_sample(p, r[i].id) && p->nodes[r[i].id].hash == r[i].hash)
             st = demote(p, r[i].id); /* (not a slot reused by a node made meanwhile) */
     /* the kept child of highest rank; demotions never touch id's kept
@@ -950,6 +1109,7 @@ static rdbl_status select_sample(rdbl_prefix_agg *p, uint32_t id)
     if (st == RDBL_OK)
         p->nodes[id].thr = r[cap - 1].id;
     free(r);
+    free(keep);
     return st;
 }
 
@@ -958,16 +1118,14 @@ static rdbl_status select_sample(rdbl_prefix_agg *p, uint32_t id)
  * in place. */
 static rdbl_status move_into(rdbl_prefix_agg *p, uint32_t src, uint32_t dst)
 {
-    totals_add(&p->nodes[dst].t, &p->nodes[src].t);
-    p->nodes[dst].overflow |= p->nodes[src].overflow;
-    kmv_union(p, dst, p, src);
+    node_add(p, dst, p, src);
     for (uint32_t c = p->nodes[src].first_child; c; c = p->nodes[c].next_sibling) {
         uint32_t d;
         if (p->nodes[c].kind == K_OTHER) {
             d = get_other(p, dst);
             if (!d)
                 return RDBL_NOMEM;
-            totals_add(&p->nodes[d].t, &p->nodes[c].t);
+            node_add(p, d, p, c);
             continue;
         }
         /* the arena may move while dst's side grows: the label is copied */
@@ -1065,6 +1223,7 @@ static void kill_subtree(rdbl_prefix_agg *p, uint32_t id, uint32_t *stack)
         nd->alive = 0;
         p->alive--;
         p->lab_dead += nd->label_len;
+        p->ex_dead += nd->ex_rank != EX_NONE ? nd->ex_len : 0;
         for (uint32_t c = nd->first_child; c; c = p->nodes[c].next_sibling)
             stack[sp++] = c;
     }
@@ -1102,7 +1261,7 @@ static rdbl_status rebuild(rdbl_prefix_agg *p)
         }
     }
     for (uint32_t i = 0; i < p->nslots; i++)
-        p->nodes[i].nnamed = p->nodes[i].thr = 0;
+        p->nodes[i].nnamed = p->nodes[i].thr = p->nodes[i].hid = 0;
     for (uint32_t i = 1; i < p->nslots; i++) {
         pnode *nd = &p->nodes[i];
         if (!nd->alive)
@@ -1200,7 +1359,7 @@ static rdbl_status compact(rdbl_prefix_agg *p, uint32_t target)
             free(stack);
             return RDBL_NOMEM;
         }
-        totals_add(&p->nodes[o].t, &p->nodes[id].t);
+        node_add(p, o, p, id);
         kill_subtree(p, id, stack);
     }
     free(c);
@@ -1263,22 +1422,38 @@ void rdbl_prefix_agg_free(rdbl_prefix_agg *p)
         return;
     drop_view(p);
     free(p->kmvs);
+    free(p->exb);
     free(p->nodes);
     free(p->table);
     free(p->labels);
     free(p);
 }
 
+/* Whether a new label whose key has keymem bytes ranks before the last
+ * heavy label kept (hid, 0 = fewer heavy labels than HEAVY) by
+ * select_extras' order: biggest key, then rank. */
+static bool heavier(const rdbl_prefix_agg *p, uint64_t keymem, uint32_t h, const uint8_t *lab,
+                    size_t n, uint32_t hid)
+{
+    if (!hid)
+        return true;
+    uint64_t m = p->nodes[hid].maxkey;
+    return keymem > m || (keymem == m && rank_cmp_lab(p, h, lab, n, hid) < 0);
+}
+
+/* The child of parent for a label (created when budgeted allows). A key of
+ * keymem bytes that ends at this label (ends) may be kept past the sample
+ * as an extra (select_extras). */
 static uint32_t child_for_h(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, const uint8_t *lab,
-                            size_t n, uint32_t h, bool budgeted)
+                            size_t n, uint32_t h, bool budgeted, uint64_t keymem, bool ends)
 {
     uint32_t id = lookup(p, parent, sep, lab, n, h);
     if (id)
         return id;
     if (!budgeted || p->alive < p->opts.o.node_budget) {
         pnode *par = &p->nodes[parent];
-        if (budgeted && par->thr && !is_star(lab, n) &&
-            rank_cmp_lab(p, h, lab, n, par->thr) > 0)
+        if (budgeted && par->thr && !is_star(lab, n) && !(ends && par->deepfam) &&
+            rank_cmp_lab(p, h, lab, n, par->thr) > 0 && !heavier(p, keymem, h, lab, n, par->hid))
             return star_child(p, parent, sep); /* ranks past the kept labels */
         id = create(p, parent, sep, lab, n, h);
         bool sel = id && budgeted && p->nodes[parent].nnamed >= 2 * sample_cap(p, parent);
@@ -1298,7 +1473,7 @@ static uint32_t child_for(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, cons
                           size_t n, bool budgeted)
 {
     uint32_t h = seg_hash(p->nodes[parent].hash, sep, lab, n);
-    return child_for_h(p, parent, sep, lab, n, h, budgeted);
+    return child_for_h(p, parent, sep, lab, n, h, budgeted, 0, false);
 }
 
 /* Scans a segment from pos to the next delimiter (or len) with one
@@ -1433,6 +1608,7 @@ void rdbl__prefix_prepare(const rdbl_prefix_agg *p, const rdbl_key_facts *f, rdb
         sep = k[pos++];
     }
     x->nseg = d;
+    x->exrank = ex_rank_of(k, len < EX_CAP ? len : EX_CAP, len > EX_CAP);
 }
 
 void rdbl__prefix_prefetch(const rdbl_prefix_agg *p, const rdbl__prefix_prep *x, bool nodes)
@@ -1475,7 +1651,7 @@ rdbl_status rdbl__prefix_add_prep(rdbl_prefix_agg *p, const rdbl_key_facts *f,
                                       x->seg[i].len)
                            : x->seg[i].hash;
         uint32_t id = child_for_h(p, path[d], x->seg[i].sep, x->seg[i].lab, x->seg[i].len, h,
-                                  true);
+                                  true, f->mem_bytes, x->terminal && i + 1 == x->nseg);
         if (!id)
             return RDBL_NOMEM;
         if (x->seg[i].raw && p->nodes[id].kind == K_NORMAL)
@@ -1496,8 +1672,14 @@ rdbl_status rdbl__prefix_add_prep(rdbl_prefix_agg *p, const rdbl_key_facts *f,
      * saturate; key counts grow by one per key parsed and cannot. */
     const uint64_t mem_no_ttl = f->has_expire ? 0 : f->mem_bytes;
     const uint64_t with_ttl = f->has_expire ? 1 : 0;
+    const size_t exn = f->key.len < EX_CAP ? f->key.len : EX_CAP;
     for (unsigned i = 0; i <= d; i++) {
-        rdbl_prefix_totals *y = &p->nodes[path[i]].t;
+        pnode *nd = &p->nodes[path[i]];
+        if (f->mem_bytes > nd->maxkey)
+            nd->maxkey = f->mem_bytes;
+        if (x->exrank <= nd->ex_rank)
+            ex_offer(p, path[i], x->exrank, f->key.ptr, exn);
+        rdbl_prefix_totals *y = &nd->t;
         y->keys++;
         y->keys_with_ttl += with_ttl;
         y->mem_bytes = rdbl__sadd(y->mem_bytes, f->mem_bytes);
@@ -1535,7 +1717,7 @@ rdbl_status rdbl_prefix_agg_merge(rdbl_prefix_agg *dst, const rdbl_prefix_agg *s
     }
     size_t qh = 0, qt = 0;
     map[0] = 0;
-    totals_add(&dst->nodes[0].t, &src->nodes[0].t);
+    node_add(dst, 0, src, 0);
     queue[qt++] = 0;
     rdbl_status st = RDBL_OK;
     while (qh < qt) {
@@ -1551,9 +1733,7 @@ rdbl_status rdbl_prefix_agg_merge(rdbl_prefix_agg *dst, const rdbl_prefix_agg *s
                 st = RDBL_NOMEM;
                 goto out;
             }
-            totals_add(&dst->nodes[d].t, &sn->t);
-            dst->nodes[d].overflow |= sn->overflow;
-            kmv_union(dst, d, src, c);
+            node_add(dst, d, src, c);
             map[c] = d;
             if (dst->nodes[d].kind == K_OTHER) {
                 /* src's subtree is already inside sn's totals */
@@ -1754,8 +1934,7 @@ static rdbl_prefix_agg *build_view(const rdbl_prefix_agg *p)
     size_t qh = 0, qt = 0;
     if (ok) {
         map[0] = 0;
-        v->nodes[0].t = p->nodes[0].t;
-        v->nodes[0].overflow = p->nodes[0].overflow;
+        node_add(v, 0, p, 0);
         queue[qt++] = 0;
     }
     while (ok && qh < qt) {
@@ -1769,9 +1948,7 @@ static rdbl_prefix_agg *build_view(const rdbl_prefix_agg *p)
                 ok = false;
                 break;
             }
-            totals_add(&v->nodes[d].t, &sn->t);
-            v->nodes[d].overflow |= sn->overflow;
-            kmv_union(v, d, p, c);
+            node_add(v, d, p, c);
             map[c] = d;
             if (sn->kind == K_NORMAL)
                 queue[qt++] = c;
@@ -1982,6 +2159,29 @@ rdbl_str rdbl_prefix_agg_label(const rdbl_prefix_agg *p, uint32_t node)
     return s;
 }
 
+rdbl_str rdbl_prefix_agg_example(const rdbl_prefix_agg *p, uint32_t node, bool *truncated)
+{
+    p = shown(p);
+    rdbl_str s = {NULL, 0};
+    *truncated = false;
+    if (node < p->nslots && p->nodes[node].ex_rank != EX_NONE) {
+        s.ptr = p->exb + p->nodes[node].ex_off;
+        s.len = p->nodes[node].ex_len;
+        *truncated = (p->nodes[node].ex_rank & 0x80000000u) != 0;
+    }
+    return s;
+}
+
+uint64_t rdbl_prefix_agg_values(const rdbl_prefix_agg *p, uint32_t node, bool *estimated)
+{
+    p = shown(p);
+    *estimated = false;
+    if (node >= p->nslots || !p->nodes[node].kmv)
+        return 0;
+    *estimated = p->kmvs[p->nodes[node].kmv - 1].n == KMV_K;
+    return kmv_estimate(p, node);
+}
+
 bool rdbl_prefix_agg_is_other(const rdbl_prefix_agg *p, uint32_t node)
 {
     p = shown(p);
@@ -2055,6 +2255,13 @@ static json_t *node_to_json(const rdbl_prefix_agg *p, const rdbl_prefix_agg *raw
         for (uint32_t i = 0; a && i < p->kmvs[nd->kmv - 1].n; i++)
             rc |= json_array_append_new(a, json_integer(p->kmvs[nd->kmv - 1].h[i]));
     }
+    if (nd->ex_rank != EX_NONE) {
+        rc |= rdbl__jset(j, "example", rdbl__jkey(p->exb + nd->ex_off, nd->ex_len));
+        if (nd->ex_rank & 0x80000000u)
+            rc |= rdbl__jset(j, "example_truncated", json_true());
+    }
+    if (!p->is_view && nd->maxkey)
+        rc |= rdbl__jset_u(j, "max_key_bytes", nd->maxkey);
     if (p->is_view && id == 0 && raw) {
         json_t *smp = node_to_json(raw, NULL, 0, namebuf, namecap);
         if (smp && (rdbl__jset_u(smp, "nodes", raw->alive) || rdbl__jset_u(smp, "folds", raw->folds))) {
@@ -2158,6 +2365,16 @@ static void node_write(const rdbl_prefix_agg *p, const rdbl_prefix_agg *raw, uin
             rdbl__jw_u64(w, p->kmvs[nd->kmv - 1].h[i]);
         rdbl__jw_arr_end(w);
     }
+    if (nd->ex_rank != EX_NONE) {
+        rdbl__jw_key(w, "example");
+        rdbl__jw_escaped(w, p->exb + nd->ex_off, nd->ex_len);
+        if (nd->ex_rank & 0x80000000u) {
+            rdbl__jw_key(w, "example_truncated");
+            rdbl__jw_bool(w, true);
+        }
+    }
+    if (!p->is_view && nd->maxkey)
+        rdbl__jw_key_u64(w, "max_key_bytes", nd->maxkey);
     if (p->is_view && id == 0 && raw) {
         rdbl__jw_key(w, "sample");
         node_write(raw, NULL, 0, w, namebuf, namecap);
@@ -2220,6 +2437,32 @@ static rdbl_status totals_from_json(const json_t *j, rdbl_prefix_totals *t, rdbl
     return RDBL_OK;
 }
 
+/* "example" (with "example_truncated") and "max_key_bytes" of a node. */
+static rdbl_status extras_from_json(rdbl_prefix_agg *p, uint32_t id, const json_t *c,
+                                    rdbl_error *err)
+{
+    uint64_t mk = 0;
+    rdbl_status st;
+    if (json_object_get(c, "max_key_bytes") && (st = rdbl__jget_u64(c, "max_key_bytes", &mk, err)))
+        return st;
+    if (mk > p->nodes[id].maxkey)
+        p->nodes[id].maxkey = mk;
+    if (!json_object_get(c, "example"))
+        return RDBL_OK;
+    uint8_t *ex = NULL;
+    size_t n = 0;
+    if ((st = rdbl__jget_key(c, "example", &ex, &n, err)))
+        return st;
+    bool cut = json_is_true(json_object_get(c, "example_truncated"));
+    if (n > EX_CAP || (cut && n != EX_CAP)) {
+        free(ex);
+        return rdbl__fail(err, RDBL_CORRUPT, 0, "prefixes", "bad \"example\"");
+    }
+    ex_offer(p, id, ex_rank_of(ex, n, cut), ex, n);
+    free(ex);
+    return RDBL_OK;
+}
+
 /* "value_hashes" of a sampled-tree node: into its values sketch. */
 static rdbl_status values_from_json(rdbl_prefix_agg *p, uint32_t id, const json_t *c,
                                    rdbl_error *err)
@@ -2278,6 +2521,8 @@ rdbl_status rdbl__prefix_json_node(rdbl_prefix_agg *p, uint32_t parent, const js
     }
     if (!id)
         return rdbl__fail(err, RDBL_NOMEM, 0, "prefixes", "out of memory");
+    if ((st = extras_from_json(p, id, c, err)))
+        return st;
     totals_add(&p->nodes[id].t, &t);
     *id_out = id;
     *descend = p->nodes[id].kind == K_NORMAL;
@@ -2312,6 +2557,8 @@ rdbl_status rdbl__prefix_json_root(rdbl_prefix_agg *p, const json_t *j, rdbl_err
     if (st != RDBL_OK)
         return st;
     totals_add(&p->nodes[0].t, &t);
+    if ((st = extras_from_json(p, 0, j, err)))
+        return st;
     uint64_t folds = 0;
     if ((st = rdbl__jget_u64(j, "folds", &folds, err)))
         return st;

@@ -164,6 +164,19 @@ static void tree_node(hw *w, const rdbl_prefix_agg *p, uint32_t id, unsigned dep
     tree_fields(w, t);
     if (rdbl_prefix_agg_is_other(p, id))
         put(w, ",\"o\":1");
+    /* one key of the row ("x", "xc" when cut) and the distinct values of
+     * the row's own "*" ("v", "ve" when estimated) */
+    bool cut, est;
+    rdbl_str ex = rdbl_prefix_agg_example(p, id, &cut);
+    if (ex.ptr && id != RDBL_PREFIX_ROOT) {
+        put(w, ",\"x\":");
+        jkey(w, ex.ptr, ex.len);
+        if (cut)
+            put(w, ",\"xc\":1");
+    }
+    uint64_t nv = rdbl_prefix_agg_values(p, id, &est);
+    if (nv)
+        putf(w, ",\"v\":%" PRIu64 "%s", nv, est ? ",\"ve\":1" : "");
     size_t n = rdbl_prefix_agg_children(p, id, NULL, 0);
     if (n && *budget && depth < 4) {
         uint32_t *kids = malloc(n * sizeof *kids);
@@ -807,7 +820,10 @@ static const char *const js[] = {
     "if(row.length)lay();return out;}",
     "var path=[D.tree];",
     "/* the tooltip of a box: every fact the tree carries for the prefix */",
-    "function tip(n,zoom){return n.p+'\\n'+fb(n.m)+' ('+pc(n.m,D.tree.m)+' of all), '+pl(n.k,'key')+', '+pc(n.t,n.k)+' with a TTL'+(zoom?'\\nclick to zoom in':'');}",
+    "/* the distinct values of each '*' on the way to n (\"45 / 38\"), one key of n's row */",
+    "function vals(n){var a=[];for(var q=n;q&&q!==D.tree;q=q.up)if(q.v)a.unshift((q.ve?'~':'')+fc(q.v));return a.join(' / ');}",
+    "function exk(n){return n.x==null?'':vis(n.x)+(n.xc?'\\u2026':'');}",
+    "function tip(n,zoom){var v=vals(n);return n.p+'\\n'+fb(n.m)+' ('+pc(n.m,D.tree.m)+' of all), '+pl(n.k,'key')+', '+pc(n.t,n.k)+' with a TTL'+(n.x!=null?'\\ne.g. '+exk(n):'')+(v?'\\n* = '+v+' distinct':'')+(zoom?'\\nclick to zoom in':'');}",
     "function box(n,x,y,w,h,depth,parentHue,idx,nested){var zoom=!!(n.c&&n.c.length);",
     "var d=el('div',{'class':'tm-box'+(zoom?' tm-zoom':''),'title':tip(n,zoom)});",
     "d.style.left=x+'px';d.style.top=y+'px';d.style.width=Math.max(w,0)+'px';d.style.height=Math.max(h,0)+'px';",
@@ -873,12 +889,12 @@ static const char *const js[] = {
     "Array.prototype.forEach.call(document.querySelectorAll('#ktabs button'),function(b){b.onclick=function(){keysTab(b.getAttribute('data-w'));};});",
     "keysTab('mem');",
     "/* prefix rows, parents first; below the top level, children under 1% of their parent are one \"(N smaller)\" row, as in the text report */",
-    "function prow(p,d,k,m,t,r){return [p,d,k,m,m/Math.max(1,D.tree.m),t/Math.max(1,k),k?m/k:0,r];}",
+    "function prow(p,d,k,m,t,r,c){return [p,d,k,m,m/Math.max(1,D.tree.m),t/Math.max(1,k),k?m/k:0,r,c?vals(c):'',c?exk(c):''];}",
     "var PR=[];(function walk(n,d){var sm=null;(n.c||[]).forEach(function(c){",
     "if(d>1&&c.m*100<n.m){sm=sm||{n:0,k:0,m:0,t:0,r:0};sm.n++;sm.k+=c.k;sm.m+=c.m;sm.t+=c.t;sm.r+=c.r;return;}",
-    "PR.push(prow(c.p,d,c.k,c.m,c.t,c.r));if(d<3)walk(c,d+1);});",
+    "PR.push(prow(c.p,d,c.k,c.m,c.t,c.r,c));if(d<3)walk(c,d+1);});",
     "if(sm)PR.push(prow(n.p+' ('+fc(sm.n)+' smaller prefix'+(sm.n==1?'':'es')+')',d,sm.k,sm.m,sm.t,sm.r));})(D.tree,1);",
-    "table($('prefixes'),[{t:'Prefix',k:1,i:1},{t:'Depth',n:1},{t:'Keys',n:1,f:fc},{t:'Memory',n:1,f:fb},{t:'% memory',n:1,f:function(v){return (100*v).toFixed(1)+'%';}},{t:'With TTL',n:1,f:function(v){return (100*v).toFixed(0)+'%';}},{t:'Avg / key',n:1,f:fb},{t:'RDB bytes',n:1,f:fb}],PR,20);",
+    "table($('prefixes'),[{t:'Prefix',k:1,i:1},{t:'Depth',n:1},{t:'Keys',n:1,f:fc},{t:'Memory',n:1,f:fb},{t:'% memory',n:1,f:function(v){return (100*v).toFixed(1)+'%';}},{t:'With TTL',n:1,f:function(v){return (100*v).toFixed(0)+'%';}},{t:'Avg / key',n:1,f:fb},{t:'RDB bytes',n:1,f:fb},{t:'Distinct values of *',n:1},{t:'Example key',k:1}],PR,20);",
     "table($('types'),[{t:'Type'},{t:'Encoding'},{t:'Keys',n:1,f:fc},{t:'Memory',n:1,f:fb},{t:'% memory',n:1,f:function(v){return (100*v).toFixed(1)+'%';}},{t:'Avg / key',n:1,f:fb},{t:'Max / key',n:1,f:fb},{t:'Elements',n:1,f:fc},{t:'Max elements',n:1,f:fc}],",
     "D.types.map(function(r){return [r[0],r[1],r[2],r[3],r[3]/Math.max(1,S.mem)].concat(r.slice(4));}));",
     "table($('dbs'),[{t:'DB',n:1},{t:'Keys',n:1,f:fc},{t:'Memory',n:1,f:fb},{t:'With TTL',n:1,f:fc},{t:'Elements',n:1,f:fc}],D.dbs);",

@@ -560,8 +560,35 @@ static void key_facts(tw *t, const rdbl_agg *a, const rdbl_advice_list *adv)
     }
 }
 
+/* Under a pattern row: one key of the row and the distinct values of each
+ * '*' on its path (vals, "45 / 38"). */
+static void pattern_line(tw *t, const rdbl_prefix_agg *p, uint32_t node, unsigned depth,
+                         const char *vals)
+{
+    bool cut;
+    rdbl_str ex = rdbl_prefix_agg_example(p, node, &cut);
+    if (!ex.ptr)
+        return;
+    char key[600], tail[160];
+    rdbl_escape_bytes(key, sizeof key, ex.ptr, ex.len);
+    snprintf(tail, sizeof tail, "%s  (* = %s distinct)", cut ? "\xe2\x80\xa6" : "", vals);
+    unsigned ind = 2 + 2 * depth + 2;
+    size_t room = t->width > ind + 5 + strlen(tail) ? t->width - ind - 5 - strlen(tail) : 8;
+    /* a long key keeps its head and ends in "…" (UTF-8 kept whole) */
+    if (strlen(key) > room) {
+        size_t n = room > 1 ? room - 1 : 0;
+        while (n > 0 && ((uint8_t)key[n] & 0xc0) == 0x80)
+            n--;
+        memcpy(key + n, "\xe2\x80\xa6", 4);
+        if (cut)
+            memmove(tail, tail + 3, strlen(tail + 3) + 1);
+    }
+    line(t, "%*se.g. %s%s", (int)ind, "", key, tail);
+}
+
 static void prefix_rows(tw *t, const rdbl_prefix_agg *p, uint32_t node, unsigned depth,
-                        unsigned maxdepth, size_t maxrows, size_t *rows, unsigned keycol)
+                        unsigned maxdepth, size_t maxrows, size_t *rows, unsigned keycol,
+                        const char *vals)
 {
     uint32_t kids[16];
     size_t nk = rdbl_prefix_agg_children(p, node, kids, depth == 0 ? 12 : 4);
@@ -585,8 +612,25 @@ static void prefix_rows(tw *t, const rdbl_prefix_agg *p, uint32_t node, unsigned
         cell(&r, -10, B(b3, pt->keys ? pt->mem_bytes / pt->keys : 0));
         row_emit(t, &r, 2);
         (*rows)++;
+        bool est;
+        uint64_t nv = rdbl_prefix_agg_values(p, kids[i], &est);
+        char kv[128];
+        if (nv)
+            snprintf(kv, sizeof kv, "%s%s%s%s", vals, *vals ? " / " : "", est ? "~" : "",
+                     C(b1, nv));
+        else
+            snprintf(kv, sizeof kv, "%s", vals);
+        /* a chain (the row's largest child holds all its keys) shows its
+         * example once, under the child */
+        uint32_t first;
+        bool chain = depth + 1 < maxdepth && !rdbl_prefix_agg_is_other(p, kids[i]) &&
+                     rdbl_prefix_agg_children(p, kids[i], &first, 1) >= 1 &&
+                     !rdbl_prefix_agg_is_other(p, first) &&
+                     rdbl_prefix_agg_totals(p, first)->keys == pt->keys;
+        if (*kv && !chain)
+            pattern_line(t, p, kids[i], depth, kv);
         if (depth + 1 < maxdepth && !rdbl_prefix_agg_is_other(p, kids[i]))
-            prefix_rows(t, p, kids[i], depth + 1, maxdepth, maxrows, rows, keycol);
+            prefix_rows(t, p, kids[i], depth + 1, maxdepth, maxrows, rows, keycol, kv);
     }
 }
 
@@ -606,7 +650,7 @@ static void top_prefixes(tw *t, const rdbl_agg *a)
     cell(&r, -10, "avg/key");
     row_emit(t, &r, 2);
     size_t rows = 0;
-    prefix_rows(t, p, RDBL_PREFIX_ROOT, 0, 3, t->top * 3, &rows, keycol);
+    prefix_rows(t, p, RDBL_PREFIX_ROOT, 0, 3, t->top * 3, &rows, keycol, "");
     if (rdbl_prefix_agg_folds(p))
         line(t, "  (the tree passed its budget of %s nodes: small prefixes were folded into "
                 "\"(other)\")",

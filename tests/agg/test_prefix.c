@@ -383,6 +383,75 @@ Test(prefix, variable_positions_fold_and_merge_exactly)
     rdbl_prefix_agg_free(m);
 }
 
+/* Fixed names beside a family of random names stay named rows, whatever
+ * the sample keeps: a big key among small ones (leaderboard:global) and a
+ * single key beside deeper keys (lb:global). Each row gives one of its own
+ * keys as its example, the same in any key order, split or merge. */
+Test(prefix, fixed_names_beside_families_and_examples)
+{
+    enum { N = 3000 };
+    rdbl_prefix_agg *all, *rev, *a, *b;
+    cr_assert(eq(int, rdbl_prefix_agg_new(&all, NULL), RDBL_OK));
+    cr_assert(eq(int, rdbl_prefix_agg_new(&rev, NULL), RDBL_OK));
+    cr_assert(eq(int, rdbl_prefix_agg_new(&a, NULL), RDBL_OK));
+    cr_assert(eq(int, rdbl_prefix_agg_new(&b, NULL), RDBL_OK));
+    static char keys[N][48];
+    static uint64_t mem[N];
+    uint64_t st = 4242;
+    for (int i = 0; i < N; i++) {
+        uint64_t r = gen_next(&st);
+        char name[8];
+        for (int j = 0; j < 7; j++)
+            name[j] = (char)('a' + (r >> (5 * j)) % 26);
+        name[7] = 0;
+        mem[i] = 200 + r % 100;
+        if (i == 2000) {
+            snprintf(keys[i], sizeof keys[i], "leaderboard:global");
+            mem[i] = 500000;
+        } else if (i == 2500) {
+            snprintf(keys[i], sizeof keys[i], "lb:global");
+        } else if (i % 2) {
+            snprintf(keys[i], sizeof keys[i], "leaderboard:%s", name);
+        } else {
+            snprintf(keys[i], sizeof keys[i], "lb:%s:2024-%02d", name, i % 12 + 1);
+        }
+    }
+    for (int i = 0; i < N; i++) {
+        rdbl_key_facts f = fact(keys[i], mem[i], false), g = fact(keys[N - 1 - i], mem[N - 1 - i], false);
+        cr_assert(eq(int, rdbl_prefix_agg_add(all, &f), RDBL_OK));
+        cr_assert(eq(int, rdbl_prefix_agg_add(rev, &g), RDBL_OK));
+        cr_assert(eq(int, rdbl_prefix_agg_add(i % 2 ? a : b, &g), RDBL_OK));
+    }
+    cr_assert(eq(u64, node(all, "leaderboard:global")->keys, 1));
+    cr_assert(eq(u64, node(all, "leaderboard:*")->keys, N / 2));
+    cr_assert(eq(u64, node(all, "lb:global")->keys, 1));
+    cr_assert(eq(u64, node(all, "lb:*:*")->keys, N / 2 - 2));
+    /* examples: a key of the row; values: about the number of names */
+    bool cut, est;
+    rdbl_str ex = rdbl_prefix_agg_example(all, find(all, "leaderboard:*"), &cut);
+    cr_assert(ex.ptr && !cut);
+    cr_assert(ex.len > 12 && memcmp(ex.ptr, "leaderboard:", 12) == 0);
+    cr_assert(ex.len != 18 || memcmp(ex.ptr, "leaderboard:global", 18) != 0);
+    ex = rdbl_prefix_agg_example(all, find(all, "lb:global"), &cut);
+    cr_assert(ex.len == 9 && memcmp(ex.ptr, "lb:global", 9) == 0);
+    uint64_t nv = rdbl_prefix_agg_values(all, find(all, "leaderboard:*"), &est);
+    cr_assert(est && nv >= 1100 && nv <= N / 2, "values %llu", (unsigned long long)nv);
+    cr_assert(eq(u64, rdbl_prefix_agg_values(all, find(all, "leaderboard"), &est), 0));
+    /* the same tree in reverse order, split and merged */
+    char *s_all = dump(all), *s_rev = dump(rev);
+    cr_assert(eq(str, s_all, s_rev));
+    cr_assert(eq(int, rdbl_prefix_agg_merge(a, b), RDBL_OK));
+    char *s_m = dump(a);
+    cr_assert(eq(str, s_all, s_m));
+    free(s_all);
+    free(s_rev);
+    free(s_m);
+    rdbl_prefix_agg_free(all);
+    rdbl_prefix_agg_free(rev);
+    rdbl_prefix_agg_free(a);
+    rdbl_prefix_agg_free(b);
+}
+
 Test(prefix, json_rejects_bad_input)
 {
     rdbl_prefix_agg *p;
