@@ -321,6 +321,16 @@ static void files(hw *w, const rdbl_snapshot *s, size_t ns)
         jstr(w, s[i].sha256);
         put(w, ",\"sha256_of\":");
         jstr(w, s[i].sha256[0] ? rdbl_source_sha256_scope(s[i].compression) : s[i].sha256_note);
+        /* --salvage: [start, end, bytes, db, last key, to the end, key kept damaged] */
+        putf(w, ",\"holes\":%" PRIu64 ",\"hole_list\":[", s[i].holes);
+        for (size_t h = 0; h < s[i].nholes; h++) {
+            const rdbl_snapshot_hole *x = &s[i].hole[h];
+            putf(w, "%s[%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",", h ? "," : "",
+                 x->start, x->end, x->end - x->start, x->db);
+            jstr(w, x->last_key);
+            putf(w, ",%d,%d]", x->to_end ? 1 : 0, x->key_damaged ? 1 : 0);
+        }
+        put(w, "]");
         put(w, ",\"status\":");
         jstr(w, s[i].status == RDBL_OK ? "ok" : s[i].error);
         put(w, "}");
@@ -366,6 +376,14 @@ static void warnings(hw *w, const rdbl_agg *a, const rdbl_snapshot *s, size_t ns
                  "%s could not be read to the end: %s at offset %" PRIu64
                  " (%s). The report covers what was read before.",
                  name, rdbl_status_name(s[i].status), s[i].error_offset, s[i].error);
+        if (s[i].holes)
+            warn(w, &first,
+                 "%s was read past %" PRIu64 " damaged stretch%s (--salvage): %s skipped, what "
+                 "they held is missing from the figures; %" PRIu64 " key%s kept damaged. See "
+                 "Damaged stretches below.",
+                 name, s[i].holes, s[i].holes == 1 ? "" : "es",
+                 rdbl_fmt_bytes(b1, sizeof b1, s[i].hole_bytes), s[i].damaged_keys,
+                 plural(s[i].damaged_keys));
         if (s[i].checksum == RDBL_CHECKSUM_MISMATCH)
             warn(w, &first, "%s: the CRC-64 checksum does not match: the file is damaged.",
                  name);
@@ -968,6 +986,15 @@ static const char *const js[] = {
     "types.forEach(function(ty){var c=B[b][ty],td=add(tr,el('td',{'class':'num'},c?fc(c[1]):''));",
     "if(c){k+=c[1];m+=c[2];td.title=pl(c[1],'key')+', '+fb(c[2]);td.style.background='rgba(59,111,216,'+(0.08+0.5*c[1]/mx[ty]).toFixed(3)+')';}});",
     "add(tr,el('td',{'class':'num'},fc(k)));add(tr,el('td',{'class':'num'},fb(m)+' ('+pc(m,S.mem)+')'));});})();",
+    "/* --salvage: the damaged stretches read past */",
+    "(function(){var HR=[];F.forEach(function(f){(f.hole_list||[]).forEach(function(h){HR.push([f.file].concat(h));});});",
+    "if(!HR.length)return;var hs=$('holes');hs.style.display='block';add(hs,el('h2',null,'Damaged stretches (--salvage)'));",
+    "var tot=0;F.forEach(function(f){tot+=f.holes||0;});",
+    "add(hs,el('div',{'class':'hint'},'Stretches of the file that did not parse, skipped to where records parse again; the keys they held are missing. '+(tot>HR.length?'The first '+HR.length+' of '+fc(tot)+' are listed.':'')));",
+    "var HC=[{t:'Start offset',n:1,f:fc},{t:'End offset',n:1,f:fc},{t:'Bytes skipped',n:1,f:fc},{t:'DB',n:1},{t:'Last key read whole before it',k:1},{t:'Note'}];",
+    "var rows=HR.map(function(h){return [h[1],h[2],h[3],h[4],h[5],[h[6]?'to the end of the file':'',h[7]?'the key it broke kept damaged':''].filter(Boolean).join('; ')];});",
+    "if(F.length>1){HC.unshift({t:'File',k:1});rows=HR.map(function(h,i){return [h[0]].concat(rows[i]);});}",
+    "table(add(hs,el('div')),HC,rows);})();",
     "/* functions and modules */",
     "if(D.functions.length||D.modules.length){var fm=$('fm');fm.style.display='block';",
     "if(D.functions.length)table(add(fm,el('div')),[{t:'Function library',k:1},{t:'Engine'},{t:'Code',n:1,f:fb}],D.functions);",
@@ -1017,6 +1044,7 @@ rdbl_status rdbl_report_html(FILE *out, const rdbl_agg *a, const rdbl_report_opt
     put(&w, "</h1><div class=\"sub\" id=\"sub\"></div></header>\n<main>\n"
             "<div id=\"err\" style=\"display:none;color:#cf3b3b;font-weight:600\"></div>\n"
             "<div id=\"warnings\"></div>\n"
+            "<section id=\"holes\" style=\"display:none\"></section>\n"
             "<div class=\"cards\" id=\"cards\"></div>\n"
             "<section><h2>Memory by key prefix</h2><div id=\"crumbs\"></div>"
             "<div id=\"tm\"></div><div class=\"hint\">Box area = estimated memory. Click a box "

@@ -369,3 +369,52 @@ Test(html, empty_aggregate_renders, .timeout = 120)
     if (!loaded)
         cr_skip("chromium is not installed: HTML not rendered");
 }
+
+/* --salvage: the holes a file was read past are on the page, a section with
+ * each stretch's start and end offset, bytes skipped, database and the last
+ * key read whole before it, and a warning up front. */
+Test(html, salvage_holes_section, .timeout = 240)
+{
+    rdbl_agg *a = fixture(41, 0, 2000, 1, NULL);
+    rdbl_snapshot snap;
+    gen_snapshot(&snap, "damaged.rdb");
+    snap.status = RDBL_CORRUPT;
+    snap.holes = 2;
+    snap.hole_bytes = 478640 + 38205;
+    snap.damaged_keys = 1;
+    snap.nholes = 2;
+    snap.hole[0] = (rdbl_snapshot_hole){270293, 748933, 0, true, false, "counter:cxfxdk:20237408"};
+    snap.hole[1] = (rdbl_snapshot_hole){819186, 857391, 3, false, true, "feature:xxjvivih"};
+    cr_assert(eq(int, rdbl_agg_add_snapshot(a, &snap), RDBL_OK));
+    page pg;
+    if (!page_load(&pg, a, NULL)) {
+        page_free(&pg);
+        rdbl_agg_free(a);
+        cr_skip("chromium is not installed: HTML not rendered");
+    }
+    /* shown, with its rows (the numbers as the page formats them) */
+    cr_assert(not(eq(ptr, strstr(pg.dom, "<section id=\"holes\" style=\"display: block;\">"),
+                     NULL)),
+              "the holes section is not shown");
+    static const char *const want[] = {
+        "Damaged stretches (--salvage)", "Start offset", "End offset", "Bytes skipped",
+        "Last key read whole before it", "270,293", "748,933", "478,640", "819,186",
+        "857,391", "38,205", "counter:cxfxdk:20237408", "feature:xxjvivih",
+        "the key it broke kept damaged", "to the end of the file",
+        "damaged.rdb was read past 2 damaged stretches (--salvage)",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        cr_assert(not(eq(ptr, strstr(pg.dom, want[i]), NULL)), "missing on the page: %s",
+                  want[i]);
+    page_free(&pg);
+    rdbl_agg_free(a);
+
+    /* a clean file: no such section shown */
+    a = fixture(41, 0, 2000, 1, "clean.rdb");
+    if (page_load(&pg, a, NULL))
+        cr_assert(not(eq(ptr, strstr(pg.dom, "<section id=\"holes\" style=\"display:none\">"),
+                         NULL)),
+                  "a holes section on a clean file's page");
+    page_free(&pg);
+    rdbl_agg_free(a);
+}
