@@ -1810,15 +1810,81 @@ static rdbl_status fold_into(rdbl_prefix_agg *v, uint32_t c, const uint8_t *lab,
     return st;
 }
 
+/* The end of the token of s[0..n) that starts at i: the next delimiter of
+ * the token pass, or n. */
+static size_t tok_end(const uint8_t *s, size_t n, size_t i)
+{
+    while (i < n && !is_sub(s[i]))
+        i++;
+    return i;
+}
+
+/* The pattern of the labels r[lo..hi) marked in member (at least two), read
+ * token by token as the family's delimiters cut them: a token they all
+ * share stays, one that varies is '*'; where their delimiters part (or
+ * some end), '*' stands for the rest. pos: scratch, hi entries. Writes at
+ * most cap bytes. @return the pattern's length. */
+static size_t align_labels(const lab_ref *r, const bool *member, size_t lo, size_t hi,
+                           size_t *pos, uint8_t *out, size_t cap)
+{
+    size_t o = 0, f = lo;
+    while (!member[f])
+        f++;
+    for (size_t i = lo; i < hi; i++)
+        pos[i] = 0;
+    for (;;) {
+        size_t ef = tok_end(r[f].lab, r[f].len, pos[f]), tl = ef - pos[f];
+        uint8_t df = ef < r[f].len ? r[f].lab[ef] : 0;
+        bool same = true, dsame = true;
+        for (size_t i = lo; i < hi; i++) {
+            if (!member[i])
+                continue;
+            size_t e = tok_end(r[i].lab, r[i].len, pos[i]);
+            same = same && e - pos[i] == tl && memcmp(r[i].lab + pos[i], r[f].lab + pos[f], tl) == 0;
+            dsame = dsame && (e < r[i].len ? r[i].lab[e] : 0) == df;
+        }
+        if (o + (same ? tl : 1) + 2 > cap) {
+            out[o++] = '*';
+            return o;
+        }
+        if (same) {
+            memcpy(out + o, r[f].lab + pos[f], tl);
+            o += tl;
+        } else {
+            out[o++] = '*';
+        }
+        if (!dsame) {
+            if (same)
+                out[o++] = '*';
+            return o;
+        }
+        if (df == 0)
+            return o;
+        out[o++] = df;
+        for (size_t i = lo; i < hi; i++)
+            if (member[i])
+                pos[i] = tok_end(r[i].lab, r[i].len, pos[i]) + 1;
+    }
+}
+
+/* Small labels (under 1% of x's keys) that share a head up to a delimiter
+ * of the token pass with GLUE_MIN or more siblings (the shortest such
+ * head), or whose "head*" is a sibling already, fold into one row: the
+ * family's pattern by its own delimiters (align_labels: "i18n.en.*.*",
+ * "stats.*.*.count"), or "head*" for a label alone. */
 static rdbl_status glue_heads(rdbl_prefix_agg *v, uint32_t x, const uint32_t *kids, size_t n)
 {
-    lab_ref *r = malloc((n ? n : 1) * sizeof *r);
-    bool *small = malloc((n ? n : 1) * sizeof *small);
-    uint32_t *target = malloc((n ? n : 1) * sizeof *target);
-    if (!r || !small || !target) {
+    size_t cnt = n ? n : 1;
+    lab_ref *r = malloc(cnt * sizeof *r);
+    bool *small = malloc(cnt * sizeof *small), *member = malloc(cnt * sizeof *member);
+    uint32_t *target = malloc(cnt * sizeof *target);
+    size_t *pos = malloc(cnt * sizeof *pos);
+    if (!r || !small || !member || !target || !pos) {
         free(r);
         free(small);
+        free(member);
         free(target);
+        free(pos);
         return RDBL_NOMEM;
     }
     size_t m = 0;
@@ -1835,7 +1901,7 @@ static rdbl_status glue_heads(rdbl_prefix_agg *v, uint32_t x, const uint32_t *ki
         target[i] = 0;
         if (!small[i])
             continue;
-        for (size_t h = r[i].len - (r[i].len > 0); h > 0; h--) {
+        for (size_t h = 1; h < r[i].len; h++) {
             if (!is_sub(r[i].lab[h - 1]))
                 continue;
             size_t lo = i, hi = i + 1; /* the run of labels starting with this head */
@@ -1857,25 +1923,217 @@ static rdbl_status glue_heads(rdbl_prefix_agg *v, uint32_t x, const uint32_t *ki
     for (size_t i = 0; i < m && st == RDBL_OK; i++) {
         if (!target[i] || !v->nodes[r[i].id].alive)
             continue;
-        size_t h = target[i];
-        uint8_t *nb = realloc(buf, h + 1);
+        /* i's family: the small labels with i's head (a run in the order) */
+        size_t h = target[i], lo = i, hi = i + 1, k = 0, cap = r[i].len + 2;
+        while (lo > 0 && r[lo - 1].len >= h && memcmp(r[lo - 1].lab, r[i].lab, h) == 0)
+            lo--;
+        while (hi < m && r[hi].len >= h && memcmp(r[hi].lab, r[i].lab, h) == 0)
+            hi++;
+        for (size_t j = lo; j < hi; j++) {
+            member[j] = target[j] == h && v->nodes[r[j].id].alive;
+            k += member[j];
+            cap = r[j].len + 2 > cap ? r[j].len + 2 : cap;
+        }
+        uint8_t *nb = realloc(buf, cap);
         if (!nb) {
             st = RDBL_NOMEM;
             break;
         }
         buf = nb;
-        memcpy(buf, r[i].lab, h); /* before the arena can move */
-        buf[h] = '*';
-        st = fold_into(v, r[i].id, buf, h + 1);
-        /* the labels of r[] live in the arena, which fold_into may move */
-        for (size_t j = i + 1; j < m; j++)
-            if (v->nodes[r[j].id].alive)
-                r[j].lab = label_of(v, &v->nodes[r[j].id]);
+        size_t len = h + 1;
+        if (k >= 2) {
+            len = align_labels(r, member, lo, hi, pos, buf, cap);
+        } else {
+            memcpy(buf, r[i].lab, h); /* before the arena can move */
+            buf[h] = '*';
+        }
+        for (size_t j = lo; j < hi && st == RDBL_OK; j++) {
+            if (!member[j])
+                continue;
+            target[j] = 0;
+            const uint8_t *base = v->labels;
+            st = fold_into(v, r[j].id, buf, len);
+            /* the labels of r[] live in the arena, which fold_into may move */
+            for (size_t q = 0; q < m && v->labels != base; q++)
+                if (v->nodes[r[q].id].alive)
+                    r[q].lab = label_of(v, &v->nodes[r[q].id]);
+        }
     }
     free(buf);
     free(r);
     free(small);
+    free(member);
     free(target);
+    free(pos);
+    return st;
+}
+
+/* Compares the delimiters of the token pass of two labels, in order
+ * ("a|b|c" and "x|y|list" both have "||"). */
+static int sig_diff(const lab_ref *x, const lab_ref *y)
+{
+    size_t i = 0, j = 0;
+    for (;;) {
+        i = tok_end(x->lab, x->len, i);
+        j = tok_end(y->lab, y->len, j);
+        int cx = i < x->len ? x->lab[i] : -1, cy = j < y->len ? y->lab[j] : -1;
+        if (cx != cy)
+            return cx < cy ? -1 : 1;
+        if (cx < 0)
+            return 0;
+        i++;
+        j++;
+    }
+}
+
+/* Orders labels by their delimiters (sig_diff), then bytes. */
+static int sig_cmp(const void *a, const void *b)
+{
+    int c = sig_diff(a, b);
+    return c ? c : lab_ref_cmp(a, b);
+}
+
+/* Whether a pattern keeps a literal token (not only '*' and delimiters). */
+static bool has_literal(const uint8_t *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != '*' && !is_sub(s[i]))
+            return true;
+    return false;
+}
+
+/* Folds the labels of x's children c[0..n) (variable, no share) into "*",
+ * or, for GLUE_MIN or more with the same delimiters of the token pass and
+ * a pattern that keeps a word ("cache:<tenant>|users|list" ->
+ * "cache:*|*|list"), into that pattern. */
+static rdbl_status fold_variable(rdbl_prefix_agg *v, const uint32_t *c, size_t n)
+{
+    size_t cnt = n ? n : 1, maxlen = 1;
+    lab_ref *r = malloc(cnt * sizeof *r);
+    bool *member = malloc(cnt * sizeof *member);
+    size_t *pos = malloc(cnt * sizeof *pos);
+    if (!r || !member || !pos) {
+        free(r);
+        free(member);
+        free(pos);
+        return RDBL_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const pnode *nd = &v->nodes[c[i]];
+        r[i] = (lab_ref){label_of(v, nd), nd->label_len, c[i]};
+        maxlen = nd->label_len > maxlen ? nd->label_len : maxlen;
+    }
+    qsort(r, n, sizeof *r, sig_cmp);
+    uint8_t *buf = malloc(maxlen + 2);
+    rdbl_status st = buf ? RDBL_OK : RDBL_NOMEM;
+    for (size_t lo = 0, hi; lo < n && st == RDBL_OK; lo = hi) {
+        hi = lo + 1;
+        while (hi < n && sig_diff(&r[lo], &r[hi]) == 0)
+            hi++;
+        size_t len = 1;
+        buf[0] = '*';
+        /* labels without a delimiter have nothing to align */
+        if (hi - lo >= GLUE_MIN && tok_end(r[lo].lab, r[lo].len, 0) < r[lo].len) {
+            for (size_t j = lo; j < hi; j++)
+                member[j] = true;
+            len = align_labels(r, member, lo, hi, pos, buf, maxlen + 2);
+            if (!has_literal(buf, len)) {
+                buf[0] = '*';
+                len = 1;
+            }
+        }
+        for (size_t j = lo; j < hi && st == RDBL_OK; j++) {
+            const uint8_t *base = v->labels;
+            st = fold_into(v, r[j].id, buf, len);
+            for (size_t q = j + 1; q < n && v->labels != base; q++)
+                r[q].lab = label_of(v, &v->nodes[r[q].id]);
+        }
+    }
+    free(buf);
+    free(r);
+    free(member);
+    free(pos);
+    return st;
+}
+
+/* Whether s[0..n) matches pattern pat ('*': any run of bytes). */
+static bool glob_match(const uint8_t *pat, size_t pn, const uint8_t *s, size_t n)
+{
+    size_t p = 0, i = 0, star = SIZE_MAX, mark = 0;
+    while (i < n) {
+        if (p < pn && pat[p] == '*') {
+            star = p++;
+            mark = i;
+        } else if (p < pn && pat[p] == s[i]) {
+            p++;
+            i++;
+        } else if (star != SIZE_MAX) {
+            p = star + 1;
+            i = ++mark;
+        } else {
+            return false;
+        }
+    }
+    while (p < pn && pat[p] == '*')
+        p++;
+    return p == pn;
+}
+
+/* An overflowed node's "*" (the labels the sample let go) joins its only
+ * pattern sibling when its example key's segment matches it: the sample
+ * kept some labels of the family, which became that pattern
+ * ("/docs/<*>/<*>-<*>"), and the rest is the same family. With two
+ * patterns or more the "*" stays (the rest cannot be told apart). */
+static rdbl_status absorb_star(rdbl_prefix_agg *v, uint32_t x)
+{
+    size_t n;
+    bool fail = false;
+    uint32_t *kids = kids_of(v, x, &n, &fail);
+    if (fail)
+        return RDBL_NOMEM;
+    rdbl_status st = RDBL_OK;
+    for (size_t i = 0; i < n && st == RDBL_OK; i++) {
+        const pnode *sn = &v->nodes[kids[i]];
+        if (sn->kind != K_NORMAL || !is_star(label_of(v, sn), sn->label_len) ||
+            sn->ex_rank == EX_NONE)
+            continue;
+        /* the star's segment of its example key */
+        const uint8_t *k = v->exb + sn->ex_off;
+        size_t len = sn->ex_len, a = 0;
+        for (unsigned d = 1; d < sn->depth && a <= len; d++) {
+            while (a < len && !(v->cls[k[a]] & C_DELIM))
+                a++;
+            a++;
+        }
+        if (a > len)
+            continue;
+        size_t b = a;
+        while (b < len && !(v->cls[k[b]] & C_DELIM))
+            b++;
+        uint32_t only = 0;
+        size_t pats = 0;
+        for (size_t j = 0; j < n; j++) {
+            const pnode *pn = &v->nodes[kids[j]];
+            if (j == i || pn->kind != K_NORMAL || pn->sep != sn->sep || pn->label_len < 2 ||
+                !memchr(label_of(v, pn), '*', pn->label_len))
+                continue;
+            pats++;
+            only = kids[j];
+        }
+        if (pats == 1 && glob_match(label_of(v, &v->nodes[only]), v->nodes[only].label_len,
+                                    k + a, b - a)) {
+            uint8_t *lab = malloc(v->nodes[only].label_len);
+            if (!lab) {
+                st = RDBL_NOMEM;
+                break;
+            }
+            memcpy(lab, label_of(v, &v->nodes[only]), v->nodes[only].label_len);
+            st = fold_into(v, kids[i], lab, v->nodes[only].label_len);
+            free(lab);
+            break; /* the children changed */
+        }
+    }
+    free(kids);
     return st;
 }
 
@@ -1901,15 +2159,20 @@ static rdbl_status view_fold(rdbl_prefix_agg *v, uint32_t x)
         deep += v->nodes[kids[i]].first_child != 0;
     }
     bool var = v->nodes[x].overflow || (x != 0 && named >= VAR_MIN);
-    for (size_t i = 0; var && i < n && st == RDBL_OK; i++) {
+    size_t nf = 0;
+    for (size_t i = 0; var && i < n; i++) {
         uint32_t c = kids[i];
         if (!in_sample(v, c) || has_share(v, c, x))
             continue;
         if (!v->nodes[c].first_child && deep * 2 > named)
             continue; /* a single name beside a family of deeper keys */
-        st = fold_into(v, c, (const uint8_t *)"*", 1);
+        kids[nf++] = c;
     }
+    if (nf)
+        st = fold_variable(v, kids, nf);
     free(kids);
+    if (st == RDBL_OK && v->nodes[x].overflow)
+        st = absorb_star(v, x);
     if (st != RDBL_OK)
         return st;
     kids = kids_of(v, x, &n, &fail);

@@ -452,6 +452,49 @@ Test(prefix, fixed_names_beside_families_and_examples)
     rdbl_prefix_agg_free(b);
 }
 
+/* Delimiters inside a segment read per family: where sibling labels share
+ * them they carry the pattern, where they do not the labels stay whole;
+ * the labels a variable position's sample let go join the family's row. */
+Test(prefix, delimiters_per_family)
+{
+    static const char *const words[] = {"apple", "river", "stone", "cloud", "tiger", "ember",
+                                        "maple", "orbit", "pixel", "quartz", "lunar", "cedar"};
+    rdbl_prefix_agg *p;
+    cr_assert(eq(int, rdbl_prefix_agg_new(&p, NULL), RDBL_OK));
+    uint64_t st = 77;
+    char key[96];
+    int i18n = 0;
+    for (int i = 0; i < 144; i++) { /* i18n.en.<word>.<word>: 144 labels at the top */
+        snprintf(key, sizeof key, "i18n.en.%s.%s", words[i / 12], words[i % 12]);
+        rdbl_key_facts f = fact(key, 100, false);
+        cr_assert(eq(int, rdbl_prefix_agg_add(p, &f), RDBL_OK));
+        i18n++;
+    }
+    for (int i = 0; i < 600; i++) { /* cache:<tenant>|<entity>|list, 200 tenants */
+        uint64_t r = gen_next(&st);
+        char name[8];
+        for (int j = 0; j < 7; j++)
+            name[j] = (char)('a' + (r >> (5 * j)) % 26);
+        name[7] = 0;
+        snprintf(key, sizeof key, "cache:%s|%s|list", name,
+                 i % 3 == 0 ? "users" : i % 3 == 1 ? "orders" : "invoices");
+        rdbl_key_facts f = fact(key, 100, false);
+        cr_assert(eq(int, rdbl_prefix_agg_add(p, &f), RDBL_OK));
+    }
+    static const char *const fixed[] = {"feature-flags", "rate_limit_config", "user_preferences"};
+    for (int i = 0; i < 3; i++) {
+        rdbl_key_facts f = fact(fixed[i], 100, false);
+        cr_assert(eq(int, rdbl_prefix_agg_add(p, &f), RDBL_OK));
+    }
+    cr_assert(eq(u64, node(p, "i18n.en.*.*")->keys, (uint64_t)i18n));
+    cr_assert(eq(u64, node(p, "cache:*|*|list")->keys, 600));
+    cr_assert(eq(sz, rdbl_prefix_agg_children(p, find(p, "cache"), NULL, 0), 1));
+    for (int i = 0; i < 3; i++)
+        cr_assert(eq(u64, node(p, fixed[i])->keys, 1));
+    cr_assert(eq(sz, rdbl_prefix_agg_children(p, RDBL_PREFIX_ROOT, NULL, 0), 5));
+    rdbl_prefix_agg_free(p);
+}
+
 Test(prefix, json_rejects_bad_input)
 {
     rdbl_prefix_agg *p;
