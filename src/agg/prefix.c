@@ -2079,6 +2079,60 @@ static bool glob_match(const uint8_t *pat, size_t pn, const uint8_t *s, size_t n
     return p == pn;
 }
 
+/* The segment of node id's example key that id's label stands for:
+ * [*a, *b) of the example bytes. false when the example has none. */
+static bool example_segment(const rdbl_prefix_agg *v, uint32_t id, size_t *a, size_t *b)
+{
+    const pnode *nd = &v->nodes[id];
+    if (nd->ex_rank == EX_NONE)
+        return false;
+    const uint8_t *k = v->exb + nd->ex_off;
+    size_t len = nd->ex_len, x = 0;
+    for (unsigned d = 1; d < nd->depth && x <= len; d++) {
+        while (x < len && !(v->cls[k[x]] & C_DELIM))
+            x++;
+        x++;
+    }
+    if (x > len)
+        return false;
+    size_t y = x;
+    while (y < len && !(v->cls[k[y]] & C_DELIM))
+        y++;
+    *a = x;
+    *b = y;
+    return true;
+}
+
+/* A pattern row whose '*' took one value only, over two keys or more (a
+ * version ":1:", a constant that looks like an id), shows that value. */
+static rdbl_status unfold_constants(rdbl_prefix_agg *v, uint32_t x)
+{
+    size_t n;
+    bool fail = false;
+    uint32_t *kids = kids_of(v, x, &n, &fail);
+    if (fail)
+        return RDBL_NOMEM;
+    rdbl_status st = RDBL_OK;
+    for (size_t i = 0; i < n && st == RDBL_OK; i++) {
+        const pnode *nd = &v->nodes[kids[i]];
+        size_t a, b;
+        if (nd->kind != K_NORMAL || !nd->kmv || v->kmvs[nd->kmv - 1].n != 1 || nd->t.keys < 2 ||
+            !memchr(label_of(v, nd), '*', nd->label_len) || !example_segment(v, kids[i], &a, &b) ||
+            (nd->ex_rank & 0x80000000u && b == nd->ex_len))
+            continue; /* (a segment the cut example ends in is not whole) */
+        uint8_t lab[EX_CAP];
+        memcpy(lab, v->exb + nd->ex_off + a, b - a);
+        st = fold_into(v, kids[i], lab, b - a);
+        uint32_t d = st == RDBL_OK ? lookup(v, x, nd->sep, lab, b - a,
+                                            seg_hash(v->nodes[x].hash, nd->sep, lab, b - a))
+                                   : 0;
+        if (d)
+            v->nodes[d].kmv = 0; /* a literal row: no values */
+    }
+    free(kids);
+    return st;
+}
+
 /* An overflowed node's "*" (the labels the sample let go) joins its only
  * pattern sibling when its example key's segment matches it: the sample
  * kept some labels of the family, which became that pattern
@@ -2097,19 +2151,10 @@ static rdbl_status absorb_star(rdbl_prefix_agg *v, uint32_t x)
         if (sn->kind != K_NORMAL || !is_star(label_of(v, sn), sn->label_len) ||
             sn->ex_rank == EX_NONE)
             continue;
-        /* the star's segment of its example key */
         const uint8_t *k = v->exb + sn->ex_off;
-        size_t len = sn->ex_len, a = 0;
-        for (unsigned d = 1; d < sn->depth && a <= len; d++) {
-            while (a < len && !(v->cls[k[a]] & C_DELIM))
-                a++;
-            a++;
-        }
-        if (a > len)
+        size_t a, b;
+        if (!example_segment(v, kids[i], &a, &b))
             continue;
-        size_t b = a;
-        while (b < len && !(v->cls[k[b]] & C_DELIM))
-            b++;
         uint32_t only = 0;
         size_t pats = 0;
         for (size_t j = 0; j < n; j++) {
@@ -2173,6 +2218,8 @@ static rdbl_status view_fold(rdbl_prefix_agg *v, uint32_t x)
     free(kids);
     if (st == RDBL_OK && v->nodes[x].overflow)
         st = absorb_star(v, x);
+    if (st == RDBL_OK)
+        st = unfold_constants(v, x);
     if (st != RDBL_OK)
         return st;
     kids = kids_of(v, x, &n, &fail);

@@ -454,7 +454,8 @@ Test(prefix, fixed_names_beside_families_and_examples)
 
 /* Delimiters inside a segment read per family: where sibling labels share
  * them they carry the pattern, where they do not the labels stay whole;
- * the labels a variable position's sample let go join the family's row. */
+ * the labels a variable position's sample let go join the family's row; a
+ * '*' that took one value shows it. */
 Test(prefix, delimiters_per_family)
 {
     static const char *const words[] = {"apple", "river", "stone", "cloud", "tiger", "ember",
@@ -481,6 +482,11 @@ Test(prefix, delimiters_per_family)
         rdbl_key_facts f = fact(key, 100, false);
         cr_assert(eq(int, rdbl_prefix_agg_add(p, &f), RDBL_OK));
     }
+    for (int i = 0; i < 50; i++) { /* a constant that looks like an id: ver:2:<id> */
+        snprintf(key, sizeof key, "ver:2:%d", 1000 + i);
+        rdbl_key_facts f = fact(key, 100, false);
+        cr_assert(eq(int, rdbl_prefix_agg_add(p, &f), RDBL_OK));
+    }
     static const char *const fixed[] = {"feature-flags", "rate_limit_config", "user_preferences"};
     for (int i = 0; i < 3; i++) {
         rdbl_key_facts f = fact(fixed[i], 100, false);
@@ -491,7 +497,11 @@ Test(prefix, delimiters_per_family)
     cr_assert(eq(sz, rdbl_prefix_agg_children(p, find(p, "cache"), NULL, 0), 1));
     for (int i = 0; i < 3; i++)
         cr_assert(eq(u64, node(p, fixed[i])->keys, 1));
-    cr_assert(eq(sz, rdbl_prefix_agg_children(p, RDBL_PREFIX_ROOT, NULL, 0), 5));
+    bool est;
+    cr_assert(eq(u64, node(p, "ver:2:*")->keys, 50));
+    cr_assert(eq(u64, rdbl_prefix_agg_values(p, find(p, "ver:2"), &est), 0));
+    cr_assert(eq(u64, rdbl_prefix_agg_values(p, find(p, "ver:2:*"), &est), 50));
+    cr_assert(eq(sz, rdbl_prefix_agg_children(p, RDBL_PREFIX_ROOT, NULL, 0), 6));
     rdbl_prefix_agg_free(p);
 }
 
