@@ -31,18 +31,6 @@ static const char *cli(void)
 static char *dir;          /* the pair and everything else of the suite */
 static char *old_rdb, *new_rdb;
 
-static int free_port(void)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(s, (struct sockaddr *)&a, &len) != 0)
-        return -1;
-    close(s);
-    return ntohs(a.sin_port);
-}
-
 static int sh(char **out, const char *cmd)
 {
     char *argv[] = {"sh", "-c", (char *)cmd, NULL};
@@ -134,17 +122,11 @@ static void write_new(FILE *f)
 
 static void make_pair(void)
 {
-    int port = free_port();
+    int port = tu_free_port();
     cr_assert_gt(port, 0);
+    int pid = tu_redis_start(dir, port, NULL);
+    cr_assert_gt(pid, 0, "redis-server did not start");
     char cmd[4096];
-    char *pid = tu_path(dir, "redis.pid");
-    snprintf(cmd, sizeof cmd,
-             "redis-server --port %d --bind 127.0.0.1 --dir '%s' --dbfilename dump.rdb "
-             "--save '' --appendonly no --daemonize yes --pidfile '%s' --logfile '%s/redis.log'"
-             " && for i in $(seq 50); do redis-cli -p %d PING >/dev/null 2>&1 && exit 0; "
-             "sleep 0.1; done; exit 1",
-             port, dir, pid, dir, port);
-    cr_assert_eq(sh(NULL, cmd), 0, "redis-server did not start");
     char *a = tu_path(dir, "a.txt"), *b = tu_path(dir, "b.txt");
     FILE *f = fopen(a, "w");
     cr_assert(f);
@@ -163,12 +145,8 @@ static void make_pair(void)
              "redis-cli -p %d SAVE > /dev/null && cp dump.rdb new.rdb",
              dir, port, port, port, port);
     int rc = sh(NULL, cmd);
-    char *pidtext = tu_read_file(pid, NULL);
-    if (pidtext && atoi(pidtext) > 0)
-        kill(atoi(pidtext), SIGTERM);
-    free(pidtext);
+    tu_redis_stop(pid);
     cr_assert_eq(rc, 0, "loading the data failed");
-    free(pid);
     free(a);
     free(b);
 }
@@ -177,11 +155,7 @@ static void setup(void)
 {
     dir = tu_mkdtemp("rdbl-diff");
     cr_assert(dir);
-    char *server = tu_which("redis-server"), *cli = tu_which("redis-cli");
-    bool have = server && cli;
-    free(server);
-    free(cli);
-    if (!have)
+    if (!tu_have_redis())
         cr_assert_fail("redis-server and redis-cli are needed (tools/setup installs them)");
     make_pair();
     old_rdb = tu_path(dir, "old.rdb");

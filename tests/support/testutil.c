@@ -2,12 +2,16 @@
  * See testutil.h for the contracts. POSIX only (the tests run on Linux). */
 #include "testutil.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -339,4 +343,61 @@ uint8_t *tu_unescape(const char *s, size_t len, size_t *out_len)
     if (out_len)
         *out_len = o;
     return out;
+}
+
+int tu_free_port(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    int port = -1;
+    if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(s, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    if (s >= 0)
+        close(s);
+    return port;
+}
+
+bool tu_have_redis(void)
+{
+    char *server = tu_which("redis-server"), *cli = tu_which("redis-cli");
+    bool have = server && cli;
+    free(server);
+    free(cli);
+    return have;
+}
+
+int tu_redis_start(const char *dir, int port, const char *extra)
+{
+    char *pidfile = tu_path(dir, "redis.pid");
+    if (!pidfile)
+        return -1;
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "redis-server --port %d --bind 127.0.0.1 --dir '%s' --save '' %s "
+             "--daemonize yes --pidfile '%s' --logfile '%s/redis.log'"
+             " && for i in $(seq 50); do redis-cli -p %d PING >/dev/null 2>&1 && exit 0; "
+             "sleep 0.1; done; exit 1",
+             port, dir, extra ? extra : "--appendonly no", pidfile, dir, port);
+    char *argv[] = {"sh", "-c", cmd, NULL};
+    int rc = tu_run(argv, NULL);
+    char *text = tu_read_file(pidfile, NULL);
+    int pid = text ? atoi(text) : 0;
+    free(text);
+    free(pidfile);
+    if (rc != 0) {
+        tu_redis_stop(pid);
+        return -1;
+    }
+    return pid > 0 ? pid : -1;
+}
+
+void tu_redis_stop(int pid)
+{
+    if (pid <= 0)
+        return;
+    kill(pid, SIGTERM);
+    for (int i = 0; i < 50 && kill(pid, 0) == 0; i++)
+        usleep(100000);
 }

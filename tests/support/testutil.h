@@ -8,6 +8,7 @@
 #ifndef RDBL_TESTUTIL_H
 #define RDBL_TESTUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,23 @@ char *tu_which(const char *prog);
  * @return the exit status; 128 + n when killed by signal n; -1 when the
  *         child could not be started (then *output holds the reason). */
 int tu_run(char *const argv[], char **output);
+
+/* A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0 and
+ * released). @return the port, or -1. */
+int tu_free_port(void);
+
+/* Whether redis-server and redis-cli are on $PATH. */
+bool tu_have_redis(void);
+
+/* Starts a redis-server (on $PATH) daemonized on 127.0.0.1:port with its
+ * working dir, pid file and log in dir, plus extra arguments (a shell
+ * fragment, e.g. "--appendonly yes"; may be NULL), and waits until it
+ * answers PING. @return its PID (> 0), or -1 (the log says why). */
+int tu_redis_start(const char *dir, int port, const char *extra);
+
+/* Stops the server started by tu_redis_start (SIGTERM to that PID) and
+ * waits up to 5 s for it to exit. */
+void tu_redis_stop(int pid);
 
 /* The project's text form of a byte string (the JSON Lines convention of
  * `rdblens dump` and tools/gen-testdata): bytes forming valid UTF-8 pass
