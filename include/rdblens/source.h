@@ -46,15 +46,16 @@ typedef long (*rdbl_read_fn)(void *user, void *buf, size_t cap);
 
 typedef struct rdbl_source_opts {
     size_t read_size; /* bytes asked of the input per read; 0 = default (1 MiB) */
-    bool threaded;    /* decompress in a second thread when the input is compressed
-                       * (ignored for plain input; decodes in-line if no thread starts) */
+    bool threaded;    /* read (and decompress) in a second thread; memory input is
+                       * served in place; reads in-line if no thread starts */
     bool sha256;      /* hash the input's bytes as stored while they are read
                        * (rdbl_source_sha256); off: no cost at all */
 } rdbl_source_opts;
 
 /* Opens a file read-only ("-" is standard input, never closed). opts may be
  * NULL. The first bytes are read here to detect the format; a plain regular
- * file is memory-mapped (need() then copies nothing).
+ * file is read by the producer thread when threaded, else memory-mapped
+ * (need() then copies nothing).
  * @return RDBL_OK and *out, or RDBL_IO (path and strerror text in err->msg)
  *         or RDBL_NOMEM with err filled and *out NULL. A damaged envelope
  *         (bad VKCS header) is not an open error: the first need() reports it. */

@@ -238,7 +238,8 @@ static const rdbl_events fan_events = {
 };
 
 bool rdbl__calibrate_prepass(rdbl__calib *c, const char *path, const rdbl_source *main_src,
-                             const rdbl_mem_config *cfg, char *why, size_t why_cap)
+                             const rdbl_mem_config *cfg, bool threaded, char *why,
+                             size_t why_cap)
 {
     memset(c, 0, sizeof *c);
     c->cal.writer_used_mem = -1;
@@ -255,7 +256,9 @@ bool rdbl__calibrate_prepass(rdbl__calib *c, const char *path, const rdbl_source
     }
     fan f = {.ev = rdbl_memmodel_events(), .used_mem = -1};
     rdbl_error err = {0};
-    rdbl_source_opts so = {0};
+    /* threaded: read() by the source's producer thread, no page faults of a
+     * mapping in this serial step (see PERFORMANCE.md) */
+    rdbl_source_opts so = {.threaded = threaded};
     if (rdbl_source_open_file(&f.src, path, &so, &err) != RDBL_OK) {
         snprintf(why, why_cap, "the input cannot be read twice to calibrate");
         return false;

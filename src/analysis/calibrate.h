@@ -15,7 +15,8 @@ typedef struct rdbl__calib {
  * reads) under every allocator with cfg's other settings.
  * @return true with c filled; false with why saying why not. */
 bool rdbl__calibrate_prepass(rdbl__calib *c, const char *path, const rdbl_source *main_src,
-                             const rdbl_mem_config *cfg, char *why, size_t why_cap);
+                             const rdbl_mem_config *cfg, bool threaded, char *why,
+                             size_t why_cap);
 
 /* After the analysing pass (full: its totals): when the pre-pass saw only a
  * prefix, decides again with the whole file's figures and rewrites

@@ -571,7 +571,8 @@ rdbl_status rdbl_analyze(rdbl_source *src, const char *path, const rdbl_analysis
     rdbl__calib cal = {0};
     if (mcfg.allocator_auto) {
         char why[128] = "";
-        bool done = rdbl__calibrate_prepass(&cal, path, src, &mcfg, why, sizeof why);
+        bool done = rdbl__calibrate_prepass(&cal, path, src, &mcfg, o->threaded, why,
+                                            sizeof why);
         rdbl_mem_calibrate(&mcfg, done ? &cal.cal : NULL, done ? NULL : why);
     } else {
         rdbl_mem_calibrate(&mcfg, NULL, NULL);
