@@ -36,7 +36,7 @@ typedef struct rdbl_diff_opts {
     size_t top_n;                 /* entries per top list [20] */
     size_t max_family_rows;       /* encoding-change and TTL rows kept [200] */
     const char *tmpdir;           /* NULL: $TMPDIR, else /tmp */
-    unsigned partitions;          /* 0: from the file sizes (about 4 MiB of records each) */
+    unsigned partitions;          /* 0: from the file sizes (16 MiB of input each) */
 } rdbl_diff_opts;
 
 void rdbl_diff_opts_init(rdbl_diff_opts *o);

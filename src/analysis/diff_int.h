@@ -22,7 +22,10 @@ typedef struct rdbl__drec {
 /* One side's N temporary files. They are unlinked right after creation:
  * the data goes away with the descriptors, on any exit. */
 typedef struct rdbl__dparts {
-    FILE **f;
+    int *fd;
+    uint8_t *buf;                 /* n write buffers of bufsz bytes, NULL once finished */
+    uint32_t *used;
+    size_t bufsz;
     unsigned n;                   /* a power of two */
     uint64_t bytes;
 } rdbl__dparts;
@@ -32,6 +35,9 @@ void rdbl__dparts_close(rdbl__dparts *p);
 uint64_t rdbl__drec_hash(uint64_t db, const uint8_t *key, size_t len);
 /* Appends r to its partition. @return 0, or -1 when the write failed. */
 int rdbl__dparts_put(rdbl__dparts *p, const rdbl__drec *r);
+/* Writes out what the buffers hold and frees them (the scan of the side is
+ * over). @return 0, or -1 when a write failed. */
+int rdbl__dparts_finish(rdbl__dparts *p);
 /* Reads partition i whole into a malloc'ed buffer. @return RDBL_OK/IO/NOMEM. */
 rdbl_status rdbl__dparts_load(rdbl__dparts *p, unsigned i, uint8_t **buf, size_t *len);
 /* Decodes the record at *pos and advances it. @return false at the end or

@@ -14,6 +14,10 @@
 #include "analysis/diff_int.h"
 #include "internal.h"
 
+/* the smallest record: hash, db, key length, type, encoding, flags,
+ * memory, digest (diff_part.c) */
+#define MIN_REC (8u + 1u + 1u + 3u + 1u + 8u)
+
 /* ---- u64 -> u32 map (open addressing; key 0 is never used: +1) ----------- */
 typedef struct u64map {
     uint64_t *k;
@@ -465,9 +469,14 @@ static rdbl_status join_part(joiner *j, rdbl__dparts *old, rdbl__dparts *new_, u
         st = rdbl__dparts_load(new_, i, &nb, &nl);
     size_t cnt = 0, pos = 0;
     rdbl__drec r;
-    /* index OLD: slot -> record offset + 1 */
-    while (st == RDBL_OK && rdbl__drec_next(ob, ol, &pos, &r))
-        cnt++;
+    /* index OLD in one pass: record offsets (a record takes at least
+     * MIN_REC bytes), then slot -> record number + 1 */
+    size_t maxn = ol / MIN_REC + 1;
+    size_t *ord = st == RDBL_OK ? malloc(maxn * sizeof *ord) : NULL;
+    if (st == RDBL_OK && !ord)
+        st = RDBL_NOMEM;
+    for (size_t at = 0; st == RDBL_OK && cnt < maxn && rdbl__drec_next(ob, ol, &pos, &r); at = pos)
+        ord[cnt++] = at;
     if (st == RDBL_OK && pos != ol)
         st = RDBL_IO;
     size_t tsz = 16;
@@ -476,21 +485,17 @@ static rdbl_status join_part(joiner *j, rdbl__dparts *old, rdbl__dparts *new_, u
     size_t *tab = st == RDBL_OK ? calloc(tsz, sizeof *tab) : NULL;
     uint64_t *th = st == RDBL_OK ? malloc(tsz * sizeof *th) : NULL; /* the slot's key hash */
     uint8_t *seen = st == RDBL_OK ? calloc(cnt + 1, 1) : NULL;
-    size_t *ord = st == RDBL_OK ? malloc((cnt + 1) * sizeof *ord) : NULL;
-    if (st == RDBL_OK && (!tab || !th || !seen || !ord))
+    if (st == RDBL_OK && (!tab || !th || !seen))
         st = RDBL_NOMEM;
     rdbl_diff_summary *s = &j->d->summary;
     if (st == RDBL_OK) {
-        pos = 0;
-        size_t idx = 0, at = 0;
-        while (rdbl__drec_next(ob, ol, &pos, &r)) {
-            size_t h = (size_t)r.hash & (tsz - 1);
+        for (size_t idx = 0; idx < cnt; idx++) {
+            uint64_t hash = rdbl__le64(ob + ord[idx]);
+            size_t h = (size_t)hash & (tsz - 1);
             while (tab[h])
                 h = (h + 1) & (tsz - 1);
             tab[h] = idx + 1;
-            th[h] = r.hash;
-            ord[idx++] = at;
-            at = pos;
+            th[h] = hash;
         }
         pos = 0;
         rdbl__drec n, o;
