@@ -46,6 +46,7 @@ rdbl_status rdbl__aggq_finish(rdbl__aggq *q);
  * hashes and sorted sets are combined regardless of order. */
 typedef struct rdbl__vdigest {
     uint64_t acc, h, tail, len, items;
+    uint64_t eh, parts;           /* the current element's parts */
     unsigned ntail;
     bool unordered;
 } rdbl__vdigest;

@@ -38,8 +38,10 @@ int rdbl__dparts_put(rdbl__dparts *p, const rdbl__drec *r);
 /* Writes out what the buffers hold and frees them (the scan of the side is
  * over). @return 0, or -1 when a write failed. */
 int rdbl__dparts_finish(rdbl__dparts *p);
-/* Reads partition i whole into a malloc'ed buffer. @return RDBL_OK/IO/NOMEM. */
-rdbl_status rdbl__dparts_load(rdbl__dparts *p, unsigned i, uint8_t **buf, size_t *len);
+/* Reads partition i whole into *buf (of *cap bytes, grown with realloc
+ * when short; the caller frees it). @return RDBL_OK/IO/NOMEM. */
+rdbl_status rdbl__dparts_load(rdbl__dparts *p, unsigned i, uint8_t **buf, size_t *cap,
+                              size_t *len);
 /* Decodes the record at *pos and advances it. @return false at the end or
  * on a damaged record. */
 bool rdbl__drec_next(const uint8_t *buf, size_t len, size_t *pos, rdbl__drec *r);

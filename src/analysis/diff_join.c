@@ -369,8 +369,22 @@ typedef struct fam_acc {
     uint64_t gained, lost, gained_bytes, lost_bytes;
 } fam_acc;
 
+/* join_part's buffers, kept from one partition to the next */
+typedef struct jspace {
+    uint8_t *ob, *nb;             /* the two partitions' records */
+    size_t obcap, nbcap;
+    size_t *ord;                  /* OLD record offsets */
+    size_t ordcap;
+    size_t *tab;                  /* hash table: record number + 1 */
+    uint64_t *th;                 /* its slots' key hashes */
+    size_t tcap;
+    uint8_t *seen;                /* OLD records met in NEW */
+    size_t seencap;
+} jspace;
+
 typedef struct joiner {
     rdbl_diff *d;
+    jspace ws;
     rdbl__dfam *fam;
     kheap top[RDBL_DIFF__LISTS];
     u64map enc_map, ttl_map;
@@ -460,21 +474,37 @@ static bool both(joiner *j, const rdbl__drec *o, const rdbl__drec *n)
     return true;
 }
 
+/* Grows *p to hold n elements of size sz. @return false when out of memory. */
+static bool reserve(void **p, size_t *cap, size_t n, size_t sz)
+{
+    if (n <= *cap)
+        return true;
+    void *q = realloc(*p, n * sz);
+    if (!q)
+        return false;
+    *p = q;
+    *cap = n;
+    return true;
+}
+
 static rdbl_status join_part(joiner *j, rdbl__dparts *old, rdbl__dparts *new_, unsigned i)
 {
-    uint8_t *ob = NULL, *nb = NULL;
+    /* the buffers of the last partition are reused: freeing and mapping
+     * them again cost page faults for every partition */
+    jspace *w = &j->ws;
     size_t ol = 0, nl = 0;
-    rdbl_status st = rdbl__dparts_load(old, i, &ob, &ol);
+    rdbl_status st = rdbl__dparts_load(old, i, &w->ob, &w->obcap, &ol);
     if (st == RDBL_OK)
-        st = rdbl__dparts_load(new_, i, &nb, &nl);
+        st = rdbl__dparts_load(new_, i, &w->nb, &w->nbcap, &nl);
+    const uint8_t *ob = w->ob, *nb = w->nb;
     size_t cnt = 0, pos = 0;
     rdbl__drec r;
     /* index OLD in one pass: record offsets (a record takes at least
      * MIN_REC bytes), then slot -> record number + 1 */
     size_t maxn = ol / MIN_REC + 1;
-    size_t *ord = st == RDBL_OK ? malloc(maxn * sizeof *ord) : NULL;
-    if (st == RDBL_OK && !ord)
+    if (st == RDBL_OK && !reserve((void **)&w->ord, &w->ordcap, maxn, sizeof *w->ord))
         st = RDBL_NOMEM;
+    size_t *ord = w->ord;
     for (size_t at = 0; st == RDBL_OK && cnt < maxn && rdbl__drec_next(ob, ol, &pos, &r); at = pos)
         ord[cnt++] = at;
     if (st == RDBL_OK && pos != ol)
@@ -482,13 +512,18 @@ static rdbl_status join_part(joiner *j, rdbl__dparts *old, rdbl__dparts *new_, u
     size_t tsz = 16;
     while (tsz < cnt * 2)
         tsz <<= 1;
-    size_t *tab = st == RDBL_OK ? calloc(tsz, sizeof *tab) : NULL;
-    uint64_t *th = st == RDBL_OK ? malloc(tsz * sizeof *th) : NULL; /* the slot's key hash */
-    uint8_t *seen = st == RDBL_OK ? calloc(cnt + 1, 1) : NULL;
-    if (st == RDBL_OK && (!tab || !th || !seen))
+    size_t tcap = w->tcap;
+    if (st == RDBL_OK && (!reserve((void **)&w->tab, &w->tcap, tsz, sizeof *w->tab) ||
+                          !reserve((void **)&w->th, &tcap, tsz, sizeof *w->th) ||
+                          !reserve((void **)&w->seen, &w->seencap, cnt + 1, 1)))
         st = RDBL_NOMEM;
+    size_t *tab = w->tab;
+    uint64_t *th = w->th; /* the slot's key hash */
+    uint8_t *seen = w->seen;
     rdbl_diff_summary *s = &j->d->summary;
     if (st == RDBL_OK) {
+        memset(tab, 0, tsz * sizeof *tab);
+        memset(seen, 0, cnt + 1);
         for (size_t idx = 0; idx < cnt; idx++) {
             uint64_t hash = rdbl__le64(ob + ord[idx]);
             size_t h = (size_t)hash & (tsz - 1);
@@ -537,12 +572,6 @@ static rdbl_status join_part(joiner *j, rdbl__dparts *old, rdbl__dparts *new_, u
                 st = RDBL_NOMEM;
         }
     }
-    free(tab);
-    free(th);
-    free(seen);
-    free(ord);
-    free(ob);
-    free(nb);
     return st;
 }
 
@@ -658,6 +687,12 @@ rdbl_status rdbl__diff_join(rdbl_diff *d, rdbl__dparts *old, rdbl__dparts *new_,
         free(j.top[l].score);
     }
     rdbl__dfam_free(j.fam);
+    free(j.ws.ob);
+    free(j.ws.nb);
+    free(j.ws.ord);
+    free(j.ws.tab);
+    free(j.ws.th);
+    free(j.ws.seen);
     map_free(&j.enc_map);
     map_free(&j.ttl_map);
     free(j.enc);

@@ -192,9 +192,9 @@ int rdbl__dparts_put(rdbl__dparts *p, const rdbl__drec *r)
     return 0;
 }
 
-rdbl_status rdbl__dparts_load(rdbl__dparts *p, unsigned i, uint8_t **buf, size_t *len)
+rdbl_status rdbl__dparts_load(rdbl__dparts *p, unsigned i, uint8_t **buf, size_t *cap,
+                              size_t *len)
 {
-    *buf = NULL;
     *len = 0;
     struct stat sb;
     if (fstat(p->fd[i], &sb) != 0 || sb.st_size < 0)
@@ -204,20 +204,21 @@ rdbl_status rdbl__dparts_load(rdbl__dparts *p, unsigned i, uint8_t **buf, size_t
     if ((uint64_t)sb.st_size > SIZE_MAX)
         return RDBL_NOMEM;
     size_t size = (size_t)sb.st_size;
-    uint8_t *b = malloc(size);
-    if (!b)
-        return RDBL_NOMEM;
+    if (size > *cap) {
+        uint8_t *b = realloc(*buf, size);
+        if (!b)
+            return RDBL_NOMEM;
+        *buf = b;
+        *cap = size;
+    }
     for (size_t got = 0; got < size;) {
-        ssize_t r = pread(p->fd[i], b + got, size - got, (off_t)got);
+        ssize_t r = pread(p->fd[i], *buf + got, size - got, (off_t)got);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r <= 0) {
-            free(b);
+        if (r <= 0)
             return RDBL_IO;
-        }
         got += (size_t)r;
     }
-    *buf = b;
     *len = size;
     return RDBL_OK;
 }
