@@ -33,7 +33,11 @@
  *     └──consumer──▶ MINE (it compresses itself)
  *
  * A consumer that meets BUSY waits for DONE. Sizes are the same whoever
- * computes them, so the aggregate does not change. */
+ * computes them, so the aggregate does not change.
+ *
+ * Without an aggregate (rdbl__aggq_start_fn), the consumer hands each fact
+ * to a function instead (diff: the pattern tree and the partition files);
+ * no samples are compressed then. */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -64,6 +68,8 @@ typedef struct batch {
 
 struct rdbl__aggq {
     rdbl_agg *agg;
+    rdbl__aggq_fn fn;              /* instead of agg */
+    void *fn_user;
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t wake_consumer;
@@ -151,8 +157,14 @@ static void *consumer(void *arg)
         bool skip = q->err != RDBL_OK;
         pthread_mutex_unlock(&q->mu);
 
-        rdbl_status st =
-            skip ? RDBL_OK : rdbl__agg_add_batch(q->agg, b->facts, b->n, sizes_of, b);
+        rdbl_status st = RDBL_OK;
+        if (skip)
+            ;
+        else if (q->fn)
+            for (size_t i = 0; i < b->n && st == RDBL_OK; i++)
+                st = q->fn(q->fn_user, &b->facts[i]);
+        else
+            st = rdbl__agg_add_batch(q->agg, b->facts, b->n, sizes_of, b);
 
         pthread_mutex_lock(&q->mu);
         q->adding = NULL;
@@ -171,13 +183,15 @@ static void *consumer(void *arg)
     return NULL;
 }
 
-rdbl__aggq *rdbl__aggq_start(rdbl_agg *agg)
+static rdbl__aggq *start(rdbl_agg *agg, rdbl__aggq_fn fn, void *user)
 {
     rdbl__aggq *q = calloc(1, sizeof *q);
     if (!q)
         return NULL;
     q->agg = agg;
-    q->opts = rdbl_agg_get_opts(agg);
+    q->fn = fn;
+    q->fn_user = user;
+    q->opts = agg ? rdbl_agg_get_opts(agg) : NULL;
     for (size_t i = 0; i < NBATCH; i++) {
         q->all[i] = malloc(sizeof *q->all[i]);
         if (!q->all[i])
@@ -211,6 +225,16 @@ fail:
         free(q->all[i]);
     free(q);
     return NULL;
+}
+
+rdbl__aggq *rdbl__aggq_start(rdbl_agg *agg)
+{
+    return start(agg, NULL, NULL);
+}
+
+rdbl__aggq *rdbl__aggq_start_fn(rdbl__aggq_fn fn, void *user)
+{
+    return start(NULL, fn, user);
 }
 
 /* Hands the current batch over (if it holds anything) and takes a spare,
@@ -267,7 +291,8 @@ void rdbl__aggq_commit(rdbl__aggq *q)
     batch *b = q->cur;
     size_t i = b->n++;
     atomic_store_explicit(&b->state[i],
-                          rdbl__advice_samples(q->opts, &b->facts[i]) ? S_WANT : S_NONE,
+                          q->opts && rdbl__advice_samples(q->opts, &b->facts[i]) ? S_WANT
+                                                                                 : S_NONE,
                           memory_order_relaxed); /* published by the push's mutex */
 }
 
@@ -292,7 +317,8 @@ rdbl_status rdbl__aggq_add(rdbl__aggq *q, const rdbl_key_facts *f)
     size_t i = b->n++;
     rdbl_key_facts *d = &b->facts[i];
     *d = *f;
-    atomic_store_explicit(&b->state[i], rdbl__advice_samples(q->opts, f) ? S_WANT : S_NONE,
+    atomic_store_explicit(&b->state[i],
+                          q->opts && rdbl__advice_samples(q->opts, f) ? S_WANT : S_NONE,
                           memory_order_relaxed); /* published by the push's mutex */
     /* mem_encoding is a static string of the memory model: kept as is */
     d->key.ptr = copy_in(b, f->key.ptr, f->key.len);
@@ -306,7 +332,8 @@ inline_add:;
     /* Too big to copy (a key name of hundreds of KiB): add it here once the
      * consumer has caught up, in the same order. */
     rdbl_status st = rdbl__aggq_sync(q);
-    if (st == RDBL_OK && (st = rdbl_agg_add(q->agg, f)) != RDBL_OK) {
+    if (st == RDBL_OK &&
+        (st = q->fn ? q->fn(q->fn_user, f) : rdbl_agg_add(q->agg, f)) != RDBL_OK) {
         pthread_mutex_lock(&q->mu);
         q->err = st;
         atomic_store_explicit(&q->failed, 1, memory_order_relaxed);

@@ -22,6 +22,10 @@ void rdbl__function_names(rdbl_str code, rdbl_str name, rdbl_str engine, char *n
 typedef struct rdbl__aggq rdbl__aggq;
 /* Starts the consumer. @return NULL when it cannot (then aggregate inline). */
 rdbl__aggq *rdbl__aggq_start(rdbl_agg *agg);
+/* The same, the consumer calling fn(user, fact) for each fact in order
+ * instead of adding to an aggregate; fn's first error stops it. */
+typedef rdbl_status (*rdbl__aggq_fn)(void *user, const rdbl_key_facts *f);
+rdbl__aggq *rdbl__aggq_start_fn(rdbl__aggq_fn fn, void *user);
 /* Queues a copy of f (borrowed). @return RDBL_OK, or the first error an
  * add returned (then nothing more is aggregated). */
 rdbl_status rdbl__aggq_add(rdbl__aggq *q, const rdbl_key_facts *f);

@@ -62,6 +62,7 @@ typedef struct scan {
     bool combined;                /* tree holds both sides (side in the fields) */
     bool old_side;
     rdbl__dparts *parts;          /* NULL: pattern level only */
+    rdbl__aggq *q;                /* tree and partitions in a second thread, or NULL */
     /* encoding names of the run (static strings from the memory model) */
     const char **encs;
     size_t nencs;
@@ -82,6 +83,35 @@ static int enc_index(scan *s, const char *name)
     return (int)s->nencs++;
 }
 
+/* One key into the tree and, key level, into its partition: in the
+ * parsing thread, or in the second thread of rdbl__aggq_start_fn. */
+static rdbl_status add_key(void *user, const rdbl_key_facts *f)
+{
+    scan *s = user;
+    rdbl_key_facts g = *f;
+    if (s->combined) { /* the side, in fields the diff does not otherwise read */
+        g.rdb_bytes = s->old_side ? f->mem_bytes : 0;
+        g.elements = s->old_side ? 1 : 0;
+        g.value_bytes = s->old_side && f->has_expire ? 1 : 0;
+    }
+    rdbl_status st = rdbl_prefix_agg_add(s->tree, &g);
+    if (st != RDBL_OK || !s->parts)
+        return st;
+    rdbl__drec r = {
+        .hash = rdbl__drec_hash(f->db, f->key.ptr, f->key.len),
+        .db = f->db,
+        .key = f->key.ptr,
+        .key_len = f->key.len,
+        .type = (uint8_t)f->type,
+        .enc = (uint8_t)enc_index(s, f->mem_encoding ? f->mem_encoding : "?"),
+        .has_expire = f->has_expire,
+        .expire_ms = f->expire_ms,
+        .mem = f->mem_bytes,
+        .digest = f->value_digest,
+    };
+    return rdbl__dparts_put(s->parts, &r) == 0 ? RDBL_OK : RDBL_IO;
+}
+
 static int on_key(void *user, const rdbl_key_facts *f, const rdbl_key_info *k, int64_t ref_ms)
 {
     (void)k;
@@ -90,34 +120,10 @@ static int on_key(void *user, const rdbl_key_facts *f, const rdbl_key_info *k, i
     s->in->keys++;
     s->in->mem_bytes += f->mem_bytes;
     s->in->keys_with_ttl += f->has_expire;
-    rdbl_key_facts g = *f;
-    if (s->combined) {
-        g.rdb_bytes = s->old_side ? f->mem_bytes : 0;
-        g.elements = s->old_side ? 1 : 0;
-        g.value_bytes = s->old_side && f->has_expire ? 1 : 0;
-    }
-    rdbl_status st = rdbl_prefix_agg_add(s->tree, &g);
+    rdbl_status st = s->q ? rdbl__aggq_add(s->q, f) : add_key(s, f);
     if (st != RDBL_OK) {
         s->fail = st;
         return -1;
-    }
-    if (s->parts) {
-        rdbl__drec r = {
-            .hash = rdbl__drec_hash(f->db, f->key.ptr, f->key.len),
-            .db = f->db,
-            .key = f->key.ptr,
-            .key_len = f->key.len,
-            .type = (uint8_t)f->type,
-            .enc = (uint8_t)enc_index(s, f->mem_encoding ? f->mem_encoding : "?"),
-            .has_expire = f->has_expire,
-            .expire_ms = f->expire_ms,
-            .mem = f->mem_bytes,
-            .digest = f->value_digest,
-        };
-        if (rdbl__dparts_put(s->parts, &r) != 0) {
-            s->fail = RDBL_IO;
-            return -1;
-        }
     }
     return 0;
 }
@@ -134,7 +140,13 @@ static rdbl_status scan_rdb(scan *s, const char *path, const rdbl_diff_opts *o, 
     ao.filter = (rdbl_key_filter)RDBL_KEY_FILTER_ALL;
     ao.value_digest = s->parts != NULL;
     ao.parse_flags |= RDBL_PARSE_FAST;
+    if (s->parts && o->ao.threaded)
+        s->q = rdbl__aggq_start_fn(add_key, s); /* NULL: all in this thread */
     st = rdbl_analyze(src, path, &ao, NULL, &s->in->snap, NULL, err);
+    rdbl_status qst = rdbl__aggq_finish(s->q);
+    s->q = NULL;
+    if (qst != RDBL_OK && s->fail == RDBL_OK)
+        s->fail = qst;
     rdbl_source_free(src);
     if (s->fail != RDBL_OK && (st == RDBL_OK || st == RDBL_CHECKSUM || st == RDBL_ABORTED)) {
         st = s->fail == RDBL_IO

@@ -7,6 +7,7 @@
  * counted under the key's family, the deepest node of the diff's pattern
  * tree the key reaches (found by walking the tree with the same per-segment
  * folding, rdbl_prefix_fold_segment). */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -318,6 +319,8 @@ static void sift_up(kheap *h, size_t i)
     }
 }
 
+static void offer_key(kheap *h, uint64_t score, rdbl_diff_key e);
+
 static bool offer(kheap *h, uint64_t score, const rdbl__drec *r, rdbl_type type, uint64_t before,
                   uint64_t after)
 {
@@ -330,7 +333,17 @@ static bool offer(kheap *h, uint64_t score, const rdbl__drec *r, rdbl_type type,
     if (!k)
         return false;
     memcpy(k, r->key, kl);
-    rdbl_diff_key e = {r->db, k, kl, type, before, after};
+    offer_key(h, score, (rdbl_diff_key){r->db, k, kl, type, before, after});
+    return true;
+}
+
+/* Keeps e (its key malloc'ed; owned from here on) if it ranks in h. */
+static void offer_key(kheap *h, uint64_t score, rdbl_diff_key e)
+{
+    if (!h->cap || (h->n == h->cap && worse(h, 0, score, e.db, e.key, e.key_len))) {
+        free(e.key);
+        return;
+    }
     if (h->n == h->cap) {
         free(h->e[0].key);
         h->e[0] = e;
@@ -341,7 +354,6 @@ static bool offer(kheap *h, uint64_t score, const rdbl__drec *r, rdbl_type type,
         h->score[h->n] = score;
         sift_up(h, h->n++);
     }
-    return true;
 }
 
 /* Moves the entries out best first. */
@@ -384,6 +396,7 @@ typedef struct jspace {
 
 typedef struct joiner {
     rdbl_diff *d;
+    rdbl_diff_summary sum;        /* the key-level counts of this joiner's partitions */
     jspace ws;
     rdbl__dfam *fam;
     kheap top[RDBL_DIFF__LISTS];
@@ -415,7 +428,7 @@ static fam_acc *fam_row(u64map *m, fam_acc **rows, size_t *n, size_t *cap, uint6
 
 static bool both(joiner *j, const rdbl__drec *o, const rdbl__drec *n)
 {
-    rdbl_diff_summary *s = &j->d->summary;
+    rdbl_diff_summary *s = &j->sum;
     bool type_ch = o->type != n->type;
     bool val_ch = o->digest != n->digest;
     bool exp_ch = o->has_expire != n->has_expire || (o->has_expire && o->expire_ms != n->expire_ms);
@@ -520,7 +533,7 @@ static rdbl_status join_part(joiner *j, rdbl__dparts *old, rdbl__dparts *new_, u
     size_t *tab = w->tab;
     uint64_t *th = w->th; /* the slot's key hash */
     uint8_t *seen = w->seen;
-    rdbl_diff_summary *s = &j->d->summary;
+    rdbl_diff_summary *s = &j->sum;
     if (st == RDBL_OK) {
         memset(tab, 0, tsz * sizeof *tab);
         memset(seen, 0, cnt + 1);
@@ -658,45 +671,154 @@ static rdbl_status finish(joiner *j, const char *const *encs, const rdbl_prefix_
     return RDBL_OK;
 }
 
+static rdbl_status joiner_init(joiner *j, rdbl_diff *d, rdbl__dfam *fam, int64_t new_ref_ms)
+{
+    memset(j, 0, sizeof *j);
+    j->d = d;
+    j->fam = fam;
+    j->new_ref_ms = new_ref_ms;
+    if (!map_init(&j->enc_map, 64) || !map_init(&j->ttl_map, 64))
+        return RDBL_NOMEM;
+    for (int l = 0; l < RDBL_DIFF__LISTS; l++) {
+        j->top[l].cap = d->opts.top_n;
+        j->top[l].e = calloc(d->opts.top_n + 1, sizeof *j->top[l].e);
+        j->top[l].score = calloc(d->opts.top_n + 1, sizeof *j->top[l].score);
+        if (!j->top[l].e || !j->top[l].score)
+            return RDBL_NOMEM;
+    }
+    return RDBL_OK;
+}
+
+static void joiner_free(joiner *j)
+{
+    for (int l = 0; l < RDBL_DIFF__LISTS; l++) {
+        for (size_t i = 0; i < j->top[l].n; i++)
+            free(j->top[l].e[i].key);
+        free(j->top[l].e);
+        free(j->top[l].score);
+    }
+    free(j->ws.ob);
+    free(j->ws.nb);
+    free(j->ws.ord);
+    free(j->ws.tab);
+    free(j->ws.th);
+    free(j->ws.seen);
+    map_free(&j->enc_map);
+    map_free(&j->ttl_map);
+    free(j->enc);
+    free(j->ttl);
+}
+
+/* One thread's share of the partitions: first, first + step, ... */
+typedef struct share {
+    joiner *j;
+    rdbl__dparts *old, *new_;
+    unsigned first, step;
+    rdbl_status st;
+} share;
+
+static void *join_share(void *arg)
+{
+    share *sh = arg;
+    for (unsigned i = sh->first; i < sh->old->n && sh->st == RDBL_OK; i += sh->step)
+        sh->st = join_part(sh->j, sh->old, sh->new_, i);
+    return NULL;
+}
+
+static void sum_add(rdbl_diff_summary *a, const rdbl_diff_summary *b)
+{
+    a->keys_added += b->keys_added;
+    a->keys_removed += b->keys_removed;
+    a->keys_changed += b->keys_changed;
+    a->keys_unchanged += b->keys_unchanged;
+    a->keys_removed_expired += b->keys_removed_expired;
+    a->changed_type += b->changed_type;
+    a->changed_value += b->changed_value;
+    a->changed_expiry += b->changed_expiry;
+    a->keys_grown += b->keys_grown;
+    a->keys_shrunk += b->keys_shrunk;
+    a->unchanged_keys_memory_change += b->unchanged_keys_memory_change;
+    a->ttl_gained += b->ttl_gained;
+    a->ttl_lost += b->ttl_lost;
+    a->encoding_changes += b->encoding_changes;
+}
+
+/* a += b (b's top-list keys move to a or are freed). The result is the
+ * one joiner gets over both shares: every order is total. */
+static rdbl_status merge(joiner *a, joiner *b)
+{
+    sum_add(&a->sum, &b->sum);
+    for (int l = 0; l < RDBL_DIFF__LISTS; l++) {
+        for (size_t i = 0; i < b->top[l].n; i++)
+            offer_key(&a->top[l], b->top[l].score[i], b->top[l].e[i]);
+        b->top[l].n = 0;
+    }
+    for (size_t i = 0; i < b->nenc; i++) {
+        const fam_acc *x = &b->enc[i];
+        uint64_t k = ((uint64_t)x->node << 32) | ((uint64_t)x->type << 16) |
+                     ((uint64_t)x->enc_b << 8) | x->enc_a;
+        fam_acc *y = fam_row(&a->enc_map, &a->enc, &a->nenc, &a->enc_cap, k);
+        if (!y)
+            return RDBL_NOMEM;
+        y->node = x->node;
+        y->type = x->type;
+        y->enc_b = x->enc_b;
+        y->enc_a = x->enc_a;
+        y->keys += x->keys;
+        y->mem_b += x->mem_b;
+        y->mem_a += x->mem_a;
+    }
+    for (size_t i = 0; i < b->ttl_n; i++) {
+        const fam_acc *x = &b->ttl[i];
+        fam_acc *y = fam_row(&a->ttl_map, &a->ttl, &a->ttl_n, &a->ttl_cap, x->node);
+        if (!y)
+            return RDBL_NOMEM;
+        y->node = x->node;
+        y->gained += x->gained;
+        y->lost += x->lost;
+        y->gained_bytes += x->gained_bytes;
+        y->lost_bytes += x->lost_bytes;
+    }
+    return RDBL_OK;
+}
+
 rdbl_status rdbl__diff_join(rdbl_diff *d, rdbl__dparts *old, rdbl__dparts *new_,
                             const char *const *encs, const rdbl_prefix_agg *tree,
                             int64_t new_ref_ms, rdbl_error *err)
 {
-    joiner j = {0};
-    j.d = d;
-    j.new_ref_ms = new_ref_ms;
-    rdbl_status st = RDBL_OK;
-    j.fam = rdbl__dfam_new(tree, &d->opts.agg);
-    if (!j.fam || !map_init(&j.enc_map, 64) || !map_init(&j.ttl_map, 64))
-        st = RDBL_NOMEM;
-    for (int l = 0; l < RDBL_DIFF__LISTS && st == RDBL_OK; l++) {
-        j.top[l].cap = d->opts.top_n;
-        j.top[l].e = calloc(d->opts.top_n + 1, sizeof *j.top[l].e);
-        j.top[l].score = calloc(d->opts.top_n + 1, sizeof *j.top[l].score);
-        if (!j.top[l].e || !j.top[l].score)
-            st = RDBL_NOMEM;
-    }
-    for (unsigned i = 0; i < old->n && st == RDBL_OK; i++)
-        st = join_part(&j, old, new_, i);
+    /* Two threads when there are two cores, each joining every other
+     * partition with its own counts, top lists, family rows and buffers
+     * (the family map and the tree are only read), merged at the end. */
+    joiner j[2];
+    memset(j, 0, sizeof j);
+    int nj = d->opts.ao.threaded && old->n > 1 ? 2 : 1;
+    rdbl__dfam *fam = rdbl__dfam_new(tree, &d->opts.agg); /* builds the tree's view: before any thread */
+    rdbl_status st = fam ? RDBL_OK : RDBL_NOMEM;
+    for (int t = 0; t < nj && st == RDBL_OK; t++)
+        st = joiner_init(&j[t], d, fam, new_ref_ms);
+    share sh[2];
+    for (int t = 0; t < nj; t++)
+        sh[t] = (share){&j[t], old, new_, (unsigned)t, (unsigned)nj, st};
+    pthread_t th;
+    bool second = st == RDBL_OK && nj == 2 && pthread_create(&th, NULL, join_share, &sh[1]) == 0;
+    if (nj == 2 && !second && st == RDBL_OK)
+        sh[0].step = 1; /* no thread: all partitions here */
     if (st == RDBL_OK)
-        st = finish(&j, encs, tree);
-    for (int l = 0; l < RDBL_DIFF__LISTS; l++) {
-        for (size_t i = 0; i < j.top[l].n; i++)
-            free(j.top[l].e[i].key);
-        free(j.top[l].e);
-        free(j.top[l].score);
+        join_share(&sh[0]);
+    if (second)
+        pthread_join(th, NULL);
+    st = sh[0].st;
+    if (second && st == RDBL_OK)
+        st = sh[1].st;
+    if (second && st == RDBL_OK)
+        st = merge(&j[0], &j[1]);
+    if (st == RDBL_OK) {
+        sum_add(&d->summary, &j[0].sum);
+        st = finish(&j[0], encs, tree);
     }
-    rdbl__dfam_free(j.fam);
-    free(j.ws.ob);
-    free(j.ws.nb);
-    free(j.ws.ord);
-    free(j.ws.tab);
-    free(j.ws.th);
-    free(j.ws.seen);
-    map_free(&j.enc_map);
-    map_free(&j.ttl_map);
-    free(j.enc);
-    free(j.ttl);
+    for (int t = 0; t < nj; t++)
+        joiner_free(&j[t]);
+    rdbl__dfam_free(fam);
     if (st != RDBL_OK)
         rdbl__fail(err, st, 0, st == RDBL_IO ? RDBL_DIFF_TEMP : "diff join",
                    st == RDBL_IO ? "cannot read back a temporary file" : "out of memory");
