@@ -34,6 +34,9 @@ enum { C_DELIM = 1, C_DIGIT = 2, C_AT = 4, C_UPPER = 8 };
 
 typedef struct pnode {
     rdbl_prefix_totals t;
+    /* beside the totals: every key of the path reads them too */
+    uint64_t maxkey;       /* the memory of the biggest key below (max over keys) */
+    uint32_t ex_rank;      /* the example key's rank (see EX_CAP), EX_NONE = no example */
     uint32_t parent;
     uint32_t first_child;  /* child list (unordered), 0 = none */
     uint32_t next_sibling; /* also the free-list link of dead slots */
@@ -51,17 +54,18 @@ typedef struct pnode {
     uint8_t deepfam;       /* at the last selection most named children had children */
     uint8_t ex_len;        /* bytes of the example key kept (at most EX_CAP) */
     uint32_t kmv;          /* values sketch index + 1 (nodes whose label has a '*'), 0 = none */
-    uint32_t ex_rank;      /* the example key's rank (ex_rank_of), EX_NONE = no example */
     uint32_t ex_off;       /* the example key's bytes in the examples arena */
-    uint64_t maxkey;       /* the memory of the biggest key below (max over keys) */
     uint32_t hid;          /* the last kept heavy child of the last selection, 0 = none */
+    uint32_t kcut;         /* a full values sketch's largest hash (0: not full): larger ones are out */
 } pnode;
 
 /* Example keys: each node keeps the key of lowest rank among the keys below
- * it (a hash of its first EX_CAP bytes; keys longer than that rank after
- * all shorter ones and are kept cut), so the example of a union is the
- * smaller of the two and merge or -j write the same one. One field per
- * node (bytes in one arena), read through rdbl_prefix_agg_example(). */
+ * it (a hash of the key made from the hashes rdbl__prefix_prepare computes
+ * anyway, ties by bytes; keys longer than EX_CAP rank after all shorter
+ * ones, by a hash of their first EX_CAP bytes, and are kept cut), so the
+ * example of a union is the smaller of the two and merge or -j write the
+ * same one. One field per node (bytes in one arena), read through
+ * rdbl_prefix_agg_example(). */
 enum { EX_CAP = 128 };
 #define EX_NONE UINT32_MAX
 
@@ -720,12 +724,11 @@ static uint32_t value_hash(const uint8_t *s, size_t n)
 
 /* ---- example keys (see EX_CAP) ---- */
 
-/* The rank of a key whose first n bytes are k (cut: the key is longer). */
-static uint32_t ex_rank_of(const uint8_t *k, size_t n, bool cut)
+/* The rank of a key longer than EX_CAP whose first n bytes are k: after
+ * every shorter key (whose ranks have 31 bits, rdbl__prefix_prepare). */
+static uint32_t cut_rank(const uint8_t *k, size_t n)
 {
-    uint32_t r = seg_hash(0x6b6579u, 0, k, n) >> 1;
-    if (cut)
-        r |= 0x80000000u;
+    uint32_t r = seg_hash(0x6b6579u, 0, k, n) >> 1 | 0x80000000u;
     return r == EX_NONE ? EX_NONE - 1 : r;
 }
 
@@ -812,11 +815,8 @@ static kmv *kmv_of(rdbl_prefix_agg *p, uint32_t id)
 
 static void kmv_add(rdbl_prefix_agg *p, uint32_t id, uint32_t h)
 {
-    if (p->nodes[id].kmv) {
-        const kmv *k = &p->kmvs[p->nodes[id].kmv - 1];
-        if (k->n == KMV_K && h >= k->h[KMV_K - 1])
-            return; /* the common case once the sketch is full */
-    }
+    if (p->nodes[id].kcut && h >= p->nodes[id].kcut)
+        return; /* the common case once the sketch is full (the node is in cache) */
     kmv *k = kmv_of(p, id);
     if (!k)
         return; /* out of memory: the estimate only loses this value */
@@ -832,6 +832,8 @@ static void kmv_add(rdbl_prefix_agg *p, uint32_t id, uint32_t h)
     k->h[i] = h;
     if (k->n < KMV_K)
         k->n++;
+    if (k->n == KMV_K)
+        p->nodes[id].kcut = k->h[KMV_K - 1];
 }
 
 static void kmv_union(rdbl_prefix_agg *dp, uint32_t d, const rdbl_prefix_agg *sp, uint32_t s)
@@ -1558,6 +1560,7 @@ void rdbl__prefix_prepare(const rdbl_prefix_agg *p, const rdbl_key_facts *f, rdb
     size_t len = f->key.len, pos = 0;
     uint8_t sep = 0;
     uint32_t h = 0; /* the root's */
+    uint64_t raws = 0; /* the folded segments' own hashes, chained (the example rank) */
     unsigned d = 0;
     x->terminal = false;
     while (d < maxd) {
@@ -1595,7 +1598,11 @@ void rdbl__prefix_prepare(const rdbl_prefix_agg *p, const rdbl_key_facts *f, rdb
             fold(k + start, n, x->buf[d], &lab, &n);
         }
         h = seg_hash(h, sep, lab, n);
-        x->seg[d].raw = lab != k + start ? value_hash(k + start, pos - start) : 0;
+        x->seg[d].raw = 0;
+        if (lab != k + start) {
+            x->seg[d].raw = value_hash(k + start, pos - start);
+            raws = (raws ^ x->seg[d].raw) * 0x9e3779b97f4a7c15ULL;
+        }
         x->seg[d].lab = lab;
         x->seg[d].len = n;
         x->seg[d].hash = h;
@@ -1608,7 +1615,16 @@ void rdbl__prefix_prepare(const rdbl_prefix_agg *p, const rdbl_key_facts *f, rdb
         sep = k[pos++];
     }
     x->nseg = d;
-    x->exrank = ex_rank_of(k, len < EX_CAP ? len : EX_CAP, len > EX_CAP);
+    /* the key's rank as an example: from the hashes just made (the labels'
+     * path and the folded segments' bytes), not a pass over the key; past
+     * max_depth keys tie and ex_offer compares bytes. Longer keys than
+     * EX_CAP rank by their first EX_CAP bytes, after all shorter ones. */
+    if (len > EX_CAP) {
+        x->exrank = cut_rank(k, EX_CAP);
+    } else {
+        uint64_t r = ((uint64_t)h << 32 ^ raws ^ d) * 0xbf58476d1ce4e5b9ULL;
+        x->exrank = (uint32_t)(r >> 33); /* 31 bits: below every cut key */
+    }
 }
 
 void rdbl__prefix_prefetch(const rdbl_prefix_agg *p, const rdbl__prefix_prep *x, bool nodes)
@@ -1672,14 +1688,22 @@ rdbl_status rdbl__prefix_add_prep(rdbl_prefix_agg *p, const rdbl_key_facts *f,
      * saturate; key counts grow by one per key parsed and cannot. */
     const uint64_t mem_no_ttl = f->has_expire ? 0 : f->mem_bytes;
     const uint64_t with_ttl = f->has_expire ? 1 : 0;
-    const size_t exn = f->key.len < EX_CAP ? f->key.len : EX_CAP;
+    /* A node's keys all passed through its parent, so along the path the
+     * biggest key only shrinks and the example's rank only grows: the
+     * deepest node tells whether any node takes this key, which is rare. */
+    const pnode *last = &p->nodes[path[d]];
+    if (f->mem_bytes > last->maxkey || x->exrank <= last->ex_rank) {
+        const size_t exn = f->key.len < EX_CAP ? f->key.len : EX_CAP;
+        for (unsigned i = 0; i <= d; i++) {
+            pnode *nd = &p->nodes[path[i]];
+            if (f->mem_bytes > nd->maxkey)
+                nd->maxkey = f->mem_bytes;
+            if (x->exrank <= nd->ex_rank)
+                ex_offer(p, path[i], x->exrank, f->key.ptr, exn);
+        }
+    }
     for (unsigned i = 0; i <= d; i++) {
-        pnode *nd = &p->nodes[path[i]];
-        if (f->mem_bytes > nd->maxkey)
-            nd->maxkey = f->mem_bytes;
-        if (x->exrank <= nd->ex_rank)
-            ex_offer(p, path[i], x->exrank, f->key.ptr, exn);
-        rdbl_prefix_totals *y = &nd->t;
+        rdbl_prefix_totals *y = &p->nodes[path[i]].t;
         y->keys++;
         y->keys_with_ttl += with_ttl;
         y->mem_bytes = rdbl__sadd(y->mem_bytes, f->mem_bytes);
@@ -2127,7 +2151,7 @@ static rdbl_status unfold_constants(rdbl_prefix_agg *v, uint32_t x)
                                             seg_hash(v->nodes[x].hash, nd->sep, lab, b - a))
                                    : 0;
         if (d)
-            v->nodes[d].kmv = 0; /* a literal row: no values */
+            v->nodes[d].kmv = v->nodes[d].kcut = 0; /* a literal row: no values */
     }
     free(kids);
     return st;
@@ -2768,7 +2792,19 @@ static rdbl_status extras_from_json(rdbl_prefix_agg *p, uint32_t id, const json_
         free(ex);
         return rdbl__fail(err, RDBL_CORRUPT, 0, "prefixes", "bad \"example\"");
     }
-    ex_offer(p, id, ex_rank_of(ex, n, cut), ex, n);
+    uint32_t rank;
+    if (cut) {
+        rank = cut_rank(ex, n);
+    } else {
+        rdbl_key_facts f;
+        memset(&f, 0, sizeof f);
+        f.key.ptr = ex;
+        f.key.len = n;
+        rdbl__prefix_prep x;
+        rdbl__prefix_prepare(p, &f, &x);
+        rank = x.exrank;
+    }
+    ex_offer(p, id, rank, ex, n);
     free(ex);
     return RDBL_OK;
 }

@@ -395,7 +395,7 @@ Test(prefix, fixed_names_beside_families_and_examples)
     cr_assert(eq(int, rdbl_prefix_agg_new(&rev, NULL), RDBL_OK));
     cr_assert(eq(int, rdbl_prefix_agg_new(&a, NULL), RDBL_OK));
     cr_assert(eq(int, rdbl_prefix_agg_new(&b, NULL), RDBL_OK));
-    static char keys[N][48];
+    static char keys[N][200];
     static uint64_t mem[N];
     uint64_t st = 4242;
     for (int i = 0; i < N; i++) {
@@ -410,6 +410,11 @@ Test(prefix, fixed_names_beside_families_and_examples)
             mem[i] = 500000;
         } else if (i == 2500) {
             snprintf(keys[i], sizeof keys[i], "lb:global");
+        } else if (i % 500 == 1) { /* keys longer than an example keeps */
+            memset(keys[i], 'q', 180);
+            keys[i][180] = 0;
+            memcpy(keys[i], "leaderboard:", 12);
+            keys[i][12] = (char)('a' + i / 500);
         } else if (i % 2) {
             snprintf(keys[i], sizeof keys[i], "leaderboard:%s", name);
         } else {
@@ -440,12 +445,25 @@ Test(prefix, fixed_names_beside_families_and_examples)
     /* the same tree in reverse order, split and merged */
     char *s_all = dump(all), *s_rev = dump(rev);
     cr_assert(eq(str, s_all, s_rev));
+    /* through JSON: rev2 = json(a) + json(b) */
+    rdbl_prefix_agg *rev2;
+    cr_assert(eq(int, rdbl_prefix_agg_new(&rev2, NULL), RDBL_OK));
+    json_t *ja = rdbl_prefix_agg_to_json(a), *jb = rdbl_prefix_agg_to_json(b);
+    rdbl_error err = {0};
+    cr_assert(eq(int, rdbl_prefix_agg_add_json(rev2, ja, &err), RDBL_OK), "%s", err.msg);
+    cr_assert(eq(int, rdbl_prefix_agg_add_json(rev2, jb, &err), RDBL_OK), "%s", err.msg);
+    json_decref(ja);
+    json_decref(jb);
+    char *s_j = dump(rev2);
+    cr_assert(eq(str, s_all, s_j));
     cr_assert(eq(int, rdbl_prefix_agg_merge(a, b), RDBL_OK));
     char *s_m = dump(a);
     cr_assert(eq(str, s_all, s_m));
     free(s_all);
     free(s_rev);
     free(s_m);
+    free(s_j);
+    rdbl_prefix_agg_free(rev2);
     rdbl_prefix_agg_free(all);
     rdbl_prefix_agg_free(rev);
     rdbl_prefix_agg_free(a);
