@@ -135,6 +135,8 @@ typedef struct rdbl_snapshot {
      * the file could not be read whole: then sha256_note says why) */
     char sha256[65];
     char sha256_note[160];
+    /* --redact: the keys (and hole keys, error) of this file were redacted */
+    bool redacted;
 } rdbl_snapshot;
 
 /* The reference time of TTLs: now_ms with --now, else ctime_s * 1000, else 0. */

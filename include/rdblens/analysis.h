@@ -21,6 +21,34 @@ extern "C" {
 
 typedef struct rdbl_info rdbl_info;
 
+/* --redact: keys with their variable parts (what the pattern folding shows
+ * as '*', e-mail addresses, UUIDs, id-like runs of letters and digits)
+ * replaced by pseudonyms from HMAC-SHA256 under a secret, each character
+ * keeping its class (digit, hex letter, letter, case) and the key its
+ * length, so the pattern folding gives the same patterns; values replaced
+ * by their length and a keyed digest. Immutable once made: one redactor
+ * serves several threads. */
+typedef struct rdbl_redactor rdbl_redactor;
+/* secret[0..len): the HMAC key; NULL: 32 random bytes for this run only.
+ * delims: the key delimiters of the pattern folding (NULL: ":").
+ * @return RDBL_OK, RDBL_IO (no random bytes) or RDBL_NOMEM. */
+rdbl_status rdbl_redactor_new(rdbl_redactor **out, const uint8_t *secret, size_t len,
+                              const char *delims, rdbl_error *err);
+/* The secret from a file (16 to 4096 bytes, taken as they are).
+ * @return RDBL_OK, RDBL_IO (cannot open) or RDBL_USAGE (size), err filled. */
+rdbl_status rdbl_redactor_load(rdbl_redactor **out, const char *path, const char *delims,
+                               rdbl_error *err);
+void rdbl_redactor_free(rdbl_redactor *r);
+/* The redacted key k[0..n) into out[0..n) (the same length; out may not
+ * overlap k). */
+void rdbl_redact_key(const rdbl_redactor *r, const uint8_t *k, size_t n, uint8_t *out);
+/* A value's stand-in, "~<len>B:<12 hex digits>", into out (48 bytes are
+ * enough). @return its length. */
+size_t rdbl_redact_value(const rdbl_redactor *r, const uint8_t *p, size_t n, char *out,
+                         size_t cap);
+/* An error's key (escaped text, maybe cut short) pseudonymised whole. */
+void rdbl_redact_error(const rdbl_redactor *r, rdbl_error *e);
+
 rdbl_info *rdbl_info_new(void);
 void rdbl_info_free(rdbl_info *in);
 /* Handlers whose user pointer must be the rdbl_info. Static; never NULL. */
@@ -71,6 +99,11 @@ int rdbl_type_from_name(const char *name);
 typedef struct rdbl_dump rdbl_dump;
 rdbl_dump *rdbl_dump_new(FILE *out, const rdbl_key_filter *filter);
 void rdbl_dump_free(rdbl_dump *d);
+/* --redact: keys redacted (rdbl_redact_key), every string value, element,
+ * field, hash value and stream field, value, group and consumer name written
+ * as its stand-in "~<len>B:<digest>" (rdbl_redact_value; a string value
+ * digested whole). Scores, stream ids, TTLs and counts stay. r is borrowed. */
+void rdbl_dump_redact(rdbl_dump *d, const rdbl_redactor *r);
 const rdbl_events *rdbl_dump_events(void);
 uint64_t rdbl_dump_keys(const rdbl_dump *d);
 /* The first write error: 0, or its errno; *tmp tells whether it was the
@@ -183,6 +216,9 @@ typedef struct rdbl_analysis_opts {
     /* --sha256: the source was opened with opts.sha256; its digest goes into
      * the snapshot record (the rest of the input is read for it). */
     bool sha256;
+    /* --redact: keys seen by the aggregate and on_key, hole keys and the
+     * error's key are redacted (the memory model still sees the real key). */
+    const rdbl_redactor *redact;
 } rdbl_analysis_opts;
 
 /* Defaults: memory model "auto" (jemalloc q8, live), 64 KiB samples within a

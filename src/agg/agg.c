@@ -294,6 +294,8 @@ static json_t *snapshot_to_json(const rdbl_snapshot *s)
     }
     if (s->holes && !rc)
         rc |= rdbl__jset(j, "salvage", salvage_to_json(s));
+    if (s->redacted)
+        rc |= rdbl__jset(j, "redacted", json_true());
     /* --sha256: the digest and what it covers, or null and why there is none */
     if (s->sha256[0] || s->sha256_note[0]) {
         rc |= rdbl__jset(j, "sha256", s->sha256[0] ? json_string(s->sha256) : json_null());
@@ -445,6 +447,7 @@ static rdbl_status snapshot_from_json(const json_t *j, rdbl_snapshot *s, rdbl_er
             free(e);
         }
     }
+    s->redacted = json_is_true(json_object_get(j, "redacted"));
     if ((st = rdbl__jget_str(j, "sha256", s->sha256, sizeof s->sha256, err)))
         return st;
     if (!s->sha256[0] && (st = rdbl__jget_str(j, "sha256_of", s->sha256_note,

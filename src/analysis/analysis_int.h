@@ -9,6 +9,16 @@
  * when there is none (a read failed). Ends the source's reading. */
 bool rdbl__sha256_text(rdbl_source *src, char hex[65], char *why, size_t why_cap);
 
+/* --redact (redact.c): a keyed digest of a value streamed in pieces. */
+typedef struct rdbl__vhash {
+    uint64_t len;
+    _Alignas(16) unsigned char ctx[512]; /* nettle's hmac_sha256_ctx */
+} rdbl__vhash;
+void rdbl__vhash_begin(rdbl__vhash *h, const rdbl_redactor *r);
+void rdbl__vhash_update(rdbl__vhash *h, const uint8_t *p, size_t n);
+/* The stand-in text "~<len>B:<12 hex digits>" into out. @return its length. */
+size_t rdbl__vhash_token(rdbl__vhash *h, char *out, size_t cap);
+
 /* A function library's name and engine: given directly by FUNCTION_PRE_GA
  * records, or read from the "#!<engine> name=<lib>" shebang of FUNCTION2
  * code. Writes NUL-terminated, escaped strings (empty when unknown). */

@@ -245,6 +245,13 @@ rdbl_status rdbl_diff_run(rdbl_diff **out, const char *old_path, const char *new
         tmpdir = "/tmp";
 
     bool json_old = looks_like_json(old_path), json_new = looks_like_json(new_path);
+    if (o->ao.redact && (json_old || json_new)) {
+        /* its keys and labels were written without redaction */
+        free(d);
+        return rdbl__fail(err, RDBL_USAGE, 0, "diff",
+                          "--redact reads RDB files only: a report JSON is already written "
+                          "(redact it when making it: report --redact)");
+    }
     rdbl_agg *ragg[2] = {NULL, NULL};
     rdbl_prefix_agg *tree[2] = {NULL, NULL};
     rdbl__dparts parts[2];

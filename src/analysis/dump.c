@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analysis/analysis_int.h"
 #include "internal.h"
 #include "rdblens/analysis.h"
 
@@ -41,6 +42,10 @@ typedef struct recbuf {
 } recbuf;
 
 struct rdbl_dump {
+    const rdbl_redactor *red; /* --redact: keys redacted, values as stand-ins */
+    rdbl__vhash vh;           /* the current string value's digest */
+    uint8_t *rk;              /* the redacted key */
+    size_t rk_cap;
     FILE *out;
     FILE *rec;             /* main.f: the current record */
     recbuf main;           /* the record */
@@ -309,8 +314,29 @@ static void put_json_bytes(FILE *o, const uint8_t *p, size_t n)
     fwrite(buf, 1, bl, o);
 }
 
-static void put_item(FILE *o, const rdbl_item *it)
+/* --redact: a value's bytes as their stand-in ("~<len>B:<digest>"). */
+static void put_value(const rdbl_dump *d, FILE *o, const uint8_t *p, size_t n)
 {
+    if (!d->red) {
+        put_json_bytes(o, p, n);
+        return;
+    }
+    char tok[64];
+    size_t k = rdbl_redact_value(d->red, p, n, tok, sizeof tok);
+    fwrite(tok, 1, k, o);
+}
+
+static void put_item(const rdbl_dump *d, FILE *o, const rdbl_item *it)
+{
+    if (d->red) {
+        char num[24];
+        int w = it->is_int ? snprintf(num, sizeof num, "%" PRId64, it->ival) : 0;
+        fputc('"', o);
+        put_value(d, o, it->is_int ? (const uint8_t *)num : it->ptr,
+                  it->is_int ? (size_t)(w > 0 ? w : 0) : it->len);
+        fputc('"', o);
+        return;
+    }
     if (it->is_int) {
         fprintf(o, "\"%" PRId64 "\"", it->ival);
         return;
@@ -353,7 +379,19 @@ static int on_begin_key(void *user, const rdbl_key_info *k)
     rec_reset(&d->main);
     FILE *o = d->rec;
     fprintf(o, "{\"db\":%" PRIu64 ",\"key\":\"", k->db);
-    put_json_bytes(o, k->key.ptr, k->key.len);
+    if (d->red) {
+        if (k->key.len > d->rk_cap) {
+            uint8_t *nb = realloc(d->rk, k->key.len);
+            if (!nb)
+                return -1;
+            d->rk = nb;
+            d->rk_cap = k->key.len;
+        }
+        rdbl_redact_key(d->red, k->key.ptr, k->key.len, d->rk);
+        put_json_bytes(o, d->rk, k->key.len);
+    } else {
+        put_json_bytes(o, k->key.ptr, k->key.len);
+    }
     fprintf(o, "\",\"type\":\"%s\",\"encoding\":\"%s\",\"expire_ms\":", rdbl_type_name(k->type),
             rdbl_encoding_name(k->encoding));
     if (k->has_expire)
@@ -392,6 +430,8 @@ static int on_begin_key(void *user, const rdbl_key_info *k)
         fputs("null", o);
         break;
     }
+    if (d->red)
+        rdbl__vhash_begin(&d->vh, d->red);
     d->zset = k->type == RDBL_TYPE_ZSET;
     if (d->zset) {
         d->z_asc = d->z_desc = true;
@@ -408,6 +448,13 @@ static int on_string(void *user, const rdbl_key_info *k, const rdbl_item *chunk,
     (void)k;
     (void)off;
     (void)total;
+    if (d->red) { /* the whole string becomes one stand-in, written at its end */
+        char num[24];
+        int w = chunk->is_int ? snprintf(num, sizeof num, "%" PRId64, chunk->ival) : 0;
+        rdbl__vhash_update(&d->vh, chunk->is_int ? (const uint8_t *)num : chunk->ptr,
+                           chunk->is_int ? (size_t)(w > 0 ? w : 0) : chunk->len);
+        return 0;
+    }
     if (chunk->is_int)
         fprintf(d->rec, "%" PRId64, chunk->ival);
     else
@@ -420,7 +467,7 @@ static int on_item(void *user, const rdbl_key_info *k, const rdbl_item *it)
     rdbl_dump *d = user;
     (void)k;
     sep(d);
-    put_item(d->rec, it);
+    put_item(d, d->rec, it);
     return 0;
 }
 
@@ -440,7 +487,7 @@ static int on_zset(void *user, const rdbl_key_info *k, const rdbl_item *m, doubl
     uint64_t len = 0, at = rec_pos(&d->main);
     fwrite(&len, 8, 1, d->rec);
     fputc('[', d->rec);
-    put_item(d->rec, m);
+    put_item(d, d->rec, m);
     fputc(',', d->rec);
     put_double(d->rec, score);
     fputc(']', d->rec);
@@ -459,7 +506,7 @@ static int ttl_append(rdbl_dump *d, const rdbl_item *field, int64_t ms)
         rec_reset(&d->side);
     else
         fputc(',', m);
-    put_item(m, field);
+    put_item(d, m, field);
     fprintf(m, ":%" PRId64, ms);
     d->hash_ttls = true;
     return d->werr ? -1 : 0;
@@ -471,9 +518,9 @@ static int on_hash(void *user, const rdbl_key_info *k, const rdbl_item *f, const
     rdbl_dump *d = user;
     (void)k;
     sep(d);
-    put_item(d->rec, f);
+    put_item(d, d->rec, f);
     fputc(':', d->rec);
-    put_item(d->rec, v);
+    put_item(d, d->rec, v);
     if (ttl >= 0 && ttl_append(d, f, ttl) != 0)
         return -1;
     return 0;
@@ -495,9 +542,9 @@ static int on_stream_entry(void *user, const rdbl_key_info *k, rdbl_stream_id id
         if (i)
             fputc(',', o);
         fputc('[', o);
-        put_item(o, &f[i]);
+        put_item(d, o, &f[i]);
         fputc(',', o);
-        put_item(o, &v[i]);
+        put_item(d, o, &v[i]);
         fputc(']', o);
     }
     fputs("]]", o);
@@ -544,7 +591,7 @@ static int on_stream_group(void *user, const rdbl_key_info *k, const rdbl_stream
     if (d->groups_written++)
         fputc(',', o);
     fputs("{\"name\":\"", o);
-    put_json_bytes(o, g->name.ptr, g->name.len);
+    put_value(d, o, g->name.ptr, g->name.len);
     fputs("\",\"last_id\":", o);
     put_id(o, g->last_id);
     fprintf(o, ",\"entries_read\":%" PRId64 ",\"pel\":[", g->entries_read);
@@ -579,7 +626,7 @@ static int on_stream_consumer(void *user, const rdbl_key_info *k, const rdbl_str
     if (d->consumers_written++)
         fputc(',', o);
     fputs("{\"name\":\"", o);
-    put_json_bytes(o, c->name.ptr, c->name.len);
+    put_value(d, o, c->name.ptr, c->name.len);
     fprintf(o, "\",\"seen_ms\":%" PRId64 ",\"active_ms\":%" PRId64 ",\"pel\":[", c->seen_ms,
             c->active_ms);
     d->stream_state = 4;
@@ -620,6 +667,11 @@ static int on_end_key(void *user, const rdbl_key_info *k, const rdbl_key_stats *
     switch (k->type) {
     case RDBL_TYPE_STRING:
     case RDBL_TYPE_JSON:
+        if (d->red) {
+            char tok[64];
+            size_t n = rdbl__vhash_token(&d->vh, tok, sizeof tok);
+            fwrite(tok, 1, n, o);
+        }
         fputc('"', o);
         break;
     case RDBL_TYPE_HASH:
@@ -711,12 +763,18 @@ rdbl_dump *rdbl_dump_new(FILE *out, const rdbl_key_filter *filter)
     return d;
 }
 
+void rdbl_dump_redact(rdbl_dump *d, const rdbl_redactor *r)
+{
+    d->red = r;
+}
+
 void rdbl_dump_free(rdbl_dump *d)
 {
     if (!d)
         return;
     rec_close(&d->main);
     rec_close(&d->side);
+    free(d->rk);
     free(d);
 }
 

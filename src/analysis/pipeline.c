@@ -32,6 +32,8 @@ typedef struct pipeline {
     rdbl__aggq *q;                /* aggregation thread, NULL = add inline */
     rdbl_snapshot *snap;
     const char *path;
+    uint8_t *rkey;                /* --redact: the redacted key (or hole key) */
+    size_t rkey_cap;
     bool now_set;
     bool have_ctime;
     int64_t ctime_s;
@@ -414,6 +416,22 @@ static const uint8_t *copy_to(uint8_t **dst, const uint8_t *src, size_t n)
     return d;
 }
 
+/* --redact: k redacted into p->rkey (grown as needed). @return 0, or -1
+ * when out of memory. */
+static int redact_into(pipeline *p, rdbl_str k)
+{
+    if (k.len > p->rkey_cap) {
+        size_t c = k.len < 256 ? 256 : k.len;
+        uint8_t *nb = realloc(p->rkey, c);
+        if (!nb)
+            return -1;
+        p->rkey = nb;
+        p->rkey_cap = c;
+    }
+    rdbl_redact_key(p->o->redact, k.ptr, k.len, p->rkey);
+    return 0;
+}
+
 static int on_hole(void *user, const rdbl_hole *h)
 {
     pipeline *p = user;
@@ -428,8 +446,14 @@ static int on_hole(void *user, const rdbl_hole *h)
         x->key_damaged = h->key_damaged;
         x->to_end = h->to_end;
         x->last_key[0] = '\0';
+        rdbl_str lk = h->last_key;
+        if (h->has_last_key && p->o->redact) {
+            if (redact_into(p, lk) != 0)
+                return -1;
+            lk.ptr = p->rkey;
+        }
         if (h->has_last_key)
-            rdbl_escape_bytes(x->last_key, sizeof x->last_key, h->last_key.ptr, h->last_key.len);
+            rdbl_escape_bytes(x->last_key, sizeof x->last_key, lk.ptr, lk.len);
     }
     return 0;
 }
@@ -485,9 +509,15 @@ static int on_end_key(void *user, const rdbl_key_info *k, const rdbl_key_stats *
     };
     if (p->has_module)
         f->module = (rdbl_str){(const uint8_t *)p->module, mlen};
+    if (RDBL_UNLIKELY(p->o->redact != NULL)) {
+        /* the same length: the queued arena already has room for it */
+        if (redact_into(p, k->key) != 0)
+            return -1;
+        f->key = (rdbl_str){p->rkey, k->key.len};
+    }
     if (queued) {
         /* the bytes go with the fact (mem_encoding is a static string) */
-        f->key.ptr = copy_to(&arena, k->key.ptr, k->key.len);
+        f->key.ptr = copy_to(&arena, f->key.ptr, f->key.len);
         f->sample.ptr = copy_to(&arena, p->sample, p->sample_len);
         f->module.ptr = copy_to(&arena, (const uint8_t *)p->module, mlen);
         if (clen)
@@ -559,6 +589,7 @@ rdbl_status rdbl_analyze(rdbl_source *src, const char *path, const rdbl_analysis
     snap.file_size = rdbl_source_input_size(src);
     snap.compression = rdbl_source_compression(src);
     snap.checksum = RDBL_CHECKSUM_NOT_CHECKED; /* until the end of the file is read */
+    snap.redacted = o->redact != NULL;
 
     pipeline p = {0};
     p.o = o;
@@ -597,6 +628,8 @@ rdbl_status rdbl_analyze(rdbl_source *src, const char *path, const rdbl_analysis
     rdbl_status st = rdbl_parse(src, p.digest ? &digest_events : &pipe_events, &p, &po, err);
     if (o->sha256)
         rdbl__sha256_text(src, snap.sha256, snap.sha256_note, sizeof snap.sha256_note);
+    if (o->redact && err->key[0])
+        rdbl_redact_error(o->redact, err);
     if (!p.now_set)
         set_now(&p);
     rdbl_status qst = rdbl__aggq_finish(p.q);
@@ -639,6 +672,7 @@ rdbl_status rdbl_analyze(rdbl_source *src, const char *path, const rdbl_analysis
     if (totals)
         *totals = tot;
     free(p.sample);
+    free(p.rkey);
     rdbl_memmodel_free(p.mm);
     return st;
 }

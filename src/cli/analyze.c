@@ -84,7 +84,7 @@ int cli_analyze_files(const char *cmd, char **paths, size_t n, unsigned jobs,
     }
     for (size_t i = 0; i < n; i++) {
         js[i].path = paths[i];
-        js[i].holes = (cli_holes){cmd, paths[i]};
+        js[i].holes = (cli_holes){cmd, paths[i], ao->redact};
         js[i].hooks = hooks && jobs <= 1 ? hooks : NULL;
         js[i].ao = ao;
         js[i].gopts = gopts;

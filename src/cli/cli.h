@@ -174,9 +174,35 @@ enum { CLI_OPT_SALVAGE = 1300, CLI_OPT_SHA256 };
 /* The hole printer's user data (rdbl_parse_opts.on_hole = cli_hole_print). */
 typedef struct cli_holes {
     const char *cmd, *path;
+    const rdbl_redactor *red; /* --redact: the key named is redacted */
 } cli_holes;
 /* One stderr line per hole: "rdblens CMD: PATH: hole at offsets A-B ...". */
 void cli_hole_print(void *user, const rdbl_hole *h);
+
+/* --redact, --redact-key FILE (report, keys, check, diff, dump). */
+enum { CLI_OPT_REDACT = 1400, CLI_OPT_REDACT_KEY };
+#define CLI_REDACT_LONGOPTS                                                   \
+    {"redact", no_argument, NULL, CLI_OPT_REDACT},                            \
+        {"redact-key", required_argument, NULL, CLI_OPT_REDACT_KEY}
+#define CLI_REDACT_HELP                                                       \
+    "  --redact            replace the variable parts of keys (what patterns\n" \
+    "                      show as *, e-mail addresses, UUIDs, ids) by keyed\n" \
+    "                      pseudonyms of the same shape, so patterns stay\n"   \
+    "  --redact-key FILE   the secret for --redact (16 to 4096 bytes): the same\n" \
+    "                      id gets the same pseudonym in every run (default: a\n" \
+    "                      random secret per run)\n"
+/* Options seen: --redact on, --redact-key path (NULL: none). */
+typedef struct cli_redact {
+    bool on;
+    const char *key_file;
+} cli_redact;
+/* Handles the two options; same contract as cli_mem_option. */
+int cli_redact_option(const char *cmd, int c, const char *arg, cli_redact *r);
+/* The redactor asked for (NULL without --redact) into *out; delims: the
+ * pattern delimiters (NULL: ":"). @return CLI_OK, or an exit code after
+ * printing why (--redact-key without --redact is a usage error). */
+int cli_redact_make(const char *cmd, const cli_redact *r, const char *delims,
+                    rdbl_redactor **out);
 
 /* Source options of the commands: decompress in a second thread when the
  * machine has two CPUs or more and one = true (a single input; with several

@@ -46,6 +46,9 @@ static const char help[] =
     "  --salvage                 read past damage: skip each unreadable stretch to\n"
     "                            where records parse again, list the holes (stderr,\n"
     "                            output) and go on; still exits 4\n"
+    "  --redact                  keys named in violations with their variable parts\n"
+    "                            replaced by keyed pseudonyms of the same shape\n"
+    "  --redact-key FILE         the secret for --redact (16 to 4096 bytes)\n"
     "  -q, --quiet               no progress bar\n"
     "  -h, --help                this text\n"
     "\n" CLI_MEM_HELP
@@ -133,6 +136,7 @@ int cmd_check(int argc, char **argv)
         {"now", required_argument, NULL, 'n'},
         {"quiet", no_argument, NULL, 'q'},
         CLI_SALVAGE_LONGOPT,
+        CLI_REDACT_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         CLI_MEM_LONGOPTS,
         {NULL, 0, NULL, 0},
@@ -142,6 +146,7 @@ int cmd_check(int argc, char **argv)
     rdbl_analysis_opts ao;
     rdbl_analysis_opts_init(&ao);
     rdbl_agg_opts g;
+    cli_redact rd = {0};
     rdbl_agg_opts_default(&g);
     const char **globs = calloc((size_t)argc, sizeof *globs);
     /* growth gates: globs and limits, at most one per argument */
@@ -250,7 +255,9 @@ int cmd_check(int argc, char **argv)
             free(globs), free(bglobs), free(gglobs), free(blimits), free(glimits);
             return CLI_OK;
         default: {
-            int r = c == CLI_BADOPT ? CLI_USAGE : cli_mem_option("check", c, optarg, &ao.mem);
+            int r = c == CLI_BADOPT ? CLI_USAGE : cli_redact_option("check", c, optarg, &rd);
+            if (r < 0)
+                r = cli_mem_option("check", c, optarg, &ao.mem);
             rc = r < 0 ? CLI_USAGE : r;
         }
         }
@@ -275,14 +282,23 @@ int cmd_check(int argc, char **argv)
                                         "--require-ttl, --fail-on-advice, --max-prefix-bytes, --max-growth, "
                                         "--max-prefix-growth");
     }
+    rdbl_redactor *red = NULL;
+    int rrc = cli_redact_make("check", &rd, g.delimiters, &red);
+    if (rrc != CLI_OK) {
+        free(globs), free(bglobs), free(gglobs), free(blimits), free(glimits);
+        return rrc;
+    }
+    ao.redact = red;
     rdbl_check *chk = rdbl_check_new(&co);
     if (!chk) {
+        rdbl_redactor_free(red);
         free(globs), free(bglobs), free(gglobs), free(blimits), free(glimits);
         return CLI_UNREADABLE;
     }
     cli_out out;
     if (cli_out_open(&out, "check", outpath) != CLI_OK) {
         rdbl_check_free(chk);
+        rdbl_redactor_free(red);
         free(globs), free(bglobs), free(gglobs), free(blimits), free(glimits);
         return CLI_OUTPUT;
     }
@@ -296,6 +312,8 @@ int cmd_check(int argc, char **argv)
             else
                 cli_print_error("check", baseline, &berr, "(the baseline)");
             rdbl_check_free(chk);
+            rdbl_redactor_free(red);
+        rdbl_redactor_free(red);
             free(globs), free(bglobs), free(gglobs), free(blimits), free(glimits);
             cli_out_discard(&out);
             return bst == RDBL_USAGE ? CLI_USAGE : cli_exit_code(bst);
@@ -312,6 +330,7 @@ int cmd_check(int argc, char **argv)
     if (arc != 0 && agg) { /* out of memory (with no file read, agg is NULL) */
         rdbl_agg_free(agg);
         rdbl_check_free(chk);
+        rdbl_redactor_free(red);
         free(globs), free(bglobs), free(gglobs), free(blimits), free(glimits);
         cli_out_discard(&out);
         return cli_worse(worst, CLI_UNREADABLE);
@@ -319,6 +338,7 @@ int cmd_check(int argc, char **argv)
     if (agg && rdbl_check_finish(chk, agg) != RDBL_OK) {
         rdbl_agg_free(agg);
         rdbl_check_free(chk);
+        rdbl_redactor_free(red);
         free(globs), free(bglobs), free(gglobs), free(blimits), free(glimits);
         fprintf(stderr, "rdblens check: out of memory\n");
         cli_out_discard(&out);
@@ -329,6 +349,7 @@ int cmd_check(int argc, char **argv)
     uint64_t nv = rdbl_check_violations(chk);
     rdbl_agg_free(agg);
     rdbl_check_free(chk);
+    rdbl_redactor_free(red);
     free(globs), free(bglobs), free(gglobs), free(blimits), free(glimits);
     if (cli_out_close(&out) != CLI_OK)
         return CLI_OUTPUT;

@@ -33,6 +33,7 @@ static const char help[] =
     "  --no-fold           keep id-like segments instead of folding them to *\n"
     "  --node-budget N     prefix tree nodes kept (default 100000)\n"
     "  --now MS            TTLs relative to this Unix time in ms\n"
+    CLI_REDACT_HELP
     "  -q, --quiet         (accepted for symmetry; diff draws no progress bar)\n"
     "  -h, --help          this text\n"
     "\n" CLI_MEM_HELP
@@ -52,6 +53,7 @@ int cmd_diff(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         CLI_AGG_LONGOPTS,
         CLI_MEM_LONGOPTS,
+        CLI_REDACT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     enum { TEXT, JSON, HTML } fmt = TEXT;
@@ -59,6 +61,7 @@ int cmd_diff(int argc, char **argv)
     rdbl_diff_opts o;
     rdbl_diff_opts_init(&o);
     bool top_given = false;
+    cli_redact rd = {0};
     int c;
     optind = 1;
     while ((c = cli_getopt("diff", argc, argv, "f:o:qh", longopts)) != -1) {
@@ -96,6 +99,8 @@ int cmd_diff(int argc, char **argv)
             if (rc < 0)
                 rc = cli_mem_option("diff", c, optarg, &o.ao.mem);
             if (rc < 0)
+                rc = cli_redact_option("diff", c, optarg, &rd);
+            if (rc < 0)
                 return cli_usage_error("diff", "bad option");
             if (rc > 0)
                 return rc;
@@ -105,13 +110,26 @@ int cmd_diff(int argc, char **argv)
     if (optind != argc - 2)
         return cli_usage_error("diff", "expected two files: OLD NEW");
     o.src = cli_source_opts(true);
+    rdbl_redactor *red = NULL;
+    int rrc = cli_redact_make("diff", &rd, o.agg.delimiters, &red);
+    if (rrc != CLI_OK)
+        return rrc;
+    o.ao.redact = red;
     cli_out out;
-    if (cli_out_open(&out, "diff", outpath) != CLI_OK)
+    if (cli_out_open(&out, "diff", outpath) != CLI_OK) {
+        rdbl_redactor_free(red);
         return CLI_OUTPUT;
+    }
     rdbl_diff *d = NULL;
     rdbl_error err = {0};
     rdbl_status st = rdbl_diff_run(&d, argv[optind], argv[optind + 1], &o, &err);
+    rdbl_redactor_free(red); /* the keys are all read */
     if (!d) {
+        if (st == RDBL_USAGE) {
+            fprintf(stderr, "rdblens diff: %s\n", err.msg);
+            cli_out_discard(&out);
+            return CLI_USAGE;
+        }
         fprintf(stderr, "rdblens diff: %s\n", err.msg[0] ? err.msg : rdbl_strerror(st));
         cli_out_discard(&out);
         if (strcmp(err.where, RDBL_DIFF_TEMP) == 0)

@@ -45,6 +45,12 @@ static const char help[] =
     "  --salvage       read past damage: skip each unreadable stretch to\n"
     "                  where records parse again, list the holes (stderr,\n"
     "                  output) and go on; still exits 4\n"
+    "  --redact        keys with their variable parts replaced by keyed\n"
+    "                  pseudonyms of the same shape; every string value,\n"
+    "                  element, field and hash value replaced by\n"
+    "                  \"~<length>B:<keyed digest>\" (scores, TTLs, ids stay)\n"
+    "  --redact-key FILE  the secret for --redact (16 to 4096 bytes): the\n"
+    "                  same id or value gets the same stand-in in every run\n"
     "  -q, --quiet     no progress bar\n"
     "  -h, --help      this text\n"
     "\n"
@@ -62,12 +68,14 @@ int cmd_dump(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
         CLI_SALVAGE_LONGOPT,
+        CLI_REDACT_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     rdbl_key_filter filter = RDBL_KEY_FILTER_ALL;
     const char *outpath = NULL;
     bool quiet = false, salvage = false;
+    cli_redact rd = {0};
     int c;
     optind = 1;
     while ((c = cli_getopt("dump", argc, argv, "f:d:m:t:o:qh", longopts)) != -1) {
@@ -89,7 +97,9 @@ int cmd_dump(int argc, char **argv)
             fputs(help, stdout);
             return CLI_OK;
         default: {
-            int rc = c == CLI_BADOPT ? CLI_USAGE : cli_filter_option("dump", c, optarg, &filter);
+            int rc = c == CLI_BADOPT ? CLI_USAGE : cli_redact_option("dump", c, optarg, &rd);
+            if (rc < 0)
+                rc = cli_filter_option("dump", c, optarg, &filter);
             if (rc != 0)
                 return rc < 0 ? CLI_USAGE : rc;
         }
@@ -98,28 +108,36 @@ int cmd_dump(int argc, char **argv)
     if (optind != argc - 1)
         return cli_usage_error("dump", "expected exactly one FILE");
     const char *path = argv[optind];
+    rdbl_redactor *red = NULL;
+    int rrc = cli_redact_make("dump", &rd, NULL, &red);
+    if (rrc != CLI_OK)
+        return rrc;
     rdbl_error err = {0};
     rdbl_source *src = NULL;
     rdbl_source_opts so = cli_source_opts(true);
     if (rdbl_source_open_file(&src, path, &so, &err) != RDBL_OK) {
         cli_print_error("dump", path, &err, NULL);
+        rdbl_redactor_free(red);
         return CLI_UNREADABLE;
     }
     cli_out out;
     if (cli_out_open(&out, "dump", outpath) != CLI_OK) {
         rdbl_source_free(src);
+        rdbl_redactor_free(red);
         return CLI_OUTPUT;
     }
     rdbl_dump *d = rdbl_dump_new(out.f, &filter);
     if (!d) {
         fprintf(stderr, "rdblens dump: out of memory\n");
         rdbl_source_free(src);
+        rdbl_redactor_free(red);
         cli_out_discard(&out);
         return CLI_UNREADABLE;
     }
+    rdbl_dump_redact(d, red);
     cli_progress prog;
     cli_progress_init(&prog, src, quiet);
-    cli_holes holes = {"dump", path};
+    cli_holes holes = {"dump", path, red};
     rdbl_parse_opts po = {salvage ? RDBL_PARSE_SALVAGE : 0u, cli_progress_cb, &prog,
                           cli_hole_print, &holes};
     rdbl_status st = rdbl_parse(src, rdbl_dump_events(), d, &po, &err);
@@ -131,6 +149,9 @@ int cmd_dump(int argc, char **argv)
              rdbl_dump_keys(d));
     rdbl_dump_free(d);
     rdbl_source_free(src);
+    if (red && err.key[0])
+        rdbl_redact_error(red, &err);
+    rdbl_redactor_free(red);
     if (werr && tmp) {
         fprintf(stderr, "rdblens dump: cannot write a temporary file in %s: %s\n",
                 getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",

@@ -102,7 +102,7 @@ int cmd_info(int argc, char **argv)
     cli_progress prog;
     cli_progress_init(&prog, src, quiet);
     /* info leaves the second core idle: the CRC-64 can run there */
-    cli_holes holes = {"info", path};
+    cli_holes holes = {"info", path, NULL};
     rdbl_parse_opts po = {RDBL_PARSE_CRC_THREAD | (salvage ? RDBL_PARSE_SALVAGE : 0u),
                           cli_progress_cb, &prog, cli_hole_print, &holes};
     double t0 = cli_now();

@@ -48,14 +48,20 @@ static const char help[] =
     "  --salvage               read past damage: skip each unreadable stretch to\n"
     "                          where records parse again, list the holes (stderr,\n"
     "                          output) and go on; still exits 4\n"
+    "  --redact                replace the variable parts of keys (what patterns\n"
+    "                          show as *, e-mail addresses, UUIDs, ids) by keyed\n"
+    "                          pseudonyms of the same shape\n"
+    "  --redact-key FILE       the secret for --redact (16 to 4096 bytes): the same\n"
+    "                          id gets the same pseudonym in every run\n"
     "  -q, --quiet             no progress bar\n"
     "  -h, --help              this text\n"
     "\n"
     "Every row is written whole once its key was read: on a damaged file the rows\n"
     "before the damage are complete and the cut key has none. Exit codes: 0 ok;\n"
     "2 usage; 3 unreadable; 4 corrupt or truncated; 5 checksum mismatch; 6 the\n"
-    "output could not be written.\n"
-    "\n" CLI_MEM_HELP;
+    "output could not be written.\n";
+/* apart: one string literal may not pass 4095 characters (C99) */
+static const char help_mem[] = "\n" CLI_MEM_HELP;
 
 typedef struct keys_ctx {
     rdbl_keyrows_opts rows_opts;
@@ -90,6 +96,7 @@ int cmd_keys(int argc, char **argv)
         {"columns", required_argument, NULL, 'c'},
         {"quiet", no_argument, NULL, 'q'},
         CLI_SALVAGE_LONGOPT,
+        CLI_REDACT_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         CLI_MEM_LONGOPTS,
         {NULL, 0, NULL, 0},
@@ -101,6 +108,7 @@ int cmd_keys(int argc, char **argv)
     rdbl_keyrows_format fmt = RDBL_KEYROWS_CSV;
     bool quiet = false, safe = false;
     const char *outpath = NULL, *columns = NULL;
+    cli_redact rd = {0};
     int c;
     optind = 1;
     while ((c = cli_getopt("keys", argc, argv, "f:o:qh", longopts)) != -1) {
@@ -139,6 +147,7 @@ int cmd_keys(int argc, char **argv)
             break;
         case 'h':
             fputs(help, stdout);
+            fputs(help_mem, stdout);
             return CLI_OK;
         default: {
             if (c == CLI_BADOPT)
@@ -146,6 +155,8 @@ int cmd_keys(int argc, char **argv)
             int rc = cli_filter_option("keys", c, optarg, &o.filter);
             if (rc < 0)
                 rc = cli_mem_option("keys", c, optarg, &o.mem);
+            if (rc < 0)
+                rc = cli_redact_option("keys", c, optarg, &rd);
             if (rc < 0)
                 return CLI_USAGE;
             if (rc > 0)
@@ -162,15 +173,22 @@ int cmd_keys(int argc, char **argv)
     if (columns && rdbl_keyrows_parse_columns(&ctx.rows_opts, columns, why, sizeof why) != 0)
         return cli_usage_error("keys", "--columns: %s (see --help for the names)", why);
     const char *path = argv[optind];
+    rdbl_redactor *red = NULL;
+    int rrc = cli_redact_make("keys", &rd, NULL, &red);
+    if (rrc != CLI_OK)
+        return rrc;
+    o.redact = red;
     rdbl_error err = {0};
     rdbl_source *src = NULL;
     rdbl_source_opts so = cli_source_opts(true);
     if (rdbl_source_open_file(&src, path, &so, &err) != RDBL_OK) {
         cli_print_error("keys", path, &err, NULL);
+        rdbl_redactor_free(red);
         return CLI_UNREADABLE;
     }
     if (cli_out_open(&out, "keys", outpath) != CLI_OK) {
         rdbl_source_free(src);
+        rdbl_redactor_free(red);
         return CLI_OUTPUT;
     }
     cli_progress prog;
@@ -180,7 +198,7 @@ int cmd_keys(int argc, char **argv)
     o.on_key = on_key;
     o.key_user = &ctx;
     o.parse_flags |= RDBL_PARSE_FAST;
-    cli_holes holes = {"keys", path};
+    cli_holes holes = {"keys", path, red};
     o.on_hole = cli_hole_print;
     o.hole_user = &holes;
     static char obuf[1 << 16];
@@ -192,6 +210,7 @@ int cmd_keys(int argc, char **argv)
                                           : rdbl_analyze(src, path, &o, NULL, &snap, NULL, &err);
     cli_progress_done(&prog);
     rdbl_source_free(src);
+    rdbl_redactor_free(red);
     char tail[96];
     snprintf(tail, sizeof tail, "%" PRIu64 " whole rows written, the cut key has none", ctx.rows);
     return cli_finish(&out, path, st, &err, tail);

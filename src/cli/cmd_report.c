@@ -42,8 +42,11 @@ static const char help[] =
     "                      where records parse again, list the holes (stderr,\n"
     "                      output) and go on; still exits 4\n"
     CLI_SHA256_HELP
+    CLI_REDACT_HELP
     "  -q, --quiet         no progress bar\n"
-    "  -h, --help          this text\n"
+    "  -h, --help          this text\n";
+/* the rest apart: one string literal may not pass 4095 characters (C99) */
+static const char help_tail[] =
     "\n" CLI_MEM_HELP
     "\n"
     "Several files (e.g. one per cluster shard) give one combined report. A file\n"
@@ -64,6 +67,7 @@ int cmd_report(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         CLI_SALVAGE_LONGOPT,
         CLI_SHA256_LONGOPT,
+        CLI_REDACT_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         CLI_AGG_LONGOPTS,
         CLI_MEM_LONGOPTS,
@@ -79,6 +83,7 @@ int cmd_report(int argc, char **argv)
     rdbl_agg_opts_default(&g);
     size_t text_top = 10;
     bool top_given = false;
+    cli_redact rd = {0};
     int c;
     optind = 1;
     while ((c = cli_getopt("report", argc, argv, "f:o:j:qh", longopts)) != -1) {
@@ -128,6 +133,7 @@ int cmd_report(int argc, char **argv)
             break;
         case 'h':
             fputs(help, stdout);
+            fputs(help_tail, stdout);
             return CLI_OK;
         default: {
             if (c == CLI_BADOPT)
@@ -140,6 +146,8 @@ int cmd_report(int argc, char **argv)
             if (rc < 0)
                 rc = cli_mem_option("report", c, optarg, &ao.mem);
             if (rc < 0)
+                rc = cli_redact_option("report", c, optarg, &rd);
+            if (rc < 0)
                 return CLI_USAGE;
             if (rc > 0)
                 return rc;
@@ -148,15 +156,23 @@ int cmd_report(int argc, char **argv)
     }
     if (optind >= argc)
         return cli_usage_error("report", "expected at least one FILE");
+    rdbl_redactor *red = NULL;
+    int rrc = cli_redact_make("report", &rd, g.delimiters, &red);
+    if (rrc != CLI_OK)
+        return rrc;
+    ao.redact = red;
     cli_out out;
-    if (cli_out_open(&out, "report", outpath) != CLI_OK)
+    if (cli_out_open(&out, "report", outpath) != CLI_OK) {
+        rdbl_redactor_free(red);
         return CLI_OUTPUT;
+    }
     rdbl_agg *agg = NULL;
     int worst = CLI_OK;
     if (cli_analyze_files("report", argv + optind, (size_t)(argc - optind), jobs, &ao, &g,
                           quiet, NULL, &agg, &worst) != 0) {
         cli_out_discard(&out); /* nothing to report: no -o file either */
         rdbl_agg_free(agg);
+        rdbl_redactor_free(red);
         /* each file's own code (4 for a text file, as info/keys/dump say);
          * 3 when there was none (out of memory) */
         return worst != CLI_OK ? worst : CLI_UNREADABLE;
@@ -174,6 +190,7 @@ int cmd_report(int argc, char **argv)
         st = rdbl_report_text(out.f, agg, &ro, &err);
     }
     rdbl_agg_free(agg);
+    rdbl_redactor_free(red);
     if (st == RDBL_IO)
         cli_out_note_errno(&out, errno);
     if (cli_out_close(&out) != CLI_OK)

@@ -376,6 +376,11 @@ static void warnings(hw *w, const rdbl_agg *a, const rdbl_snapshot *s, size_t ns
                  "%s could not be read to the end: %s at offset %" PRIu64
                  " (%s). The report covers what was read before.",
                  name, rdbl_status_name(s[i].status), s[i].error_offset, s[i].error);
+        if (s[i].redacted)
+            warn(w, &first,
+                 "%s: keys are redacted (--redact): ids, e-mail addresses, UUIDs and tokens "
+                 "in them are keyed pseudonyms of the same shape, not the real keys.",
+                 name);
         if (s[i].holes)
             warn(w, &first,
                  "%s was read past %" PRIu64 " damaged stretch%s (--salvage): %s skipped, what "

@@ -407,6 +407,11 @@ static void header(tw *t, const rdbl_agg *a)
             if (wtext[0])
                 wrap(t, wbuf, 10, cols);
         }
+        if (s[i].redacted) {
+            line(t, "REDACTED  the variable parts of keys (ids, e-mail addresses, UUIDs, tokens) "
+                    "are");
+            line(t, "          keyed pseudonyms of the same shape, not the real keys");
+        }
         if (s[i].sha256[0]) {
             line(t, "SHA-256   %s", s[i].sha256);
             wrap(t, rdbl_source_sha256_scope(s[i].compression), 10, cols);

@@ -9,12 +9,12 @@ _rdblens_opts()
 {
     case $1 in
         info)   echo "--format --output --salvage --sha256 --quiet --help" ;;
-        report) echo "--format --output --top --depth --delimiters --no-fold --node-budget --sample-budget --now --jobs --salvage --sha256 --quiet --help $_rdblens_model_opts" ;;
-        keys)   echo "--format --db --match --type --min-bytes --columns --now --output --spreadsheet-safe --salvage --quiet --help $_rdblens_model_opts" ;;
-        dump)   echo "--format --db --match --type --output --salvage --quiet --help" ;;
-        check)  echo "--max-prefix-bytes --baseline --max-growth --max-prefix-growth --max-key-bytes --max-elements --max-total-bytes --max-no-ttl-ratio --require-ttl --fail-on-advice --format --list --output --now --salvage --quiet --help $_rdblens_model_opts" ;;
+        report) echo "--format --output --top --depth --delimiters --no-fold --node-budget --sample-budget --now --jobs --salvage --sha256 --redact --redact-key --quiet --help $_rdblens_model_opts" ;;
+        keys)   echo "--format --db --match --type --min-bytes --columns --now --output --spreadsheet-safe --salvage --redact --redact-key --quiet --help $_rdblens_model_opts" ;;
+        dump)   echo "--format --db --match --type --output --salvage --redact --redact-key --quiet --help" ;;
+        check)  echo "--max-prefix-bytes --baseline --max-growth --max-prefix-growth --max-key-bytes --max-elements --max-total-bytes --max-no-ttl-ratio --require-ttl --fail-on-advice --format --list --output --now --salvage --redact --redact-key --quiet --help $_rdblens_model_opts" ;;
         merge)  echo "--format --output --help" ;;
-        diff)   echo "--format --output --top --depth --delimiters --no-fold --node-budget --now --quiet --help $_rdblens_model_opts" ;;
+        diff)   echo "--format --output --top --depth --delimiters --no-fold --node-budget --now --redact --redact-key --quiet --help $_rdblens_model_opts" ;;
     esac
 }
 
