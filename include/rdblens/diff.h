@@ -9,7 +9,13 @@
  * per key only a small record (key, type, encoding, memory estimate, expiry,
  * value digest) goes to one of N temporary files in TMPDIR (unlinked as soon
  * as they are created, so nothing is left behind on any exit, signals
- * included); the join holds one partition of each side at a time.
+ * included); the join holds one partition of each side at a time (per join
+ * thread: with two cores, two threads take every other partition).
+ *
+ * Threads (two cores): during each scan the parsing thread (parser, memory
+ * model, value digest) hands the facts to a second thread that feeds the
+ * tree and the partition files, in order; the join runs in two threads. The
+ * output is the same as with one thread.
  *
  * Inputs may also be `report --format json` outputs: then only the pattern
  * level is compared (the report trees are joined by pattern name; each keeps
