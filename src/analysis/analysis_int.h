@@ -72,6 +72,8 @@ size_t rdbl__vd_int_text(int64_t v, char buf[24]);
 /* An item as length and bytes; an integer as its decimal text. */
 void rdbl__vd_item(rdbl__vdigest *d, const rdbl_item *it);
 void rdbl__vd_close(rdbl__vdigest *d);
+/* rdbl__vd_item then rdbl__vd_close: an element of one item. */
+void rdbl__vd_elem(rdbl__vdigest *d, const rdbl_item *it);
 uint64_t rdbl__vd_end(rdbl__vdigest *d);
 
 /* The memory of the keys of a pattern tree that glob matches, from whole

@@ -259,20 +259,16 @@ static void vd_id(rdbl__vdigest *d, rdbl_stream_id id)
 static int on_list_item(void *user, const rdbl_key_info *k, const rdbl_item *it)
 {
     rdbl__vdigest *d = vd_of(user);
-    if (d) {
-        rdbl__vd_item(d, it);
-        rdbl__vd_close(d);
-    }
+    if (d)
+        rdbl__vd_elem(d, it);
     FORWARD(on_list_item, k, it);
 }
 
 static int on_set_member(void *user, const rdbl_key_info *k, const rdbl_item *it)
 {
     rdbl__vdigest *d = vd_of(user);
-    if (d) {
-        rdbl__vd_item(d, it);
-        rdbl__vd_close(d);
-    }
+    if (d)
+        rdbl__vd_elem(d, it);
     FORWARD(on_set_member, k, it);
 }
 

@@ -69,6 +69,39 @@ Test(digest, sets_ignore_order_lists_do_not)
     }
 }
 
+/* The digest of a one-member set. */
+static uint64_t one(rdbl_item it)
+{
+    return coll(RDBL_TYPE_SET, &it, 1);
+}
+
+Test(digest, integers_and_their_canonical_text_agree)
+{
+    int64_t v[] = {0, 7, -7, 42, 1234567890123LL, INT64_MAX, INT64_MIN};
+    const char *t[] = {"0", "7", "-7", "42", "1234567890123", "9223372036854775807",
+                       "-9223372036854775808"};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        cr_expect_eq(one(num(v[i])), one(str(t[i])), "%s", t[i]);
+        rdbl__vdigest a, b; /* elem and item + close agree */
+        rdbl_item it = num(v[i]);
+        rdbl__vd_begin(&a, RDBL_TYPE_LIST);
+        rdbl__vd_elem(&a, &it);
+        rdbl__vd_begin(&b, RDBL_TYPE_LIST);
+        rdbl__vd_item(&b, &it);
+        rdbl__vd_close(&b);
+        cr_expect_eq(rdbl__vd_end(&a), rdbl__vd_end(&b));
+    }
+    /* not canonical: other strings than the number */
+    cr_expect_neq(one(num(0)), one(str("-0")));
+    cr_expect_neq(one(num(7)), one(str("07")));
+    cr_expect_neq(one(num(7)), one(str("+7")));
+    cr_expect_neq(one(num(7)), one(str("7 ")));
+    cr_expect_neq(one(num(INT64_MAX)), one(str("9223372036854775808")));
+    cr_expect_neq(one(num(0)), one(str("")));
+    cr_expect_neq(one(num(1)), one(str("-")));
+    cr_expect_neq(one(num(12)), one(str("21")));
+}
+
 Test(digest, parts_keep_their_order)
 {
     /* hash field/value pairs: {f: v} is not {v: f} */
