@@ -15,9 +15,9 @@
 #include "analysis/diff_int.h"
 #include "internal.h"
 
-/* the smallest record: hash, db, key length, type, encoding, flags,
- * memory, digest (diff_part.c) */
-#define MIN_REC (8u + 1u + 1u + 3u + 1u + 8u)
+/* bytes of a partition record with a key of about 20 bytes (diff_part.c):
+ * the join's first guess of a partition's key count */
+#define TYPICAL_REC 48u
 
 /* ---- u64 -> u32 map (open addressing; key 0 is never used: +1) ----------- */
 typedef struct u64map {
@@ -385,13 +385,8 @@ typedef struct fam_acc {
 typedef struct jspace {
     uint8_t *ob, *nb;             /* the two partitions' records */
     size_t obcap, nbcap;
-    size_t *ord;                  /* OLD record offsets */
-    size_t ordcap;
-    size_t *tab;                  /* hash table: record number + 1 */
-    uint64_t *th;                 /* its slots' key hashes */
-    size_t tcap;
-    uint8_t *seen;                /* OLD records met in NEW */
-    size_t seencap;
+    struct jslot *slot;           /* the hash table of OLD's records */
+    size_t slotcap;
 } jspace;
 
 typedef struct joiner {
@@ -500,6 +495,13 @@ static bool reserve(void **p, size_t *cap, size_t n, size_t sz)
     return true;
 }
 
+/* A slot of a partition's hash table: the key hash and the OLD record's
+ * offset, side by side, so a probe costs one cache miss. */
+typedef struct jslot {
+    uint64_t hash;
+    uint64_t at;                  /* 0: empty; else (offset + 1) << 1 | seen in NEW */
+} jslot;
+
 static rdbl_status join_part(joiner *j, rdbl__dparts *old, rdbl__dparts *new_, unsigned i)
 {
     /* the buffers of the last partition are reused: freeing and mapping
@@ -509,81 +511,77 @@ static rdbl_status join_part(joiner *j, rdbl__dparts *old, rdbl__dparts *new_, u
     rdbl_status st = rdbl__dparts_load(old, i, &w->ob, &w->obcap, &ol);
     if (st == RDBL_OK)
         st = rdbl__dparts_load(new_, i, &w->nb, &w->nbcap, &nl);
+    if (st != RDBL_OK)
+        return st;
     const uint8_t *ob = w->ob, *nb = w->nb;
-    size_t cnt = 0, pos = 0;
-    rdbl__drec r;
-    /* index OLD in one pass: record offsets (a record takes at least
-     * MIN_REC bytes), then slot -> record number + 1 */
-    size_t maxn = ol / MIN_REC + 1;
-    if (st == RDBL_OK && !reserve((void **)&w->ord, &w->ordcap, maxn, sizeof *w->ord))
-        st = RDBL_NOMEM;
-    size_t *ord = w->ord;
-    for (size_t at = 0; st == RDBL_OK && cnt < maxn && rdbl__drec_next(ob, ol, &pos, &r); at = pos)
-        ord[cnt++] = at;
-    if (st == RDBL_OK && pos != ol)
-        st = RDBL_IO;
+    /* at most half full: sized for records of TYPICAL_REC bytes, doubled
+     * (and filled again) when OLD's are smaller */
     size_t tsz = 16;
-    while (tsz < cnt * 2)
+    while (tsz < (ol / TYPICAL_REC + 1) * 2)
         tsz <<= 1;
-    size_t tcap = w->tcap;
-    if (st == RDBL_OK && (!reserve((void **)&w->tab, &w->tcap, tsz, sizeof *w->tab) ||
-                          !reserve((void **)&w->th, &tcap, tsz, sizeof *w->th) ||
-                          !reserve((void **)&w->seen, &w->seencap, cnt + 1, 1)))
-        st = RDBL_NOMEM;
-    size_t *tab = w->tab;
-    uint64_t *th = w->th; /* the slot's key hash */
-    uint8_t *seen = w->seen;
-    rdbl_diff_summary *s = &j->sum;
-    if (st == RDBL_OK) {
+    size_t pos, n;
+    rdbl__drec r, o;
+    jslot *tab;
+    for (;;) {
+        if (!reserve((void **)&w->slot, &w->slotcap, tsz, sizeof *w->slot))
+            return RDBL_NOMEM;
+        tab = w->slot;
         memset(tab, 0, tsz * sizeof *tab);
-        memset(seen, 0, cnt + 1);
-        for (size_t idx = 0; idx < cnt; idx++) {
-            uint64_t hash = rdbl__le64(ob + ord[idx]);
-            size_t h = (size_t)hash & (tsz - 1);
-            while (tab[h])
+        size_t at = 0;
+        pos = n = 0;
+        while (n < tsz / 2 && rdbl__drec_next(ob, ol, &pos, &r)) {
+            size_t h = (size_t)r.hash & (tsz - 1);
+            while (tab[h].at)
                 h = (h + 1) & (tsz - 1);
-            tab[h] = idx + 1;
-            th[h] = hash;
+            tab[h] = (jslot){r.hash, ((uint64_t)at + 1) << 1};
+            at = pos;
+            n++;
         }
-        pos = 0;
-        rdbl__drec n, o;
-        while (st == RDBL_OK && rdbl__drec_next(nb, nl, &pos, &n)) {
-            size_t h = (size_t)n.hash & (tsz - 1);
-            bool found = false;
-            for (; tab[h]; h = (h + 1) & (tsz - 1)) {
-                if (th[h] != n.hash)
-                    continue;
-                size_t k = tab[h] - 1, p = ord[k];
-                rdbl__drec_next(ob, ol, &p, &o);
-                if (o.hash == n.hash && o.db == n.db && o.key_len == n.key_len &&
-                    memcmp(o.key, n.key, n.key_len) == 0) {
-                    seen[k] = 1;
-                    found = true;
-                    break;
-                }
-            }
-            if (found) {
-                if (!both(j, &o, &n))
-                    st = RDBL_NOMEM;
-            } else {
-                s->keys_added++;
-                if (!offer(&j->top[RDBL_DIFF_ADDED], n.mem, &n, n.type, 0, n.mem))
-                    st = RDBL_NOMEM;
-            }
-        }
-        if (st == RDBL_OK && pos != nl)
-            st = RDBL_IO;
-        for (size_t k = 0; k < cnt && st == RDBL_OK; k++) {
-            if (seen[k])
+        if (n < tsz / 2)
+            break;
+        tsz <<= 1;
+    }
+    if (pos != ol)
+        return RDBL_IO;
+    rdbl_diff_summary *s = &j->sum;
+    pos = 0;
+    while (st == RDBL_OK && rdbl__drec_next(nb, nl, &pos, &r)) {
+        size_t h = (size_t)r.hash & (tsz - 1);
+        bool found = false;
+        for (; tab[h].at; h = (h + 1) & (tsz - 1)) {
+            if (tab[h].hash != r.hash)
                 continue;
-            size_t p = ord[k];
+            size_t p = (size_t)(tab[h].at >> 1) - 1;
             rdbl__drec_next(ob, ol, &p, &o);
-            s->keys_removed++;
-            if (o.has_expire && j->new_ref_ms > 0 && o.expire_ms <= j->new_ref_ms)
-                s->keys_removed_expired++;
-            if (!offer(&j->top[RDBL_DIFF_REMOVED], o.mem, &o, o.type, o.mem, 0))
+            if (o.db == r.db && o.key_len == r.key_len && memcmp(o.key, r.key, r.key_len) == 0) {
+                tab[h].at |= 1;
+                found = true;
+                break;
+            }
+        }
+        if (found) {
+            if (!both(j, &o, &r))
+                st = RDBL_NOMEM;
+        } else {
+            s->keys_added++;
+            if (!offer(&j->top[RDBL_DIFF_ADDED], r.mem, &r, r.type, 0, r.mem))
                 st = RDBL_NOMEM;
         }
+    }
+    if (st == RDBL_OK && pos != nl)
+        st = RDBL_IO;
+    /* OLD records not met: removed (the top list's order is total, so the
+     * table's order does not matter) */
+    for (size_t h = 0; h < tsz && st == RDBL_OK; h++) {
+        if (!tab[h].at || (tab[h].at & 1))
+            continue;
+        size_t p = (size_t)(tab[h].at >> 1) - 1;
+        rdbl__drec_next(ob, ol, &p, &o);
+        s->keys_removed++;
+        if (o.has_expire && j->new_ref_ms > 0 && o.expire_ms <= j->new_ref_ms)
+            s->keys_removed_expired++;
+        if (!offer(&j->top[RDBL_DIFF_REMOVED], o.mem, &o, o.type, o.mem, 0))
+            st = RDBL_NOMEM;
     }
     return st;
 }
@@ -699,10 +697,7 @@ static void joiner_free(joiner *j)
     }
     free(j->ws.ob);
     free(j->ws.nb);
-    free(j->ws.ord);
-    free(j->ws.tab);
-    free(j->ws.th);
-    free(j->ws.seen);
+    free(j->ws.slot);
     map_free(&j->enc_map);
     map_free(&j->ttl_map);
     free(j->enc);
