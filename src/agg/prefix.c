@@ -64,9 +64,10 @@ typedef struct pnode {
  * anyway, ties by bytes; keys longer than EX_CAP rank after all shorter
  * ones, by a hash of their first EX_CAP bytes, and are kept cut), so the
  * example of a union is the smaller of the two and merge or -j write the
- * same one. One field per node (bytes in one arena), read through
- * rdbl_prefix_agg_example(). */
-enum { EX_CAP = 128 };
+ * same one. One field per node (its bytes in the node's slot of one slab,
+ * EX_CAP bytes a slot: no arena to compact; the pattern view points into
+ * the tree's slab), read through rdbl_prefix_agg_example(). */
+enum { EX_CAP = 64 };
 #define EX_NONE UINT32_MAX
 
 /* The distinct values a "*" stands for: the KMV_K smallest hashes of the
@@ -95,8 +96,8 @@ struct rdbl_prefix_agg {
     uint64_t folds;
     kmv *kmvs;                 /* values sketches (pnode.kmv) */
     uint32_t nkmv, kmv_cap;
-    uint8_t *exb;              /* example key bytes (pnode.ex_off) */
-    size_t ex_used, ex_cap, ex_dead;
+    uint8_t *exb;              /* example key bytes: EX_CAP per slot (pnode.ex_off) */
+    bool ex_borrowed;          /* the view: exb is the tree's, examples are not copied */
     bool is_view;              /* a pattern view (built by build_view) */
     struct rdbl_prefix_agg *view; /* the pattern view of this tree, built on first read */
 };
@@ -653,6 +654,12 @@ static uint32_t slot_new(rdbl_prefix_agg *p)
             if (!nn)
                 return 0;
             p->nodes = nn;
+            if (!p->ex_borrowed) {
+                uint8_t *ne = realloc(p->exb, (size_t)nc * EX_CAP);
+                if (!ne)
+                    return 0;
+                p->exb = ne;
+            }
             p->slot_cap = nc;
         }
         id = p->nslots++;
@@ -732,65 +739,34 @@ static uint32_t cut_rank(const uint8_t *k, size_t n)
     return r == EX_NONE ? EX_NONE - 1 : r;
 }
 
-/* Copies the live examples into a fresh arena (dead bytes dropped). */
-static void ex_pack(rdbl_prefix_agg *p)
+/* A node's example bytes: slot ex_off of the slab (the node's own slot;
+ * in the view, the tree node's it came from). */
+static inline const uint8_t *ex_bytes(const rdbl_prefix_agg *p, const pnode *nd)
 {
-    uint8_t *nb = malloc(p->ex_cap);
-    if (!nb)
-        return;
-    size_t o = 0;
-    for (uint32_t i = 0; i < p->nslots; i++) {
-        pnode *nd = &p->nodes[i];
-        if (!nd->alive || nd->ex_rank == EX_NONE)
-            continue;
-        if (nd->ex_len)
-            memcpy(nb + o, p->exb + nd->ex_off, nd->ex_len);
-        nd->ex_off = (uint32_t)o;
-        o += nd->ex_len;
-    }
-    free(p->exb);
-    p->exb = nb;
-    p->ex_used = o;
-    p->ex_dead = 0;
+    return p->exb + (size_t)nd->ex_off * EX_CAP;
 }
 
-/* Offers the n (<= EX_CAP) bytes k, of rank rank, as id's example; k must
- * not point into p's arena. Out of memory: the old example stays. */
+/* Whether the n bytes k of rank rank come before node nd's example. */
+static bool ex_before(const rdbl_prefix_agg *p, const pnode *nd, uint32_t rank, const uint8_t *k,
+                      size_t n)
+{
+    if (rank != nd->ex_rank)
+        return rank < nd->ex_rank;
+    size_t m = n < nd->ex_len ? n : nd->ex_len; /* a hash tie: the smaller bytes */
+    int c = m ? memcmp(k, ex_bytes(p, nd), m) : 0;
+    return c < 0 || (c == 0 && n < nd->ex_len);
+}
+
+/* Offers the n (<= EX_CAP) bytes k, of rank rank, as id's example (into
+ * id's own slot of the slab). */
 static void ex_offer(rdbl_prefix_agg *p, uint32_t id, uint32_t rank, const uint8_t *k, size_t n)
 {
     pnode *nd = &p->nodes[id];
-    if (rank > nd->ex_rank)
+    if (!ex_before(p, nd, rank, k, n))
         return;
-    if (rank == nd->ex_rank) { /* a hash tie: the smaller bytes */
-        size_t m = n < nd->ex_len ? n : nd->ex_len;
-        int c = m ? memcmp(k, p->exb + nd->ex_off, m) : 0;
-        if (c > 0 || (c == 0 && n >= nd->ex_len))
-            return;
-    }
-    if (nd->ex_rank != EX_NONE && n <= nd->ex_len) {
-        p->ex_dead += nd->ex_len - n;
-    } else {
-        if (p->ex_dead > 65536 && p->ex_dead * 2 > p->ex_used)
-            ex_pack(p);
-        if (p->ex_used + n > p->ex_cap || !p->exb) {
-            size_t nc = p->ex_cap ? p->ex_cap : 4096;
-            while (nc < p->ex_used + n)
-                nc *= 2;
-            if (nc > UINT32_MAX)
-                return;
-            uint8_t *nb = realloc(p->exb, nc);
-            if (!nb)
-                return;
-            p->exb = nb;
-            p->ex_cap = nc;
-        }
-        if (nd->ex_rank != EX_NONE)
-            p->ex_dead += nd->ex_len;
-        nd->ex_off = (uint32_t)p->ex_used;
-        p->ex_used += n;
-    }
+    nd->ex_off = id;
     if (n)
-        memcpy(p->exb + nd->ex_off, k, n);
+        memmove(p->exb + (size_t)id * EX_CAP, k, n);
     nd->ex_len = (uint8_t)n;
     nd->ex_rank = rank;
 }
@@ -857,9 +833,17 @@ static void node_add(rdbl_prefix_agg *dp, uint32_t d, const rdbl_prefix_agg *sp,
     dn->overflow |= sn->overflow;
     if (sn->maxkey > dn->maxkey)
         dn->maxkey = sn->maxkey;
-    if (sn->ex_rank != EX_NONE && sn->ex_rank <= dn->ex_rank) {
+    if (sn->ex_rank != EX_NONE && dp->ex_borrowed) {
+        /* the view: both examples are in the tree's arena, which the view
+         * never changes */
+        if (ex_before(dp, dn, sn->ex_rank, ex_bytes(sp, sn), sn->ex_len)) {
+            dn->ex_rank = sn->ex_rank;
+            dn->ex_off = sn->ex_off;
+            dn->ex_len = sn->ex_len;
+        }
+    } else if (sn->ex_rank != EX_NONE && sn->ex_rank <= dn->ex_rank) {
         uint8_t b[EX_CAP]; /* a copy: the arena may move */
-        memcpy(b, sp->exb + sn->ex_off, sn->ex_len);
+        memcpy(b, ex_bytes(sp, sn), sn->ex_len);
         ex_offer(dp, d, sn->ex_rank, b, sn->ex_len);
     }
     kmv_union(dp, d, sp, s);
@@ -979,7 +963,6 @@ static void free_nodes(rdbl_prefix_agg *p, uint32_t id)
     nd->alive = 0;
     p->alive--;
     p->lab_dead += nd->label_len;
-    p->ex_dead += nd->ex_rank != EX_NONE ? nd->ex_len : 0;
     nd->next_sibling = p->free_head;
     p->free_head = id;
 }
@@ -1225,8 +1208,7 @@ static void kill_subtree(rdbl_prefix_agg *p, uint32_t id, uint32_t *stack)
         nd->alive = 0;
         p->alive--;
         p->lab_dead += nd->label_len;
-        p->ex_dead += nd->ex_rank != EX_NONE ? nd->ex_len : 0;
-        for (uint32_t c = nd->first_child; c; c = p->nodes[c].next_sibling)
+            for (uint32_t c = nd->first_child; c; c = p->nodes[c].next_sibling)
             stack[sp++] = c;
     }
 }
@@ -1424,7 +1406,8 @@ void rdbl_prefix_agg_free(rdbl_prefix_agg *p)
         return;
     drop_view(p);
     free(p->kmvs);
-    free(p->exb);
+    if (!p->ex_borrowed)
+        free(p->exb);
     free(p->nodes);
     free(p->table);
     free(p->labels);
@@ -2110,7 +2093,7 @@ static bool example_segment(const rdbl_prefix_agg *v, uint32_t id, size_t *a, si
     const pnode *nd = &v->nodes[id];
     if (nd->ex_rank == EX_NONE)
         return false;
-    const uint8_t *k = v->exb + nd->ex_off;
+    const uint8_t *k = ex_bytes(v, nd);
     size_t len = nd->ex_len, x = 0;
     for (unsigned d = 1; d < nd->depth && x <= len; d++) {
         while (x < len && !(v->cls[k[x]] & C_DELIM))
@@ -2145,7 +2128,7 @@ static rdbl_status unfold_constants(rdbl_prefix_agg *v, uint32_t x)
             (nd->ex_rank & 0x80000000u && b == nd->ex_len))
             continue; /* (a segment the cut example ends in is not whole) */
         uint8_t lab[EX_CAP];
-        memcpy(lab, v->exb + nd->ex_off + a, b - a);
+        memcpy(lab, ex_bytes(v, nd) + a, b - a);
         st = fold_into(v, kids[i], lab, b - a);
         uint32_t d = st == RDBL_OK ? lookup(v, x, nd->sep, lab, b - a,
                                             seg_hash(v->nodes[x].hash, nd->sep, lab, b - a))
@@ -2175,7 +2158,7 @@ static rdbl_status absorb_star(rdbl_prefix_agg *v, uint32_t x)
         if (sn->kind != K_NORMAL || !is_star(label_of(v, sn), sn->label_len) ||
             sn->ex_rank == EX_NONE)
             continue;
-        const uint8_t *k = v->exb + sn->ex_off;
+        const uint8_t *k = ex_bytes(v, sn);
         size_t a, b;
         if (!example_segment(v, kids[i], &a, &b))
             continue;
@@ -2262,6 +2245,9 @@ static rdbl_prefix_agg *build_view(const rdbl_prefix_agg *p)
     if (rdbl_prefix_agg_new(&v, &p->opts.o) != RDBL_OK)
         return NULL;
     v->is_view = true;
+    free(v->exb);
+    v->exb = p->exb; /* examples stay in the tree's slab (it outlives the view) */
+    v->ex_borrowed = true;
     uint32_t *map = malloc((size_t)p->nslots * sizeof *map);
     uint32_t *queue = malloc((size_t)p->nslots * sizeof *queue);
     bool ok = map && queue;
@@ -2499,7 +2485,7 @@ rdbl_str rdbl_prefix_agg_example(const rdbl_prefix_agg *p, uint32_t node, bool *
     rdbl_str s = {NULL, 0};
     *truncated = false;
     if (node < p->nslots && p->nodes[node].ex_rank != EX_NONE) {
-        s.ptr = p->exb + p->nodes[node].ex_off;
+        s.ptr = ex_bytes(p, &p->nodes[node]);
         s.len = p->nodes[node].ex_len;
         *truncated = (p->nodes[node].ex_rank & 0x80000000u) != 0;
     }
@@ -2590,7 +2576,7 @@ static json_t *node_to_json(const rdbl_prefix_agg *p, const rdbl_prefix_agg *raw
             rc |= json_array_append_new(a, json_integer(p->kmvs[nd->kmv - 1].h[i]));
     }
     if (nd->ex_rank != EX_NONE) {
-        rc |= rdbl__jset(j, "example", rdbl__jkey(p->exb + nd->ex_off, nd->ex_len));
+        rc |= rdbl__jset(j, "example", rdbl__jkey(ex_bytes(p, nd), nd->ex_len));
         if (nd->ex_rank & 0x80000000u)
             rc |= rdbl__jset(j, "example_truncated", json_true());
     }
@@ -2701,7 +2687,7 @@ static void node_write(const rdbl_prefix_agg *p, const rdbl_prefix_agg *raw, uin
     }
     if (nd->ex_rank != EX_NONE) {
         rdbl__jw_key(w, "example");
-        rdbl__jw_escaped(w, p->exb + nd->ex_off, nd->ex_len);
+        rdbl__jw_escaped(w, ex_bytes(p, nd), nd->ex_len);
         if (nd->ex_rank & 0x80000000u) {
             rdbl__jw_key(w, "example_truncated");
             rdbl__jw_bool(w, true);
@@ -2788,7 +2774,11 @@ static rdbl_status extras_from_json(rdbl_prefix_agg *p, uint32_t id, const json_
     if ((st = rdbl__jget_key(c, "example", &ex, &n, err)))
         return st;
     bool cut = json_is_true(json_object_get(c, "example_truncated"));
-    if (n > EX_CAP || (cut && n != EX_CAP)) {
+    if (n > EX_CAP) { /* written with a larger EX_CAP: cut as this one would */
+        n = EX_CAP;
+        cut = true;
+    }
+    if (cut && n != EX_CAP) {
         free(ex);
         return rdbl__fail(err, RDBL_CORRUPT, 0, "prefixes", "bad \"example\"");
     }
