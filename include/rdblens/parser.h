@@ -212,6 +212,13 @@ typedef struct rdbl_hole {
     const rdbl_error *cause;  /* the error that opened it */
 } rdbl_hole;
 
+/* An AOF command file (a Redis 7 appendonlydir's *.incr.aof): its bytes and
+ * the RESP commands they hold, streamed, never held. *whole is false when
+ * the bytes are not whole RESP commands (then *commands counts those before
+ * the first that is not). @return RDBL_OK or RDBL_IO (err filled). */
+rdbl_status rdbl_aof_count_file(const char *path, uint64_t *bytes, uint64_t *commands,
+                                bool *whole, rdbl_error *err);
+
 typedef struct rdbl_events {
     /* File level. */
     int (*on_begin)(void *user, const rdbl_file_info *fi);

@@ -109,6 +109,9 @@ rdbl_compression rdbl_source_compression(const rdbl_source *s);
  * command files after it are not); else NULL. A directory whose base is a
  * command log (aof-use-rdb-preamble no) fails to open (RDBL_UNSUPPORTED). */
 const char *rdbl_source_aof_base(const rdbl_source *s);
+/* The AOF directory's incremental command files (*.incr.aof, in manifest
+ * order): the i-th path, or NULL past the last (and for any other input). */
+const char *rdbl_source_aof_incr(const rdbl_source *s, size_t i);
 
 /* Bytes of a SHA-256 digest. */
 #define RDBL_SHA256_SIZE 32

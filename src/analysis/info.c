@@ -315,6 +315,21 @@ void rdbl_info_finish(rdbl_info *in, rdbl_status st, const rdbl_error *err,
         in->compression = rdbl_source_compression(src);
         const char *b = rdbl_source_aof_base(src);
         snprintf(in->aof_base, sizeof in->aof_base, "%s", b ? b : "");
+        in->aof_incr_whole = true;
+        const char *ip;
+        for (size_t i = 0; (ip = rdbl_source_aof_incr(src, i)) != NULL; i++) {
+            uint64_t bytes, cmds;
+            bool whole;
+            rdbl_error e = {0};
+            if (rdbl_aof_count_file(ip, &bytes, &cmds, &whole, &e) != RDBL_OK) {
+                snprintf(in->aof_incr_error, sizeof in->aof_incr_error, "%s", e.msg);
+                continue;
+            }
+            in->aof_incr_files++;
+            in->aof_incr_bytes += bytes;
+            in->aof_incr_commands += cmds;
+            in->aof_incr_whole &= whole;
+        }
     }
 }
 

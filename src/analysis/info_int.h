@@ -84,6 +84,11 @@ struct rdbl_info {
     uint64_t input_size, input_read, decoded_bytes;
     rdbl_compression compression;
     char aof_base[512];          /* the input was an AOF directory: its base, else "" */
+    /* and its incremental command files after the base (counted, not read
+     * into the summary): how many, their bytes and RESP commands */
+    uint64_t aof_incr_files, aof_incr_bytes, aof_incr_commands;
+    bool aof_incr_whole;
+    char aof_incr_error[200];
     bool sha256_asked;           /* --sha256 */
     char sha256[65];             /* hex, "" when none */
     char sha256_why[200];        /* why there is none */

@@ -104,10 +104,20 @@ int rdbl_info_write_text(const rdbl_info *in, FILE *o)
     if (in->sha256_asked)
         fprintf(o, "SHA-256      %s (%s)\n", in->sha256[0] ? in->sha256 : in->sha256_why,
                 in->sha256[0] ? rdbl_source_sha256_scope(in->compression) : "the file was not read whole");
-    if (in->aof_base[0])
-        fprintf(o, "AOF dir      a multi-part AOF directory: reading its base %s (the\n"
-                   "             incremental command files after it are not read)\n",
+    if (in->aof_base[0]) {
+        fprintf(o, "AOF dir      a multi-part AOF directory: reading its base %s\n",
                 in->aof_base);
+        if (in->aof_incr_files)
+            fprintf(o, "AOF incr     %s in %" PRIu64 " incremental file%s after the base: %s "
+                       "commands (RESP)%s; this summary covers the base\n",
+                    human(in->aof_incr_bytes, b1, sizeof b1), in->aof_incr_files,
+                    in->aof_incr_files == 1 ? "" : "s",
+                    thousands(in->aof_incr_commands, b2, sizeof b2),
+                    in->aof_incr_whole ? "" : ", then bytes that are not whole commands");
+        else
+            fprintf(o, "AOF incr     no incremental file after the base%s%s\n",
+                    in->aof_incr_error[0] ? ": " : "", in->aof_incr_error);
+    }
     if (in->have_header)
         fprintf(o, "Format       %s%0*d: RDB %d (%s)%s\n", in->fi.magic,
                 in->fi.producer == RDBL_PRODUCER_VALKEY ? 3 : 4, in->fi.rdb_version,
@@ -298,6 +308,14 @@ int rdbl_info_write_json(const rdbl_info *in, FILE *o)
     json_object_set_new(file, "compression", json_string(rdbl_compression_name(in->compression)));
     json_object_set_new(file, "decoded_bytes", json_integer((json_int_t)in->decoded_bytes));
     json_object_set_new(file, "aof_base", in->aof_base[0] ? json_string(in->aof_base) : json_null());
+    if (in->aof_base[0]) {
+        json_t *inc = json_object();
+        json_object_set_new(inc, "files", json_integer((json_int_t)in->aof_incr_files));
+        json_object_set_new(inc, "bytes", json_integer((json_int_t)in->aof_incr_bytes));
+        json_object_set_new(inc, "commands", json_integer((json_int_t)in->aof_incr_commands));
+        json_object_set_new(inc, "whole", json_boolean(in->aof_incr_whole));
+        json_object_set_new(file, "aof_incr", inc);
+    }
     if (in->sha256_asked) {
         json_object_set_new(file, "sha256", in->sha256[0] ? json_string(in->sha256) : json_null());
         json_object_set_new(file, "sha256_of", json_string(in->sha256[0]

@@ -6,6 +6,10 @@
  *
  * Anything else (a replication mark, garbage) stops the count: the tail is
  * then reported as bytes only. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "parser/reader.h"
 
 enum { R_START, R_COUNT, R_DOLLAR, R_LEN, R_BULK, R_CR, R_LF_COUNT, R_LF_LEN, R_BAD };
@@ -105,4 +109,28 @@ void rdbl__resp_feed(rdbl__resp *r, const uint8_t *p, size_t n)
 bool rdbl__resp_whole(const rdbl__resp *r)
 {
     return r->state == R_START;
+}
+
+rdbl_status rdbl_aof_count_file(const char *path, uint64_t *bytes, uint64_t *commands,
+                                bool *whole, rdbl_error *err)
+{
+    *bytes = *commands = 0;
+    *whole = false;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return rdbl__fail(err, RDBL_IO, 0, "aof", "cannot open %s: %s", path, strerror(errno));
+    rdbl__resp r = {0};
+    uint8_t buf[64 << 10];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+        rdbl__resp_feed(&r, buf, n);
+        *bytes += n;
+    }
+    bool bad = ferror(f) != 0;
+    fclose(f);
+    if (bad)
+        return rdbl__fail(err, RDBL_IO, 0, "aof", "read error on %s", path);
+    *commands = r.commands;
+    *whole = rdbl__resp_whole(&r);
+    return RDBL_OK;
 }

@@ -21,8 +21,9 @@ static bool ends_with(const char *s, const char *tail)
     return n >= k && memcmp(s + n - k, tail, k) == 0;
 }
 
-/* The base file's name from one manifest, "" if none. */
-static void base_from_manifest(FILE *f, char *name, size_t cap)
+/* The base file's name from one manifest, "" if none; with incr, the
+ * incremental files' names too (in manifest order, *nincr of them). */
+static void base_from_manifest(FILE *f, char *name, size_t cap, char ***incr, size_t *nincr)
 {
     char line[1024];
     name[0] = '\0';
@@ -38,9 +39,19 @@ static void base_from_manifest(FILE *f, char *name, size_t cap)
             else if (strcmp(k, "type") == 0)
                 snprintf(type, sizeof type, "%s", v);
         }
-        if (strcmp(type, "b") == 0 && file[0]) {
+        if (strcmp(type, "b") == 0 && file[0] && !name[0])
             snprintf(name, cap, "%s", file);
-            return;
+        if (incr && strcmp(type, "i") == 0 && file[0] && *nincr < 64) {
+            char **nl = realloc(*incr, (*nincr + 1) * sizeof *nl);
+            char *dup = strdup(file);
+            if (!nl || !dup) {
+                free(dup);
+                if (nl)
+                    *incr = nl;
+                continue;
+            }
+            *incr = nl;
+            nl[(*nincr)++] = dup;
         }
     }
 }
@@ -62,7 +73,7 @@ rdbl_status rdbl__aof_dir_base(const char *dir, char *out, size_t cap, rdbl_erro
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         FILE *f = fopen(path, "r");
         if (f) {
-            base_from_manifest(f, base, sizeof base);
+            base_from_manifest(f, base, sizeof base, NULL, NULL);
             fclose(f);
         }
     }
@@ -81,4 +92,37 @@ rdbl_status rdbl__aof_dir_base(const char *dir, char *out, size_t cap, rdbl_erro
                           shown, base);
     snprintf(out, cap, "%s/%s", dir, base);
     return RDBL_OK;
+}
+
+size_t rdbl__aof_dir_incr(const char *dir, char ***out)
+{
+    *out = NULL;
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!ends_with(e->d_name, ".manifest"))
+            continue;
+        char path[4096], base[512];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        base_from_manifest(f, base, sizeof base, out, &n);
+        fclose(f);
+        break;
+    }
+    closedir(d);
+    /* the names become paths under dir */
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(dir) + 1 + strlen((*out)[i]) + 1;
+        char *p = malloc(len);
+        if (p)
+            snprintf(p, len, "%s/%s", dir, (*out)[i]);
+        free((*out)[i]);
+        (*out)[i] = p ? p : strdup("?");
+    }
+    return n;
 }

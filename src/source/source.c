@@ -55,6 +55,8 @@ struct rdbl_source {
     size_t read_size;
 
     char *aof_base; /* the input was an AOF directory: the base read (malloc'd) */
+    char **aof_incr; /* and the incremental files after it (not read) */
+    size_t aof_nincr;
     uint8_t *buf; /* own window storage (READ, DECODE, THREAD) */
     size_t cap;
 
@@ -453,6 +455,7 @@ rdbl_status rdbl_source_open_file(rdbl_source **out, const char *path,
         return open_fd_named(out, STDIN_FILENO, false, "standard input", opts, err);
     struct stat sb;
     char base[4096];
+    const char *dir_path = path;
     bool aof_dir = stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
     if (aof_dir) {
         rdbl_status st = rdbl__aof_dir_base(path, base, sizeof base, err);
@@ -468,14 +471,21 @@ rdbl_status rdbl_source_open_file(rdbl_source **out, const char *path,
         return rdbl__fail(err, RDBL_IO, 0, "open", "cannot open %s: %s", name, strerror(e));
     }
     rdbl_status st = open_fd_named(out, fd, true, path, opts, err);
-    if (st == RDBL_OK && aof_dir)
+    if (st == RDBL_OK && aof_dir) {
         (*out)->aof_base = strdup(base);
+        (*out)->aof_nincr = rdbl__aof_dir_incr(dir_path, &(*out)->aof_incr);
+    }
     return st;
 }
 
 const char *rdbl_source_aof_base(const rdbl_source *s)
 {
     return s->aof_base;
+}
+
+const char *rdbl_source_aof_incr(const rdbl_source *s, size_t i)
+{
+    return i < s->aof_nincr ? s->aof_incr[i] : NULL;
 }
 
 rdbl_status rdbl_source_open_fd(rdbl_source **out, int fd, const rdbl_source_opts *opts,
@@ -539,6 +549,9 @@ void rdbl_source_free(rdbl_source *s)
     rdbl__sha_free(s->in.sha);
     free(s->buf);
     free(s->aof_base);
+    for (size_t i = 0; i < s->aof_nincr; i++)
+        free(s->aof_incr[i]);
+    free(s->aof_incr);
     if (s->map)
         munmap(s->map, s->map_len);
     if (s->own_fd)

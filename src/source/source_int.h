@@ -155,5 +155,9 @@ bool rdbl__source_threaded(const rdbl_source *s);
 /* A multi-part AOF directory's base RDB (aofdir.c): its path into out, or
  * RDBL_IO (no manifest) / RDBL_UNSUPPORTED (the base is a command log). */
 rdbl_status rdbl__aof_dir_base(const char *dir, char *out, size_t cap, rdbl_error *err);
+/* Its incremental command files (type i in the manifest, in its order, at
+ * most 64) as paths under dir into *out (malloc'd, each malloc'd).
+ * @return how many. */
+size_t rdbl__aof_dir_incr(const char *dir, char ***out);
 
 #endif

@@ -3,7 +3,8 @@
  * keys are written, BGREWRITEAOF makes the base RDB, and more writes go to
  * the incremental command file. Checked:
  *   - the appendonlydir (manifest + *.base.rdb + *.incr.aof): info names the
- *     base it reads; info and report count the base's keys;
+ *     base it reads and says what follows it (the incr file's bytes and
+ *     commands); info and report count the base's keys;
  *   - one file holding an RDB preamble followed by AOF commands (the base
  *     and the incr file as the server wrote them, one after the other: the
  *     single-file layout of aof-use-rdb-preamble before Redis 7): info says
@@ -206,8 +207,24 @@ Test(aof, multi_part_directory)
     cr_assert(base && strstr(base, "appendonlydir/") && strstr(base, ".base.rdb"),
               "aof_base: %s", base ? base : "(null)");
     cr_expect_str_eq(json_string_value(json_object_get(file, "checksum")), "ok");
+    /* what follows the base: the incr file's bytes and commands */
+    char *incr_path = tu_path(dir, "incr.aof");
+    size_t incr_len = 0;
+    char *incr = tu_read_file(incr_path, &incr_len);
+    cr_assert(incr);
+    json_t *inc = json_object_get(file, "aof_incr");
+    cr_expect_eq(json_integer_value(json_object_get(inc, "files")), 1);
+    cr_expect_eq(json_integer_value(json_object_get(inc, "bytes")), (json_int_t)incr_len);
+    cr_expect_eq(json_integer_value(json_object_get(inc, "commands")),
+                 resp_commands(incr, incr_len));
+    cr_expect(json_is_true(json_object_get(inc, "whole")));
+    free(incr);
+    free(incr_path);
     json_decref(j);
     char *text = run_text("info -q appendonlydir");
+    char want[96];
+    snprintf(want, sizeof want, "in 1 incremental file after the base: %d commands", LATER + 1);
+    cr_expect(strstr(text, want), "info text lacks \"%s\": %s", want, text);
     cr_expect(strstr(text, "multi-part AOF directory") && strstr(text, ".base.rdb"),
               "info text: %s", text);
     free(text);
