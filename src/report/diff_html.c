@@ -231,6 +231,11 @@ rdbl_status rdbl_diff_write_html(FILE *out, const rdbl_diff *d, const rdbl_diff_
     fputs("<br>after: ", out);
     text(&w, d->after.file);
     fputs(d->after.is_report ? " (report JSON)" : "", out);
+    if (d->before.snap.redacted)
+        fputs("<br><b>Redacted</b> (--redact): the variable parts of keys (ids, e-mail "
+              "addresses, UUIDs, tokens) are keyed pseudonyms of the same shape, not the real "
+              "keys.",
+              out);
     fputs("</div>\n<div class=\"cards\">\n", out);
     summary_cards(&w, d);
     fputs("</div>\n", out);

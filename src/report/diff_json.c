@@ -37,6 +37,8 @@ static void input(rdbl__jw *w, const rdbl_diff_input *in)
         key_str(w, "target", in->snap.target);
         key_str(w, "allocator", in->snap.allocator);
         key_str(w, "checksum", rdbl_checksum_status_name(in->snap.checksum));
+        rdbl__jw_key(w, "redacted");
+        rdbl__jw_bool(w, in->snap.redacted);
     }
     rdbl__jw_obj_end(w);
 }

@@ -53,6 +53,9 @@ static void headline(tw *t, const rdbl_diff *d)
     fprintf(t->out, "rdblens diff\n  before  %s%s\n  after   %s%s\n\n", d->before.file,
             d->before.is_report ? "  (report JSON)" : "", d->after.file,
             d->after.is_report ? "  (report JSON)" : "");
+    if (d->before.snap.redacted)
+        fprintf(t->out, "REDACTED: the variable parts of keys (ids, e-mail addresses, UUIDs, "
+                        "tokens) are keyed\npseudonyms of the same shape, not the real keys\n\n");
     fprintf(t->out, "Memory  %s -> %s  (%s, %s)\n",
             rdbl_fmt_bytes(a, sizeof a, s->memory_bytes_before),
             rdbl_fmt_bytes(b, sizeof b, s->memory_bytes_after),

@@ -228,6 +228,15 @@ Test(redact, no_identifier_in_any_output)
         expect_clean(cmds[i], out);
         free(out);
     }
+    /* the outputs say so */
+    static const char *const say[] = {"report -q --redact new.rdb", "diff --redact old.rdb new.rdb",
+                                      "report -q --redact -f html new.rdb"};
+    for (size_t i = 0; i < sizeof say / sizeof say[0]; i++) {
+        char *o = run(NULL, "%s", say[i]);
+        cr_expect(strstr(o, "REDACTED") || strstr(o, "redacted (--redact)"),
+                  "%s does not say it is redacted", say[i]);
+        free(o);
+    }
     /* the damaged runs did meet holes and errors, with keys to name */
     char *out = run(NULL, "keys -q --redact --salvage dmg.rdb");
     cr_expect(strstr(out, "hole at offsets"), "no hole met: %.300s", out);
