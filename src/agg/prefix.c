@@ -34,8 +34,7 @@ enum { C_DELIM = 1, C_DIGIT = 2, C_AT = 4, C_UPPER = 8 };
 
 typedef struct pnode {
     rdbl_prefix_totals t;
-    /* beside the totals: every key of the path reads them too */
-    uint64_t maxkey;       /* the memory of the biggest key below (max over keys) */
+    /* beside the totals: every key of the path reads it too */
     uint32_t ex_rank;      /* the example key's rank (see EX_CAP), EX_NONE = no example */
     uint32_t parent;
     uint32_t first_child;  /* child list (unordered), 0 = none */
@@ -51,11 +50,9 @@ typedef struct pnode {
     uint8_t kind;
     uint8_t alive;
     uint8_t overflow;      /* more distinct labels came here than the sample holds */
-    uint8_t deepfam;       /* at the last selection most named children had children */
     uint8_t ex_len;        /* bytes of the example key kept (at most EX_CAP) */
     uint32_t kmv;          /* values sketch index + 1 (nodes whose label has a '*'), 0 = none */
     uint32_t ex_off;       /* the example key's bytes in the examples arena */
-    uint32_t hid;          /* the last kept heavy child of the last selection, 0 = none */
     uint32_t kcut;         /* a full values sketch's largest hash (0: not full): larger ones are out */
 } pnode;
 
@@ -692,7 +689,7 @@ static void link_child(rdbl_prefix_agg *p, uint32_t parent, uint32_t id)
  * shard reports or of -j trees gives the tree of all keys, node for node.
  * What the reader sees is the pattern view built from this tree
  * (build_view). Shape-folded "*" labels are not in the sample. */
-enum { SAMPLE = 64, SAMPLE_ROOT = 4096, HEAVY = 4, SHAPED = 8 };
+enum { SAMPLE = 64, SAMPLE_ROOT = 4096 };
 
 static bool is_star(const uint8_t *lab, size_t n)
 {
@@ -831,8 +828,6 @@ static void node_add(rdbl_prefix_agg *dp, uint32_t d, const rdbl_prefix_agg *sp,
     pnode *dn = &dp->nodes[d];
     totals_add(&dn->t, &sn->t);
     dn->overflow |= sn->overflow;
-    if (sn->maxkey > dn->maxkey)
-        dn->maxkey = sn->maxkey;
     if (sn->ex_rank != EX_NONE && dp->ex_borrowed) {
         /* the view: both examples are in the tree's arena, which the view
          * never changes */
@@ -984,8 +979,6 @@ static void del_subtree(rdbl_prefix_agg *p, uint32_t id)
         p->nodes[par].nnamed--;
     if (p->nodes[par].thr == id)
         p->nodes[par].thr = 0;
-    if (p->nodes[par].hid == id)
-        p->nodes[par].hid = 0;
     free_nodes(p, id);
 }
 
@@ -1024,69 +1017,27 @@ static int ranked_cmp(const void *a, const void *b)
 
 static rdbl_status demote(rdbl_prefix_agg *p, uint32_t victim);
 
-/* Marks in keep[cap..n) the HEAVY labels of r[] (rank order) with the
- * biggest keys (ties: rank), and, when most labels have children below
- * them, the first SHAPED leaf labels (a name beside a family of deeper
- * keys). Sets id's hid and deepfam for the labels that come later. */
-static void select_extras(rdbl_prefix_agg *p, uint32_t id, const ranked *r, size_t n, size_t cap,
-                          bool *keep)
-{
-    size_t deep = 0, heavy = 0;
-    uint32_t last = 0;
-    for (size_t i = 0; i < n; i++)
-        deep += p->nodes[r[i].id].first_child != 0;
-    for (; heavy < HEAVY; heavy++) {
-        size_t best = n;
-        for (size_t i = cap; i < n; i++)
-            if (!keep[i] && p->nodes[r[i].id].maxkey > 0 &&
-                (best == n || p->nodes[r[i].id].maxkey > p->nodes[r[best].id].maxkey))
-                best = i;
-        if (best == n)
-            break;
-        keep[best] = true;
-        last = r[best].id;
-    }
-    p->nodes[id].hid = heavy == HEAVY ? last : 0;
-    p->nodes[id].deepfam = deep * 4 >= n * 3;
-    for (size_t i = cap, shaped = 0; p->nodes[id].deepfam && i < n && shaped < SHAPED; i++)
-        if (!keep[i] && !p->nodes[r[i].id].first_child) {
-            keep[i] = true;
-            shaped++;
-        }
-}
-
-/* Keeps the SAMPLE labels of lowest rank among id's named children (and
- * the extras of select_extras) and demotes the others (streaming lets a
- * node hold up to twice its sample between selections, so a selection
- * costs a sort per SAMPLE new labels; labels ranking past thr, the last
- * kept one, go straight to "*" unless they may be extras). */
+/* Keeps the SAMPLE labels of lowest rank among id's named children and
+ * demotes the others (streaming lets a node hold up to twice its sample
+ * between selections, so a selection costs a sort per SAMPLE new labels;
+ * labels ranking past thr, the last kept one, go straight to "*"). */
 static rdbl_status select_sample(rdbl_prefix_agg *p, uint32_t id)
 {
     size_t cap = sample_cap(p, id), n = 0;
     if (p->nodes[id].nnamed <= cap)
         return RDBL_OK;
     ranked *r = malloc(p->nodes[id].nnamed * sizeof *r);
-    bool *keep = calloc(p->nodes[id].nnamed, sizeof *keep);
-    if (!r || !keep) {
-        free(r);
-        free(keep);
+    if (!r)
         return RDBL_NOMEM;
-    }
     for (uint32_t c = p->nodes[id].first_child; c; c = p->nodes[c].next_sibling)
         if (in_sample(p, c) && n < p->nodes[id].nnamed)
             r[n++] = (ranked){p->nodes[c].hash, p->nodes[c].label_len, c, p->nodes[c].sep,
                               label_of(p, &p->nodes[c])};
     qsort(r, n, sizeof *r, ranked_cmp);
-    if (n <= cap) { /* the extras of an earlier selection already: nothing to demote */
-        free(r);
-        free(keep);
-        return RDBL_OK;
-    }
     p->nodes[id].overflow = 1;
-    select_extras(p, id, r, n, cap, keep);
     rdbl_status st = RDBL_OK;
     for (size_t i = cap; i < n && st == RDBL_OK; i++)
-        if (!keep[i] && p->nodes[r[i].id].alive && p->nodes[r[i].id].parent == id &&
+        if (p->nodes[r[i].id].alive && p->nodes[r[i].id].parent == id &&
             in_sample(p, r[i].id) && p->nodes[r[i].id].hash == r[i].hash)
             st = demote(p, r[i].id); /* (not a slot reused by a node made meanwhile) */
     /* the kept child of highest rank; demotions never touch id's kept
@@ -1094,7 +1045,6 @@ static rdbl_status select_sample(rdbl_prefix_agg *p, uint32_t id)
     if (st == RDBL_OK)
         p->nodes[id].thr = r[cap - 1].id;
     free(r);
-    free(keep);
     return st;
 }
 
@@ -1245,7 +1195,7 @@ static rdbl_status rebuild(rdbl_prefix_agg *p)
         }
     }
     for (uint32_t i = 0; i < p->nslots; i++)
-        p->nodes[i].nnamed = p->nodes[i].thr = p->nodes[i].hid = 0;
+        p->nodes[i].nnamed = p->nodes[i].thr = 0;
     for (uint32_t i = 1; i < p->nslots; i++) {
         pnode *nd = &p->nodes[i];
         if (!nd->alive)
@@ -1414,31 +1364,16 @@ void rdbl_prefix_agg_free(rdbl_prefix_agg *p)
     free(p);
 }
 
-/* Whether a new label whose key has keymem bytes ranks before the last
- * heavy label kept (hid, 0 = fewer heavy labels than HEAVY) by
- * select_extras' order: biggest key, then rank. */
-static bool heavier(const rdbl_prefix_agg *p, uint64_t keymem, uint32_t h, const uint8_t *lab,
-                    size_t n, uint32_t hid)
-{
-    if (!hid)
-        return true;
-    uint64_t m = p->nodes[hid].maxkey;
-    return keymem > m || (keymem == m && rank_cmp_lab(p, h, lab, n, hid) < 0);
-}
-
-/* The child of parent for a label (created when budgeted allows). A key of
- * keymem bytes that ends at this label (ends) may be kept past the sample
- * as an extra (select_extras). */
 static uint32_t child_for_h(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, const uint8_t *lab,
-                            size_t n, uint32_t h, bool budgeted, uint64_t keymem, bool ends)
+                            size_t n, uint32_t h, bool budgeted)
 {
     uint32_t id = lookup(p, parent, sep, lab, n, h);
     if (id)
         return id;
     if (!budgeted || p->alive < p->opts.o.node_budget) {
         pnode *par = &p->nodes[parent];
-        if (budgeted && par->thr && !is_star(lab, n) && !(ends && par->deepfam) &&
-            rank_cmp_lab(p, h, lab, n, par->thr) > 0 && !heavier(p, keymem, h, lab, n, par->hid))
+        if (budgeted && par->thr && !is_star(lab, n) &&
+            rank_cmp_lab(p, h, lab, n, par->thr) > 0)
             return star_child(p, parent, sep); /* ranks past the kept labels */
         id = create(p, parent, sep, lab, n, h);
         bool sel = id && budgeted && p->nodes[parent].nnamed >= 2 * sample_cap(p, parent);
@@ -1458,7 +1393,7 @@ static uint32_t child_for(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, cons
                           size_t n, bool budgeted)
 {
     uint32_t h = seg_hash(p->nodes[parent].hash, sep, lab, n);
-    return child_for_h(p, parent, sep, lab, n, h, budgeted, 0, false);
+    return child_for_h(p, parent, sep, lab, n, h, budgeted);
 }
 
 /* Scans a segment from pos to the next delimiter (or len) with one
@@ -1650,7 +1585,7 @@ rdbl_status rdbl__prefix_add_prep(rdbl_prefix_agg *p, const rdbl_key_facts *f,
                                       x->seg[i].len)
                            : x->seg[i].hash;
         uint32_t id = child_for_h(p, path[d], x->seg[i].sep, x->seg[i].lab, x->seg[i].len, h,
-                                  true, f->mem_bytes, x->terminal && i + 1 == x->nseg);
+                                  true);
         if (!id)
             return RDBL_NOMEM;
         if (x->seg[i].raw && p->nodes[id].kind == K_NORMAL)
@@ -1672,18 +1607,13 @@ rdbl_status rdbl__prefix_add_prep(rdbl_prefix_agg *p, const rdbl_key_facts *f,
     const uint64_t mem_no_ttl = f->has_expire ? 0 : f->mem_bytes;
     const uint64_t with_ttl = f->has_expire ? 1 : 0;
     /* A node's keys all passed through its parent, so along the path the
-     * biggest key only shrinks and the example's rank only grows: the
-     * deepest node tells whether any node takes this key, which is rare. */
-    const pnode *last = &p->nodes[path[d]];
-    if (f->mem_bytes > last->maxkey || x->exrank <= last->ex_rank) {
+     * example's rank only grows: the deepest node tells whether any node
+     * takes this key as its example, which is rare. */
+    if (x->exrank <= p->nodes[path[d]].ex_rank) {
         const size_t exn = f->key.len < EX_CAP ? f->key.len : EX_CAP;
-        for (unsigned i = 0; i <= d; i++) {
-            pnode *nd = &p->nodes[path[i]];
-            if (f->mem_bytes > nd->maxkey)
-                nd->maxkey = f->mem_bytes;
-            if (x->exrank <= nd->ex_rank)
+        for (unsigned i = 0; i <= d; i++)
+            if (x->exrank <= p->nodes[path[i]].ex_rank)
                 ex_offer(p, path[i], x->exrank, f->key.ptr, exn);
-        }
     }
     for (unsigned i = 0; i <= d; i++) {
         rdbl_prefix_totals *y = &p->nodes[path[i]].t;
@@ -2128,10 +2058,11 @@ static rdbl_status unfold_constants(rdbl_prefix_agg *v, uint32_t x)
             (nd->ex_rank & 0x80000000u && b == nd->ex_len))
             continue; /* (a segment the cut example ends in is not whole) */
         uint8_t lab[EX_CAP];
+        const uint8_t sep = nd->sep; /* fold_into may move the nodes */
         memcpy(lab, ex_bytes(v, nd) + a, b - a);
         st = fold_into(v, kids[i], lab, b - a);
-        uint32_t d = st == RDBL_OK ? lookup(v, x, nd->sep, lab, b - a,
-                                            seg_hash(v->nodes[x].hash, nd->sep, lab, b - a))
+        uint32_t d = st == RDBL_OK ? lookup(v, x, sep, lab, b - a,
+                                            seg_hash(v->nodes[x].hash, sep, lab, b - a))
                                    : 0;
         if (d)
             v->nodes[d].kmv = v->nodes[d].kcut = 0; /* a literal row: no values */
@@ -2580,8 +2511,6 @@ static json_t *node_to_json(const rdbl_prefix_agg *p, const rdbl_prefix_agg *raw
         if (nd->ex_rank & 0x80000000u)
             rc |= rdbl__jset(j, "example_truncated", json_true());
     }
-    if (!p->is_view && nd->maxkey)
-        rc |= rdbl__jset_u(j, "max_key_bytes", nd->maxkey);
     if (p->is_view && id == 0 && raw) {
         json_t *smp = node_to_json(raw, NULL, 0, namebuf, namecap);
         if (smp && (rdbl__jset_u(smp, "nodes", raw->alive) || rdbl__jset_u(smp, "folds", raw->folds))) {
@@ -2693,8 +2622,6 @@ static void node_write(const rdbl_prefix_agg *p, const rdbl_prefix_agg *raw, uin
             rdbl__jw_bool(w, true);
         }
     }
-    if (!p->is_view && nd->maxkey)
-        rdbl__jw_key_u64(w, "max_key_bytes", nd->maxkey);
     if (p->is_view && id == 0 && raw) {
         rdbl__jw_key(w, "sample");
         node_write(raw, NULL, 0, w, namebuf, namecap);
@@ -2757,16 +2684,11 @@ static rdbl_status totals_from_json(const json_t *j, rdbl_prefix_totals *t, rdbl
     return RDBL_OK;
 }
 
-/* "example" (with "example_truncated") and "max_key_bytes" of a node. */
+/* "example" (with "example_truncated") of a node. */
 static rdbl_status extras_from_json(rdbl_prefix_agg *p, uint32_t id, const json_t *c,
                                     rdbl_error *err)
 {
-    uint64_t mk = 0;
     rdbl_status st;
-    if (json_object_get(c, "max_key_bytes") && (st = rdbl__jget_u64(c, "max_key_bytes", &mk, err)))
-        return st;
-    if (mk > p->nodes[id].maxkey)
-        p->nodes[id].maxkey = mk;
     if (!json_object_get(c, "example"))
         return RDBL_OK;
     uint8_t *ex = NULL;
