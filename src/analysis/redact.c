@@ -227,8 +227,11 @@ static bool email_local(uint8_t c)
 }
 
 /* Ids anywhere in the key, whatever the segments: e-mail addresses, UUIDs,
- * and runs of letters and digits with 3 or more digits or 8 or more
- * characters with a digit (numeric ids, hex and base64 pieces). */
+ * and runs of letters and digits with 2 or more digits or 5 or more
+ * characters with a digit (numeric ids, hex and base64 pieces, login names
+ * such as "falcon5" or "river39" that a pattern keeps by name). Words such
+ * as "v2", "utf8" or "ipv4" stay; a longer one ("sha256", "http2") is
+ * rewritten too: a pseudonym too many, never an identifier too few. */
 static void redact_anywhere(const rdbl_redactor *r, const uint8_t *k, size_t n, uint8_t *out)
 {
     for (size_t i = 0; i < n; i++) {
@@ -258,7 +261,7 @@ static void redact_anywhere(const rdbl_redactor *r, const uint8_t *k, size_t n, 
         size_t j = i, dig = 0;
         while (j < n && is_alnum(k[j]))
             dig += is_digit(k[j++]);
-        if (dig >= 3 || (dig && j - i >= 8))
+        if (dig >= 2 || (dig && j - i >= 5))
             pseudonym(r, k + i, j - i, out + i);
         i = j;
     }

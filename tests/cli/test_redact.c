@@ -1,5 +1,5 @@
-/* --redact end to end: a redis-server (port 6413 when free, else any free
- * one, on 127.0.0.1; own temp dir; stopped by its PID) holds a keyspace as
+/* --redact end to end: a redis-server (a free port on 127.0.0.1; own temp
+ * dir; stopped by its PID) holds a keyspace as
  * applications write it, with known identifiers in key names and values:
  * e-mail addresses, UUIDs, numeric user ids, session tokens. It saves twice
  * (a few changes between) and a damaged and a cut copy are made. Every
@@ -20,8 +20,11 @@
 
 static char *dir;
 
-enum { NUSERS = 40, NSESS = 60, NORDERS = 30 };
+enum { NUSERS = 40, NSESS = 60, NORDERS = 30, NLOGINS = 12 };
 static char emails[NUSERS][64], uids[NUSERS][16], sessions[NSESS][40], uuids[NORDERS][40];
+/* login names with a digit or two, as Spring Session indexes sessions by
+ * principal: short, no shape of an id, one per key */
+static char logins[NLOGINS][16];
 
 static int sh(char **out, const char *cmd)
 {
@@ -49,6 +52,9 @@ static void make_data(void)
     }
     for (int i = 0; i < NSESS; i++)
         rand_token(&rs, sessions[i], 26, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+    static const char *const word[] = {"falcon", "mango", "river", "lunar"};
+    for (int i = 0; i < NLOGINS; i++)
+        snprintf(logins[i], sizeof logins[i], "%s%d", word[i % 4], i < 4 ? 5 + i : 17 + i * 3);
     for (int i = 0; i < NORDERS; i++) {
         char h[33];
         rand_token(&rs, h, 32, "0123456789abcdef");
@@ -80,6 +86,11 @@ static void write_cmds(FILE *f, bool second)
         fprintf(f, "RPUSH order:%s:items line-%d line-%d\n", uuids[i], i, i * 2);
         fprintf(f, "SET celery-task-meta-%s status=SUCCESS\n", uuids[i]);
     }
+    for (int i = 0; i < NLOGINS; i++)
+        fprintf(f,
+                "SADD spring:session:index:org.springframework.session."
+                "FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME:%s %s\n",
+                logins[i], sessions[i]);
     fprintf(f, "ZADD leaderboard:weekly 10 %s 20 %s 30 %s\n", uids[0], uids[1], emails[2]);
     /* a big hash for the size limits of check */
     fprintf(f, "HSET user:%s:settings", uids[3]);
@@ -102,11 +113,9 @@ static void setup(void)
     if (!tu_have_redis())
         cr_assert_fail("redis-server and redis-cli are needed (tools/setup installs them)");
     make_data();
-    int port = 6413;
-    char probe[128];
-    snprintf(probe, sizeof probe, "redis-cli -p %d PING >/dev/null 2>&1", port);
-    if (sh(NULL, probe) == 0) /* taken: by someone else's server */
-        port = tu_free_port();
+    /* a free port per setup: Criterion runs the tests of this suite in
+     * parallel, each with its own server (a fixed port raced) */
+    int port = tu_free_port();
     cr_assert_gt(port, 0);
     int pid = tu_redis_start(dir, port, NULL);
     cr_assert_gt(pid, 0, "redis-server did not start");
@@ -183,6 +192,11 @@ static void expect_clean(const char *what, const char *out)
         cr_assert(!strstr(out, sessions[i]), "%s shows the session token %s", what, sessions[i]);
     for (int i = 0; i < NORDERS; i++)
         cr_assert(!strstr(out, uuids[i]), "%s shows the UUID %s", what, uuids[i]);
+    for (int i = 0; i < NLOGINS; i++) {
+        char seg[32]; /* as a key segment: a word can occur in a pseudonym's letters */
+        snprintf(seg, sizeof seg, ":%.15s", logins[i]);
+        cr_assert(!strstr(out, seg), "%s shows the login %s", what, logins[i]);
+    }
     static const char *const more[] = {"newcomer.zz91@example.com", "482199999",
                                        "@example.com", "@corp-mail.net", "@uni.edu"};
     for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
@@ -197,7 +211,8 @@ Test(redact, no_identifier_in_any_output)
               strstr(plain, uuids[3]));
     free(plain);
     plain = run(NULL, "keys -q new.rdb");
-    cr_assert(strstr(plain, emails[5]) && strstr(plain, uids[7]) && strstr(plain, uuids[3]));
+    cr_assert(strstr(plain, emails[5]) && strstr(plain, uids[7]) && strstr(plain, uuids[3]) &&
+              strstr(plain, logins[1]) && strstr(plain, logins[9]));
     free(plain);
 
     static const char *const cmds[] = {
