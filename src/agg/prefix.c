@@ -2120,6 +2120,39 @@ static rdbl_status absorb_star(rdbl_prefix_agg *v, uint32_t x)
     return st;
 }
 
+/* A glued head ("mf-*", from a random id that starts like a word followed
+ * by '-' or '_': connect-redis and nanoid session ids) that holds at most
+ * STRAY_KEYS keys beside a "*" sibling with STRAY_RATIO times its keys or
+ * more is an id, not a family: it joins that "*". View only, like every
+ * fold here, so merge and -j stay exact. */
+#define STRAY_KEYS 2
+#define STRAY_RATIO 10
+static rdbl_status absorb_stray_heads(rdbl_prefix_agg *v, uint32_t x)
+{
+    size_t n;
+    bool fail = false;
+    uint32_t *kids = kids_of(v, x, &n, &fail);
+    if (fail)
+        return RDBL_NOMEM;
+    uint64_t star_keys[256] = {0}; /* the "*" sibling's keys, by separator */
+    for (size_t i = 0; i < n; i++) {
+        const pnode *nd = &v->nodes[kids[i]];
+        if (nd->kind == K_NORMAL && is_star(label_of(v, nd), nd->label_len))
+            star_keys[nd->sep] = nd->t.keys;
+    }
+    rdbl_status st = RDBL_OK;
+    for (size_t i = 0; i < n && st == RDBL_OK; i++) {
+        const pnode *nd = &v->nodes[kids[i]];
+        const uint8_t *lab = label_of(v, nd);
+        if (nd->kind != K_NORMAL || nd->label_len < 2 || lab[nd->label_len - 1] != '*' ||
+            nd->t.keys > STRAY_KEYS || star_keys[nd->sep] < STRAY_RATIO * nd->t.keys)
+            continue;
+        st = fold_into(v, kids[i], (const uint8_t *)"*", 1);
+    }
+    free(kids);
+    return st;
+}
+
 static rdbl_status view_fold(rdbl_prefix_agg *v, uint32_t x)
 {
     size_t n;
@@ -2129,6 +2162,8 @@ static rdbl_status view_fold(rdbl_prefix_agg *v, uint32_t x)
         return RDBL_NOMEM;
     rdbl_status st = n ? glue_heads(v, x, kids, n) : RDBL_OK;
     free(kids);
+    if (st == RDBL_OK && x != 0)
+        st = absorb_stray_heads(v, x);
     if (st != RDBL_OK)
         return st;
     kids = kids_of(v, x, &n, &fail);

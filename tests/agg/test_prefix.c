@@ -518,6 +518,33 @@ Test(prefix, delimiters_per_family)
     rdbl_prefix_agg_free(p);
 }
 
+/* connect-redis session ids are base64url: a few start like a word glued to
+ * '-' or '_' ("mf-Yrz...", "ekebkpxb_XLh..."). Each is an id, not a family:
+ * the rows are one "sess:*", not "sess:mf-*" beside it. */
+Test(prefix, stray_glued_heads_join_the_star)
+{
+    static const char b64u[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    static const char *const glued[] = {"mf-", "qh-", "rn_", "ekebkpxb_", "dmws-"};
+    rdbl_prefix_agg *p;
+    cr_assert(eq(int, rdbl_prefix_agg_new(&p, NULL), RDBL_OK));
+    uint64_t st = 4242;
+    char key[96];
+    for (int i = 0; i < 400; i++) {
+        size_t n = 0;
+        n += (size_t)snprintf(key, sizeof key, "sess:%s", i < 5 ? glued[i] : "");
+        while (n < 5 + 32) {
+            uint64_t r = gen_next(&st);
+            key[n++] = b64u[r % (sizeof b64u - 1)];
+        }
+        key[n] = 0;
+        rdbl_key_facts f = fact(key, 100, true);
+        cr_assert(eq(int, rdbl_prefix_agg_add(p, &f), RDBL_OK));
+    }
+    cr_assert(eq(sz, rdbl_prefix_agg_children(p, find(p, "sess"), NULL, 0), 1));
+    cr_assert(eq(u64, node(p, "sess:*")->keys, 400));
+    rdbl_prefix_agg_free(p);
+}
+
 Test(prefix, json_rejects_bad_input)
 {
     rdbl_prefix_agg *p;
