@@ -566,7 +566,8 @@ static void key_facts(tw *t, const rdbl_agg *a, const rdbl_advice_list *adv)
 }
 
 /* Under a pattern row: one key of the row and the distinct values of each
- * '*' on its path (vals, "45 / 38"). */
+ * '*' on its path (vals, "45 / 38"; "" when the path has none: a row whose
+ * deeper levels are not shown gets its example all the same). */
 static void pattern_line(tw *t, const rdbl_prefix_agg *p, uint32_t node, unsigned depth,
                          const char *vals)
 {
@@ -576,7 +577,8 @@ static void pattern_line(tw *t, const rdbl_prefix_agg *p, uint32_t node, unsigne
         return;
     char key[600], tail[160];
     rdbl_escape_bytes(key, sizeof key, ex.ptr, ex.len);
-    snprintf(tail, sizeof tail, "%s  (* = %s distinct)", cut ? "\xe2\x80\xa6" : "", vals);
+    snprintf(tail, sizeof tail, "%s%s%s%s", cut ? "\xe2\x80\xa6" : "", *vals ? "  (* = " : "",
+             vals, *vals ? " distinct)" : "");
     unsigned ind = 2 + 2 * depth + 2;
     size_t room = t->width > ind + 5 + strlen(tail) ? t->width - ind - 5 - strlen(tail) : 8;
     /* a long key keeps its head and ends in "…" (UTF-8 kept whole) */
@@ -632,7 +634,11 @@ static void prefix_rows(tw *t, const rdbl_prefix_agg *p, uint32_t node, unsigned
                      rdbl_prefix_agg_children(p, kids[i], &first, 1) >= 1 &&
                      !rdbl_prefix_agg_is_other(p, first) &&
                      rdbl_prefix_agg_totals(p, first)->keys == pt->keys;
-        if (*kv && !chain)
+        /* the last level shown, with levels below it: the example shows
+         * the rest of the key's shape */
+        bool deeper = depth + 1 >= maxdepth && !rdbl_prefix_agg_is_other(p, kids[i]) &&
+                      rdbl_prefix_agg_children(p, kids[i], NULL, 0) > 0;
+        if ((*kv || deeper) && !chain)
             pattern_line(t, p, kids[i], depth, kv);
         if (depth + 1 < maxdepth && !rdbl_prefix_agg_is_other(p, kids[i]))
             prefix_rows(t, p, kids[i], depth + 1, maxdepth, maxrows, rows, keycol, kv);

@@ -199,3 +199,34 @@ Test(text, cold_memory_total)
     free(s);
     rdbl_agg_free(a);
 }
+
+/* A family deeper than the three levels the text shows: its last shown row
+ * gives an example key, so the rest of the shape is visible
+ * (spring:session:sessions:<uuid>, Rails' _session_id:2::<hash>). */
+Test(text, example_under_a_cut_row)
+{
+    rdbl_agg *a;
+    cr_assert(eq(int, rdbl_agg_new(&a, NULL), RDBL_OK));
+    char key[96];
+    for (int i = 0; i < 300; i++) {
+        snprintf(key, sizeof key, "spring:session:sessions:%08x-5e0f-42fb-bd0e-02188f70c%03d",
+                 0x1000u * (unsigned)i + 7u, i);
+        rdbl_key_facts f;
+        rdbl_key_facts_init(&f);
+        f.key.ptr = (const uint8_t *)key;
+        f.key.len = strlen(key);
+        f.type = RDBL_TYPE_HASH;
+        f.mem_encoding = "listpack";
+        f.mem_bytes = 300;
+        cr_assert(eq(int, rdbl_agg_add(a, &f), RDBL_OK));
+    }
+    char *s = render(rdbl_report_text, a, NULL, NULL);
+    const char *row = strstr(s, "spring:session:sessions ");
+    cr_assert(row != NULL, "%s", s);
+    const char *nl = strchr(row, '\n');
+    cr_assert(nl && strncmp(strstr(nl, "e.g."), "e.g. spring:session:sessions:", 29) == 0 &&
+                  strstr(nl, "e.g.") < strchr(nl + 1, '\n'),
+              "no example under the last shown row:\n%s", s);
+    free(s);
+    rdbl_agg_free(a);
+}
