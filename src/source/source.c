@@ -270,24 +270,39 @@ static void set_end(rdbl_source *s, rdbl_status st)
     s->end_status = st;
 }
 
+/* The size of the first own window and of a producer's chunks. */
+static size_t chunk_size(const rdbl_source *s)
+{
+    return s->read_size > RDBL__WINDOW_MIN ? s->read_size : RDBL__WINDOW_MIN;
+}
+
+/* Hands s->in and s->dec to a producer thread (RDBL__THREAD). @return false
+ * when no thread (or no memory for its queue) is available: nothing was
+ * started and the caller reads in-line. */
+static bool start_producer(rdbl_source *s)
+{
+    if (rdbl__thread_start(&s->th, &s->in, s->dec, chunk_size(s)) != RDBL_OK)
+        return false;
+    s->mode = RDBL__THREAD;
+    return true;
+}
+
 /* Plain input from a descriptor or a reader, read by a producer thread
  * (chunks of read_size): the parsing thread then spends no time in read(),
  * nor in page faults, which cost more than the copy on some virtual
  * machines (bench-1g on a PVM guest: a mapping 0.8 s of user time for the
- * CRC pass alone, read() 0.1 s user + 0.3 s system). RDBL_NOMEM: nothing
+ * CRC pass alone, read() 0.1 s user + 0.3 s system). false: nothing
  * started, the caller reads in-line. */
-static rdbl_status start_plain_thread(rdbl_source *s)
+static bool start_plain_thread(rdbl_source *s)
 {
     rdbl_error e = {0};
     if (rdbl__dec_new(&s->dec, RDBL_COMP_NONE, &e) != RDBL_OK)
-        return RDBL_NOMEM;
-    size_t chunk = s->read_size > RDBL__WINDOW_MIN ? s->read_size : RDBL__WINDOW_MIN;
-    if (rdbl__thread_start(&s->th, &s->in, s->dec, chunk) != RDBL_OK) {
-        rdbl__dec_free(s->dec);
-        s->dec = NULL;
-        return RDBL_NOMEM;
-    }
-    return RDBL_OK;
+        return false;
+    if (start_producer(s))
+        return true;
+    rdbl__dec_free(s->dec);
+    s->dec = NULL;
+    return false;
 }
 
 /* Detection and decoder set-up, once the input is in place. Problems of the
@@ -321,9 +336,7 @@ static rdbl_status source_start(rdbl_source *s, bool threaded, rdbl_error *err)
             /* hash as the consumer goes (trim_step), while the pages are hot */
             if (in->sha && s->trim_at > RDBL__TRIM_STEP)
                 s->trim_at = RDBL__TRIM_STEP;
-        } else if (threaded && start_plain_thread(s) == RDBL_OK) {
-            s->mode = RDBL__THREAD;
-        } else {
+        } else if (!threaded || !start_plain_thread(s)) {
             /* the read buffer becomes the window: the bytes peeked stay where they are */
             s->mode = RDBL__READ;
             s->buf = in->buf;
@@ -360,12 +373,8 @@ static rdbl_status source_start(rdbl_source *s, bool threaded, rdbl_error *err)
     rdbl_status st = rdbl__dec_new(&s->dec, s->comp, err);
     if (st != RDBL_OK)
         return st;
-    if (threaded) {
-        size_t chunk = s->read_size > RDBL__WINDOW_MIN ? s->read_size : RDBL__WINDOW_MIN;
-        /* no thread (or no memory for its queue): decode in-line instead */
-        if (rdbl__thread_start(&s->th, in, s->dec, chunk) == RDBL_OK)
-            s->mode = RDBL__THREAD;
-    }
+    if (threaded)
+        start_producer(s); /* else, or without a thread: decode in-line */
     return RDBL_OK;
 }
 
@@ -568,7 +577,7 @@ void rdbl_source_free(rdbl_source *s)
 static bool make_room(rdbl_source *s)
 {
     if (!s->buf) {
-        size_t c = s->read_size > RDBL__WINDOW_MIN ? s->read_size : RDBL__WINDOW_MIN;
+        size_t c = chunk_size(s);
         s->buf = malloc(c);
         if (!s->buf)
             return false;
@@ -606,7 +615,7 @@ static rdbl_status no_memory(rdbl_source *s, size_t n)
  * the current capacity (size bytes are real data, so at most twice that). */
 static bool reserve_empty(rdbl_source *s, size_t size)
 {
-    size_t c = s->cap ? s->cap : (s->read_size > RDBL__WINDOW_MIN ? s->read_size : RDBL__WINDOW_MIN);
+    size_t c = s->cap ? s->cap : chunk_size(s);
     while (c < size) {
         if (c > SIZE_MAX / 2)
             return false;
