@@ -126,7 +126,6 @@ static void make_pair(void)
     cr_assert_gt(port, 0);
     int pid = tu_redis_start(dir, port, NULL);
     cr_assert_gt(pid, 0, "redis-server did not start");
-    char cmd[4096];
     char *a = tu_path(dir, "a.txt"), *b = tu_path(dir, "b.txt");
     FILE *f = fopen(a, "w");
     cr_assert(f);
@@ -139,12 +138,7 @@ static void make_pair(void)
     /* 3 s between the saves: the OTPs (PX 1500) must be past due at NEW's
      * reference time, its ctime AUX in whole seconds (up to 1 s earlier than
      * the save itself); with 2 s both suite runs of 17:00 failed here. */
-    snprintf(cmd, sizeof cmd,
-             "cd '%s' && redis-cli -p %d < a.txt > /dev/null && redis-cli -p %d SAVE >/dev/null"
-             " && cp dump.rdb old.rdb && sleep 3 && redis-cli -p %d < b.txt > /dev/null && "
-             "redis-cli -p %d SAVE > /dev/null && cp dump.rdb new.rdb",
-             dir, port, port, port, port);
-    int rc = sh(NULL, cmd);
+    int rc = tu_redis_two_saves(dir, port, 3);
     tu_redis_stop(pid);
     cr_assert_eq(rc, 0, "loading the data failed");
     free(a);

@@ -128,13 +128,8 @@ static void setup(void)
     cr_assert(f);
     write_cmds(f, true);
     fclose(f);
+    int rc = tu_redis_two_saves(dir, port, 0);
     char cmd[4096];
-    snprintf(cmd, sizeof cmd,
-             "cd '%s' && redis-cli -p %d < a.txt > /dev/null && redis-cli -p %d SAVE >/dev/null"
-             " && cp dump.rdb old.rdb && redis-cli -p %d < b.txt > /dev/null && "
-             "redis-cli -p %d SAVE > /dev/null && cp dump.rdb new.rdb",
-             dir, port, port, port, port);
-    int rc = sh(NULL, cmd);
     tu_redis_stop(pid);
     cr_assert_eq(rc, 0, "writing the data failed");
     /* damaged: two zeroed 512-byte stretches; cut: the first 60% */

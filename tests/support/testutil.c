@@ -401,3 +401,15 @@ void tu_redis_stop(int pid)
     for (int i = 0; i < 50 && kill(pid, 0) == 0; i++)
         usleep(100000);
 }
+
+int tu_redis_two_saves(const char *dir, int port, unsigned pause_s)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && redis-cli -p %d < a.txt > /dev/null && redis-cli -p %d SAVE >/dev/null"
+             " && cp dump.rdb old.rdb && sleep %u && redis-cli -p %d < b.txt > /dev/null && "
+             "redis-cli -p %d SAVE > /dev/null && cp dump.rdb new.rdb",
+             dir, port, port, pause_s, port, port);
+    char *argv[] = {"sh", "-c", cmd, NULL};
+    return tu_run(argv, NULL);
+}

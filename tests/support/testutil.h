@@ -62,6 +62,11 @@ int tu_redis_start(const char *dir, int port, const char *extra);
  * waits up to 5 s for it to exit. */
 void tu_redis_stop(int pid);
 
+/* In dir, with the server on port: runs the redis-cli commands of a.txt,
+ * SAVEs and copies dump.rdb to old.rdb; waits pause_s seconds; runs b.txt,
+ * SAVEs and copies dump.rdb to new.rdb. @return 0, or the shell's status. */
+int tu_redis_two_saves(const char *dir, int port, unsigned pause_s);
+
 /* The project's text form of a byte string (the JSON Lines convention of
  * `rdblens dump` and tools/gen-testdata): bytes forming valid UTF-8 pass
  * through, except the control bytes 0x00-0x1f, 0x7f and the C1 controls
