@@ -38,6 +38,7 @@ rdbl_status rdbl_agg_new(rdbl_agg **out, const rdbl_agg_opts *opts)
         rdbl_agg_free(a);
         return RDBL_NOMEM;
     }
+    rdbl__prefix_set_big(a->prefix, a->top);
     *out = a;
     return RDBL_OK;
 }
@@ -188,6 +189,7 @@ rdbl_status rdbl_agg_merge(rdbl_agg *dst, const rdbl_agg *src)
             return st;
     if ((st = rdbl_prefix_agg_merge(dst->prefix, src->prefix)) ||
         (st = rdbl_top_agg_merge(dst->top, src->top)) ||
+        (rdbl__prefix_set_big(dst->prefix, dst->top), false) ||
         (st = rdbl_ttl_agg_merge(dst->ttl, src->ttl)) ||
         (st = rdbl_access_agg_merge(dst->access, src->access)) ||
         (st = rdbl_tables_agg_merge(dst->tables, src->tables)) ||
@@ -527,6 +529,7 @@ rdbl_status rdbl_agg_add_json(rdbl_agg *a, const json_t *j, rdbl_error *err)
         return st;
     if ((x = json_object_get(j, "top_keys")) && (st = rdbl_top_agg_add_json(a->top, x, err)))
         return st;
+    rdbl__prefix_set_big(a->prefix, a->top); /* a view made meanwhile missed these keys */
     if ((x = json_object_get(j, "ttl")) && (st = rdbl_ttl_agg_add_json(a->ttl, x, err)))
         return st;
     if ((x = json_object_get(j, "access")) && (st = rdbl_access_agg_add_json(a->access, x, err)))

@@ -195,6 +195,9 @@ void rdbl__prefix_prepare(const rdbl_prefix_agg *p, const rdbl_key_facts *f, rdb
 /* Prefetches the table slots of x's segments; with nodes, the nodes those
  * (already fetched) slots point at. Only a hint: correct at any time. */
 void rdbl__prefix_prefetch(const rdbl_prefix_agg *p, const rdbl__prefix_prep *x, bool nodes);
+/* The exact top keys whose big keys the pattern view names beside a "*"
+ * (prefix.c, carve_big); t outlives p. Drops the view. */
+void rdbl__prefix_set_big(rdbl_prefix_agg *p, const rdbl_top_agg *t);
 /* rdbl_prefix_agg_add() with the key already prepared. */
 rdbl_status rdbl__prefix_add_prep(rdbl_prefix_agg *p, const rdbl_key_facts *f,
                                   const rdbl__prefix_prep *x);

@@ -96,6 +96,7 @@ struct rdbl_prefix_agg {
     uint8_t *exb;              /* example key bytes: EX_CAP per slot (pnode.ex_off) */
     bool ex_borrowed;          /* the view: exb is the tree's, examples are not copied */
     bool is_view;              /* a pattern view (built by build_view) */
+    const rdbl_top_agg *big;   /* the exact top keys, whose big keys the view names (carve_big) */
     struct rdbl_prefix_agg *view; /* the pattern view of this tree, built on first read */
 };
 
@@ -1350,6 +1351,12 @@ static void drop_view(rdbl_prefix_agg *p)
     }
 }
 
+void rdbl__prefix_set_big(rdbl_prefix_agg *p, const rdbl_top_agg *t)
+{
+    p->big = t;
+    drop_view(p);
+}
+
 void rdbl_prefix_agg_free(rdbl_prefix_agg *p)
 {
     if (!p)
@@ -2205,6 +2212,133 @@ static rdbl_status view_fold(rdbl_prefix_agg *v, uint32_t x)
     return st;
 }
 
+/* Big keys beside a "*": a label the hash sample let go is counted in its
+ * parent's "*" with the family, and the view cannot name it from the
+ * tree alone ("leaderboard:global", 45% of the prefix's memory, was
+ * "leaderboard:*"). The top keys lists are exact and merge exactly, so
+ * the view takes from them each key that ends in a "*" its literal label
+ * went to and carries a real share of its parent (>= 1/SHARE of the
+ * memory, as has_share keeps sampled labels): a row of its own, its
+ * figures out of the "*". Merged and -j reports carve the same keys. */
+static void entry_totals(const rdbl_key_entry *e, rdbl_prefix_totals *t)
+{
+    memset(t, 0, sizeof *t);
+    t->keys = 1;
+    t->mem_bytes = e->mem_bytes;
+    t->rdb_bytes = e->rdb_bytes;
+    t->elements = e->elements;
+    t->value_bytes = e->value_bytes;
+    t->keys_with_ttl = e->has_expire;
+    t->mem_no_ttl = e->has_expire ? 0 : e->mem_bytes;
+    if (e->type == RDBL_TYPE_STRING && !e->has_expire && e->value_bytes <= 64) {
+        t->fam_keys = 1; /* (the key ends at a "*" of depth >= 1: see add) */
+        t->fam_mem_bytes = e->mem_bytes;
+        t->fam_value_bytes = e->value_bytes;
+        t->fam_key_bytes = e->key_full_len;
+    }
+}
+
+/* d -= s when d holds s (else false, d unchanged). */
+static bool totals_take(rdbl_prefix_totals *d, const rdbl_prefix_totals *s)
+{
+    const uint64_t *sv = &s->keys;
+    uint64_t *dv = &d->keys;
+    const size_t n = sizeof *d / sizeof d->keys;
+    for (size_t i = 0; i < n; i++)
+        if (dv[i] < sv[i] || dv[i] == UINT64_MAX)
+            return false; /* (a saturated sum cannot give a part back) */
+    for (size_t i = 0; i < n; i++)
+        dv[i] -= sv[i];
+    return true;
+}
+
+/* Removes value hash h from node id's sketch while it is exact (fewer
+ * than KMV_K values). */
+static void kmv_remove(rdbl_prefix_agg *v, uint32_t id, uint32_t h)
+{
+    if (!v->nodes[id].kmv)
+        return;
+    kmv *k = &v->kmvs[v->nodes[id].kmv - 1];
+    if (k->n >= KMV_K)
+        return;
+    for (uint32_t i = 0; i < k->n; i++)
+        if (k->h[i] == h) {
+            memmove(k->h + i, k->h + i + 1, (k->n - i - 1) * sizeof *k->h);
+            k->n--;
+            return;
+        }
+}
+
+static rdbl_status carve_key(rdbl_prefix_agg *v, const rdbl_key_entry *e)
+{
+    if (e->key_len != e->key_full_len)
+        return RDBL_OK; /* a cut key has no whole label */
+    rdbl_key_facts f;
+    memset(&f, 0, sizeof f);
+    f.key.ptr = e->key;
+    f.key.len = e->key_len;
+    rdbl__prefix_prep x;
+    rdbl__prefix_prepare(v, &f, &x);
+    if (!x.terminal || x.nseg == 0)
+        return RDBL_OK;
+    uint32_t node = 0;
+    for (unsigned i = 0; i + 1 < x.nseg; i++) {
+        node = lookup(v, node, x.seg[i].sep, x.seg[i].lab, x.seg[i].len,
+                      seg_hash(v->nodes[node].hash, x.seg[i].sep, x.seg[i].lab, x.seg[i].len));
+        if (!node || v->nodes[node].kind != K_NORMAL)
+            return RDBL_OK;
+    }
+    const unsigned l = x.nseg - 1;
+    const uint8_t sep = x.seg[l].sep, *lab = x.seg[l].lab;
+    const size_t n = x.seg[l].len;
+    if (x.seg[l].raw || !v->nodes[node].overflow ||
+        lookup(v, node, sep, lab, n, seg_hash(v->nodes[node].hash, sep, lab, n)))
+        return RDBL_OK; /* an id ('*' by its shape), or a label the sample kept */
+    uint32_t star = lookup(v, node, sep, (const uint8_t *)"*", 1,
+                           seg_hash(v->nodes[node].hash, sep, (const uint8_t *)"*", 1));
+    rdbl_prefix_totals t;
+    entry_totals(e, &t);
+    const rdbl_prefix_totals *pt = &v->nodes[node].t;
+    if (!star || !(pt->mem_bytes && t.mem_bytes >= pt->mem_bytes / SHARE) ||
+        !totals_take(&v->nodes[star].t, &t))
+        return RDBL_OK;
+    uint32_t c = find_or_create(v, node, sep, lab, n);
+    if (!c) {
+        totals_add(&v->nodes[star].t, &t);
+        return RDBL_NOMEM;
+    }
+    totals_add(&v->nodes[c].t, &t);
+    kmv_remove(v, star, value_hash(lab, n));
+    pnode *sn = &v->nodes[star];
+    if (sn->ex_rank != EX_NONE && sn->ex_len == e->key_len &&
+        memcmp(ex_bytes(v, sn), e->key, e->key_len) == 0) {
+        v->nodes[c].ex_rank = sn->ex_rank; /* the example was this key: it moves along */
+        v->nodes[c].ex_off = sn->ex_off;
+        v->nodes[c].ex_len = sn->ex_len;
+        sn->ex_rank = EX_NONE;
+    }
+    return RDBL_OK;
+}
+
+/* Carves the keys of the top lists (by memory, then by type; a key in two
+ * lists finds its row made the second time and stays). */
+static rdbl_status carve_big(rdbl_prefix_agg *v, const rdbl_top_agg *t)
+{
+    const size_t cap = v->opts.o.top_n;
+    const rdbl_key_entry **l = malloc((cap ? cap : 1) * sizeof *l);
+    if (!l)
+        return RDBL_NOMEM;
+    rdbl_status st = RDBL_OK;
+    for (int list = -1; list < (int)RDBL_TYPE__COUNT && st == RDBL_OK; list++) {
+        size_t n = list < 0 ? rdbl_top_agg_get(t, RDBL_TOP_BY_MEMORY, RDBL_TYPE_STRING, l, cap)
+                            : rdbl_top_agg_get(t, RDBL_TOP_BY_TYPE, (rdbl_type)list, l, cap);
+        for (size_t i = 0; i < n && st == RDBL_OK; i++)
+            st = carve_key(v, l[i]);
+    }
+    free(l);
+    return st;
+}
+
 static rdbl_prefix_agg *build_view(const rdbl_prefix_agg *p)
 {
     rdbl_prefix_agg *v;
@@ -2243,6 +2377,8 @@ static rdbl_prefix_agg *build_view(const rdbl_prefix_agg *p)
     free(map);
     free(queue);
     v->folds = p->folds;
+    if (ok && p->big)
+        ok = carve_big(v, p->big) == RDBL_OK;
     if (!ok || (!p->opts.o.no_fold && view_fold(v, 0) != RDBL_OK)) {
         rdbl_prefix_agg_free(v);
         return NULL;

@@ -268,3 +268,105 @@ Test(agg, batch_equals_key_by_key)
     rdbl_agg_free(one);
     rdbl_agg_free(bat);
 }
+
+/* The row of a pattern view named name, UINT32_MAX if none. */
+static uint32_t row(const rdbl_prefix_agg *p, const char *name)
+{
+    uint32_t queue[2048];
+    size_t qh = 0, qt = 0;
+    queue[qt++] = RDBL_PREFIX_ROOT;
+    while (qh < qt) {
+        uint32_t id = queue[qh++], kids[256];
+        char buf[256];
+        rdbl_prefix_agg_name(p, id, buf, sizeof buf);
+        if (id != RDBL_PREFIX_ROOT && strcmp(buf, name) == 0)
+            return id;
+        size_t n = rdbl_prefix_agg_children(p, id, kids, 256);
+        for (size_t i = 0; i < n && i < 256 && qt < 2048; i++)
+            queue[qt++] = kids[i];
+    }
+    return UINT32_MAX;
+}
+
+static void add_zset(rdbl_agg *a, const char *key, uint64_t mem, uint64_t elements)
+{
+    rdbl_key_facts f;
+    memset(&f, 0, sizeof f);
+    f.key = (rdbl_str){(const uint8_t *)key, strlen(key)};
+    f.type = RDBL_TYPE_ZSET;
+    f.mem_encoding = "skiplist";
+    f.mem_bytes = mem;
+    f.rdb_bytes = mem / 4;
+    f.elements = elements;
+    f.value_bytes = elements * 8;
+    f.expire_ms = -1;
+    f.idle_s = -1;
+    f.freq = -1;
+    cr_assert(eq(int, rdbl_agg_add(a, &f), RDBL_OK));
+}
+
+/* A big key whose label the hash sample let go ("lb:global", beside 600
+ * random names) is a row of its own, its figures out of "lb:*"; a small
+ * one ("lb:tiny") stays in the "*". Split, merged in memory or through
+ * JSON: the same rows. */
+Test(agg, big_key_beside_a_star_is_named_and_merges_exactly)
+{
+    rdbl_agg *all, *a, *b, *m;
+    cr_assert(eq(int, rdbl_agg_new(&all, opts()), RDBL_OK));
+    cr_assert(eq(int, rdbl_agg_new(&a, opts()), RDBL_OK));
+    cr_assert(eq(int, rdbl_agg_new(&b, opts()), RDBL_OK));
+    cr_assert(eq(int, rdbl_agg_new(&m, opts()), RDBL_OK));
+    uint64_t st = 7;
+    for (int i = 0; i < 600; i++) {
+        char key[32], name[8];
+        uint64_t r = gen_next(&st);
+        for (int j = 0; j < 7; j++)
+            name[j] = (char)('a' + (r >> (5 * j)) % 26);
+        name[7] = 0;
+        snprintf(key, sizeof key, "lb:%s", name);
+        add_zset(all, key, 1000, 10);
+        add_zset(i % 2 ? a : b, key, 1000, 10);
+        if (i == 300) {
+            add_zset(all, "lb:global", 400000, 5000);
+            add_zset(a, "lb:global", 400000, 5000);
+            add_zset(all, "lb:tiny", 900, 9);
+            add_zset(b, "lb:tiny", 900, 9);
+        }
+    }
+    const rdbl_prefix_agg *p = rdbl_agg_prefix(all);
+    uint32_t g = row(p, "lb:global"), s = row(p, "lb:*");
+    cr_assert(ne(u32, g, UINT32_MAX), "lb:global has no row");
+    cr_assert(ne(u32, s, UINT32_MAX));
+    cr_assert(eq(u32, row(p, "lb:tiny"), UINT32_MAX), "a small key got a row");
+    cr_assert(eq(u64, rdbl_prefix_agg_totals(p, g)->keys, 1));
+    cr_assert(eq(u64, rdbl_prefix_agg_totals(p, g)->mem_bytes, 400000));
+    cr_assert(eq(u64, rdbl_prefix_agg_totals(p, g)->elements, 5000));
+    cr_assert(eq(u64, rdbl_prefix_agg_totals(p, s)->keys, 601));
+    cr_assert(eq(u64, rdbl_prefix_agg_totals(p, s)->mem_bytes, 600 * 1000 + 900));
+    cr_assert(eq(u64, rdbl_prefix_agg_totals(p, row(p, "lb"))->keys, 602));
+    bool est;
+    cr_assert(le(u64, rdbl_prefix_agg_values(p, s, &est), 601));
+
+    char *s_all = dump(all), *s_a = dump(a), *s_b = dump(b);
+    json_t *ja = json_loads(s_a, 0, NULL), *jb = json_loads(s_b, 0, NULL);
+    rdbl_error err = {0};
+    cr_assert(eq(int, rdbl_agg_add_json(m, ja, &err), RDBL_OK), "%s", err.msg);
+    cr_assert(eq(int, rdbl_agg_add_json(m, jb, &err), RDBL_OK), "%s", err.msg);
+    json_decref(ja);
+    json_decref(jb);
+    char *s_m = dump(m);
+    cr_assert(eq(int, strcmp(s_m, s_all), 0), "merged JSON differs");
+    cr_assert(eq(int, rdbl_agg_merge(b, a), RDBL_OK));
+    char *s_ba = dump(b);
+    cr_assert(eq(int, strcmp(s_ba, s_all), 0), "in-memory merge differs");
+    cr_assert(ne(u32, row(rdbl_agg_prefix(m), "lb:global"), UINT32_MAX));
+    free(s_all);
+    free(s_a);
+    free(s_b);
+    free(s_m);
+    free(s_ba);
+    rdbl_agg_free(all);
+    rdbl_agg_free(a);
+    rdbl_agg_free(b);
+    rdbl_agg_free(m);
+}
