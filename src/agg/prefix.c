@@ -72,9 +72,18 @@ enum { EX_CAP = 64 };
  * the usual estimate (KMV_K - 1) * 2^32 / largest (about +/-13% with 64;
  * 32 gave rows 35% off). Unions are exact. */
 enum { KMV_K = 64 };
+/* Beside it, for a "*" the sample sent labels to: the label of smallest
+ * value hash (then bytes) among those a key ends at, at most LEAF_CAP
+ * bytes and without a '*' (a minimum: unions are exact). When one key
+ * ends at such a "*" beside its deeper keys, this is its name (carve_leaf:
+ * "lb:global" beside "lb:<game>:<month>"). */
+enum { LEAF_CAP = 48 };
 typedef struct kmv {
     uint32_t h[KMV_K];
     uint32_t n;
+    uint32_t leaf_h;           /* 0 = no label */
+    uint8_t leaf_len;
+    uint8_t leaf[LEAF_CAP];
 } kmv;
 
 struct rdbl_prefix_agg {
@@ -782,6 +791,7 @@ static kmv *kmv_of(rdbl_prefix_agg *p, uint32_t id)
             p->kmv_cap = nc;
         }
         p->kmvs[p->nkmv].n = 0;
+        p->kmvs[p->nkmv].leaf_h = 0;
         nd->kmv = ++p->nkmv;
     }
     return &p->kmvs[nd->kmv - 1];
@@ -819,6 +829,53 @@ static void kmv_union(rdbl_prefix_agg *dp, uint32_t d, const rdbl_prefix_agg *sp
         kmv_add(dp, d, k.h[i]);
 }
 
+/* Offers label lab (value hash h) of a key that ends at "*" node id. */
+static void leaf_offer(rdbl_prefix_agg *p, uint32_t id, uint32_t h, const uint8_t *lab, size_t n)
+{
+    if (n > LEAF_CAP)
+        return;
+    kmv *k = kmv_of(p, id);
+    if (!k || (k->leaf_h && h > k->leaf_h))
+        return;
+    if (k->leaf_h == h) { /* a hash tie: the smaller bytes */
+        size_t m = n < k->leaf_len ? n : k->leaf_len;
+        int c = m ? memcmp(lab, k->leaf, m) : 0;
+        if (c > 0 || (c == 0 && n >= k->leaf_len))
+            return;
+    }
+    if (n && memchr(lab, '*', n))
+        return;
+    k->leaf_h = h;
+    k->leaf_len = (uint8_t)n;
+    if (n)
+        memcpy(k->leaf, lab, n);
+}
+
+/* "*" node d takes in the leaf label of s: s's own if s is a "*", s's
+ * label if s is a sampled label some key ends at (a demotion). */
+static void leaf_union(rdbl_prefix_agg *dp, uint32_t d, const rdbl_prefix_agg *sp, uint32_t s)
+{
+    const pnode *sn = &sp->nodes[s];
+    if (!is_star(label_of(dp, &dp->nodes[d]), dp->nodes[d].label_len))
+        return;
+    if (sn->kmv) {
+        kmv k = sp->kmvs[sn->kmv - 1]; /* a copy: sp may be dp */
+        if (k.leaf_h)
+            leaf_offer(dp, d, k.leaf_h, k.leaf, k.leaf_len);
+        return;
+    }
+    if (!in_sample(sp, s) || sn->label_len > LEAF_CAP)
+        return;
+    uint64_t below = 0;
+    for (uint32_t c = sn->first_child; c; c = sp->nodes[c].next_sibling)
+        below += sp->nodes[c].t.keys;
+    if (sn->t.keys > below) {
+        uint8_t lab[LEAF_CAP]; /* a copy: the arena may move */
+        memcpy(lab, label_of(sp, sn), sn->label_len);
+        leaf_offer(dp, d, value_hash(lab, sn->label_len), lab, sn->label_len);
+    }
+}
+
 static void totals_add(rdbl_prefix_totals *d, const rdbl_prefix_totals *s);
 
 /* Node d of dp takes in node s of sp (sp may be dp): totals, the variable
@@ -843,6 +900,7 @@ static void node_add(rdbl_prefix_agg *dp, uint32_t d, const rdbl_prefix_agg *sp,
         ex_offer(dp, d, sn->ex_rank, b, sn->ex_len);
     }
     kmv_union(dp, d, sp, s);
+    leaf_union(dp, d, sp, s);
 }
 
 /* The estimate, never above the node's keys (each key gives one value). */
@@ -1597,8 +1655,12 @@ rdbl_status rdbl__prefix_add_prep(rdbl_prefix_agg *p, const rdbl_key_facts *f,
             return RDBL_NOMEM;
         if (x->seg[i].raw && p->nodes[id].kind == K_NORMAL)
             kmv_add(p, id, x->seg[i].raw);
-        else if (p->nodes[id].hash != h && p->nodes[id].kind == K_NORMAL)
-            kmv_add(p, id, value_hash(x->seg[i].lab, x->seg[i].len)); /* sampled out to "*" */
+        else if (p->nodes[id].hash != h && p->nodes[id].kind == K_NORMAL) {
+            const uint32_t vh = value_hash(x->seg[i].lab, x->seg[i].len); /* sampled out to "*" */
+            kmv_add(p, id, vh);
+            if (i + 1 == x->nseg && x->terminal)
+                leaf_offer(p, id, vh, x->seg[i].lab, x->seg[i].len); /* the key ends there */
+        }
         moved = moved || p->nodes[id].hash != h;
         path[++d] = id;
         if (i + 1 == x->nseg) {
@@ -1702,7 +1764,10 @@ out:
 
 /* ---- the pattern view ---------------------------------------------------------------
  *
- * What report rows show: the sampled tree copied, then at each node
+ * What report rows show: the sampled tree copied; the labels the sample
+ * let go that still get a row of their own taken out of their "*" (a
+ * single key beside deeper keys, carve_leaf; a big key of the top lists,
+ * carve_big); then at each node
  *  - glued ids: literal labels that share a head up to a delimiter
  *    ('.', '/', '|', '-', '_', ',', '=') with at least GLUE_MIN siblings
  *    go under "head*" ("web-*-x8k2p", "web-*-q7ztd" -> "web-*-*");
@@ -1711,8 +1776,9 @@ out:
  *    labels fold into "*" but those with a real share (>= 1/SHARE of the
  *    node's keys or memory) and single keys beside a family of deeper
  *    keys ("lb:global" beside "lb:<game>:<month>");
- * then the same below. A function of the sampled tree alone, so merged
- * and -j reports show the same rows as one run. */
+ * then the same below. A function of the sampled tree and the top keys
+ * alone (both merge exactly), so merged and -j reports show the same rows
+ * as one run. */
 enum { GLUE_MIN = 8, VAR_MIN = 16, SHARE = 10 };
 
 typedef struct lab_ref {
@@ -2320,6 +2386,80 @@ static rdbl_status carve_key(rdbl_prefix_agg *v, const rdbl_key_entry *e)
     return RDBL_OK;
 }
 
+/* One key beside a family of deeper keys ("lb:global" beside
+ * "lb:<game>:<month>", "game:lobby" beside "game:<room>:state") whose
+ * label the sample let go: its "*" has children and exactly one key that
+ * ends at it, so that key's figures are the "*"'s minus its children's
+ * (exact) and its name is the "*"'s leaf label (exact). A row of its own,
+ * as sampled labels get (view_fold), the same in merged and -j reports. */
+static rdbl_status carve_leaf(rdbl_prefix_agg *v, uint32_t star)
+{
+    const pnode *sn = &v->nodes[star];
+    const uint32_t x = sn->parent;
+    if (!sn->kmv || !v->kmvs[sn->kmv - 1].leaf_h || !v->nodes[x].overflow || !sn->first_child)
+        return RDBL_OK;
+    rdbl_prefix_totals below, t = sn->t;
+    memset(&below, 0, sizeof below);
+    uint32_t best = 0; /* the child whose example comes first */
+    for (uint32_t c = sn->first_child; c; c = v->nodes[c].next_sibling) {
+        const pnode *cn = &v->nodes[c];
+        totals_add(&below, &cn->t);
+        if (cn->ex_rank != EX_NONE &&
+            (!best || ex_before(v, &v->nodes[best], cn->ex_rank, ex_bytes(v, cn), cn->ex_len)))
+            best = c;
+    }
+    /* the small-strings figures count where keys end: the carved key's are
+     * the "*"'s own */
+    below.fam_keys = t.fam_keys;
+    below.fam_mem_bytes = t.fam_mem_bytes;
+    below.fam_value_bytes = t.fam_value_bytes;
+    below.fam_key_bytes = t.fam_key_bytes;
+    if (below.keys < 2 || !totals_take(&t, &below) || t.keys != 1)
+        return RDBL_OK;
+    t.fam_keys = below.fam_keys;
+    t.fam_mem_bytes = below.fam_mem_bytes;
+    t.fam_value_bytes = below.fam_value_bytes;
+    t.fam_key_bytes = below.fam_key_bytes;
+    below.fam_keys = below.fam_mem_bytes = below.fam_value_bytes = below.fam_key_bytes = 0;
+    const kmv *k = &v->kmvs[sn->kmv - 1];
+    uint8_t lab[LEAF_CAP];
+    const size_t n = k->leaf_len;
+    const uint8_t sep = sn->sep;
+    memcpy(lab, k->leaf, n);
+    if (lookup(v, x, sep, lab, n, seg_hash(v->nodes[x].hash, sep, lab, n)))
+        return RDBL_OK; /* (the sampled label of the same name holds deeper keys) */
+    uint32_t c = find_or_create(v, x, sep, lab, n);
+    if (!c)
+        return RDBL_NOMEM;
+    totals_add(&v->nodes[c].t, &t);
+    pnode *s2 = &v->nodes[star]; /* (create may move the nodes) */
+    s2->t = below;
+    kmv_remove(v, star, value_hash(lab, n));
+    size_t a, b;
+    if (example_segment(v, star, &a, &b) && b == s2->ex_len && !(s2->ex_rank & 0x80000000u)) {
+        /* the example was the carved key: the first of the deeper keys' */
+        s2->ex_rank = EX_NONE;
+        if (best) {
+            s2->ex_rank = v->nodes[best].ex_rank;
+            s2->ex_off = v->nodes[best].ex_off;
+            s2->ex_len = v->nodes[best].ex_len;
+        }
+    }
+    return RDBL_OK;
+}
+
+static rdbl_status carve_leaves(rdbl_prefix_agg *v)
+{
+    const uint32_t n = v->nslots; /* rows made here need no visit */
+    rdbl_status st = RDBL_OK;
+    for (uint32_t id = 1; id < n && st == RDBL_OK; id++) {
+        const pnode *nd = &v->nodes[id];
+        if (nd->alive && nd->kind == K_NORMAL && is_star(label_of(v, nd), nd->label_len))
+            st = carve_leaf(v, id);
+    }
+    return st;
+}
+
 /* Carves the keys of the top lists (by memory, then by type; a key in two
  * lists finds its row made the second time and stays). */
 static rdbl_status carve_big(rdbl_prefix_agg *v, const rdbl_top_agg *t)
@@ -2377,8 +2517,8 @@ static rdbl_prefix_agg *build_view(const rdbl_prefix_agg *p)
     free(map);
     free(queue);
     v->folds = p->folds;
-    if (ok && p->big)
-        ok = carve_big(v, p->big) == RDBL_OK;
+    if (ok)
+        ok = carve_leaves(v) == RDBL_OK && (!p->big || carve_big(v, p->big) == RDBL_OK);
     if (!ok || (!p->opts.o.no_fold && view_fold(v, 0) != RDBL_OK)) {
         rdbl_prefix_agg_free(v);
         return NULL;
@@ -2676,6 +2816,9 @@ static json_t *node_to_json(const rdbl_prefix_agg *p, const rdbl_prefix_agg *raw
         rc |= a ? rdbl__jset(j, "value_hashes", a) : -1;
         for (uint32_t i = 0; a && i < p->kmvs[nd->kmv - 1].n; i++)
             rc |= json_array_append_new(a, json_integer(p->kmvs[nd->kmv - 1].h[i]));
+        const kmv *k = &p->kmvs[nd->kmv - 1];
+        if (k->leaf_h)
+            rc |= rdbl__jset(j, "leaf_label", rdbl__jkey(k->leaf, k->leaf_len));
     }
     if (nd->ex_rank != EX_NONE) {
         rc |= rdbl__jset(j, "example", rdbl__jkey(ex_bytes(p, nd), nd->ex_len));
@@ -2784,6 +2927,11 @@ static void node_write(const rdbl_prefix_agg *p, const rdbl_prefix_agg *raw, uin
         for (uint32_t i = 0; i < p->kmvs[nd->kmv - 1].n; i++)
             rdbl__jw_u64(w, p->kmvs[nd->kmv - 1].h[i]);
         rdbl__jw_arr_end(w);
+        const kmv *k = &p->kmvs[nd->kmv - 1];
+        if (k->leaf_h) {
+            rdbl__jw_key(w, "leaf_label");
+            rdbl__jw_escaped(w, k->leaf, k->leaf_len);
+        }
     }
     if (nd->ex_rank != EX_NONE) {
         rdbl__jw_key(w, "example");
@@ -2907,6 +3055,16 @@ static rdbl_status values_from_json(rdbl_prefix_agg *p, uint32_t id, const json_
             json_integer_value(v) > (json_int_t)UINT32_MAX)
             return rdbl__fail(err, RDBL_CORRUPT, 0, "prefixes", "bad \"value_hashes\"");
         kmv_add(p, id, (uint32_t)json_integer_value(v));
+    }
+    if (json_object_get(c, "leaf_label")) {
+        uint8_t *lab = NULL;
+        size_t n = 0;
+        rdbl_status st = rdbl__jget_key(c, "leaf_label", &lab, &n, err);
+        if (st)
+            return st;
+        if (n <= LEAF_CAP && is_star(label_of(p, &p->nodes[id]), p->nodes[id].label_len))
+            leaf_offer(p, id, value_hash(lab, n), lab, n);
+        free(lab);
     }
     return RDBL_OK;
 }
