@@ -7,14 +7,14 @@
 #include "rdblens/report.h"
 
 static const char help[] =
-    "Usage: rdblens merge [--format json|text|html] [-o FILE] REPORT.json...\n"
+    "Usage: rdblens merge [--format json|text|html|csv] [-o FILE] REPORT.json...\n"
     "\n"
     "Combines reports written by 'rdblens report --format json' (for example one\n"
     "per cluster shard, made on different machines) into the report of all their\n"
     "files together: counts, bytes, histograms and top lists are exact; prefix\n"
     "trees are exact within their node budget.\n"
     "\n"
-    "  -f, --format F     json (default), text or html\n"
+    "  -f, --format F     json (default), text, html or csv (as report's)\n"
     "  -o, --output FILE  write there instead of standard output (a temporary\n"
     "                     file beside it, renamed once the report is whole)\n"
     "  -h, --help         this text\n"
@@ -35,7 +35,7 @@ int cmd_merge(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    enum { JSON, TEXT, HTML } fmt = JSON;
+    enum { JSON, TEXT, HTML, CSV } fmt = JSON;
     const char *outpath = NULL;
     int c;
     optind = 1;
@@ -48,8 +48,10 @@ int cmd_merge(int argc, char **argv)
                 fmt = TEXT;
             else if (strcmp(optarg, "html") == 0)
                 fmt = HTML;
+            else if (strcmp(optarg, "csv") == 0)
+                fmt = CSV;
             else
-                return cli_usage_error("merge", "unknown format '%s' (json, text, html)",
+                return cli_usage_error("merge", "unknown format '%s' (json, text, html, csv)",
                                        optarg);
             break;
         case 'o':
@@ -88,6 +90,8 @@ int cmd_merge(int argc, char **argv)
         st = rdbl_report_json(out.f, agg, &ro, &err);
     } else if (fmt == HTML) {
         st = rdbl_report_html(out.f, agg, &ro, &err);
+    } else if (fmt == CSV) {
+        st = rdbl_report_csv_prefixes(out.f, agg, &err);
     } else {
         ro.top = 10;
         st = rdbl_report_text(out.f, agg, &ro, &err);

@@ -8,7 +8,7 @@
 #include "rdblens/report.h"
 
 static const char help[] =
-    "Usage: rdblens report [--format text|json|html] [-o FILE] [--top N]\n"
+    "Usage: rdblens report [--format text|json|html|csv] [-o FILE] [--top N]\n"
     "                      [--depth N] [--delimiters S] [-j N] [memory model options]\n"
     "                      FILE...\n"
     "\n"
@@ -21,7 +21,10 @@ static const char help[] =
     "\n"
     "  -f, --format F      text (default; fits 100 columns), json (machine units,\n"
     "                      deterministic, schema rdblens.report/1; merge several\n"
-    "                      with 'rdblens merge'), html (one self-contained page)\n"
+    "                      with 'rdblens merge'), html (one self-contained page),\n"
+    "                      csv (the prefix and pattern rows, one per line: prefix,\n"
+    "                      depth, keys, memory_bytes, rdb_bytes, elements,\n"
+    "                      keys_with_ttl, memory_without_ttl_bytes, values, example)\n"
     "  -o, --output FILE   write there instead of standard output (a temporary\n"
     "                      file beside it, renamed once the report is whole)\n"
     "  --top N             keys per top list (default 100 in JSON/HTML, 10 in text)\n"
@@ -73,7 +76,7 @@ int cmd_report(int argc, char **argv)
         CLI_MEM_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    enum { TEXT, JSON, HTML } fmt = TEXT;
+    enum { TEXT, JSON, HTML, CSV } fmt = TEXT;
     const char *outpath = NULL;
     unsigned jobs = 1;
     bool quiet = false;
@@ -95,8 +98,10 @@ int cmd_report(int argc, char **argv)
                 fmt = JSON;
             else if (strcmp(optarg, "html") == 0)
                 fmt = HTML;
+            else if (strcmp(optarg, "csv") == 0)
+                fmt = CSV;
             else
-                return cli_usage_error("report", "unknown format '%s' (text, json, html)",
+                return cli_usage_error("report", "unknown format '%s' (text, json, html, csv)",
                                        optarg);
             break;
         case 'o':
@@ -186,6 +191,8 @@ int cmd_report(int argc, char **argv)
         st = rdbl_report_json(out.f, agg, &ro, &err);
     } else if (fmt == HTML) {
         st = rdbl_report_html(out.f, agg, &ro, &err);
+    } else if (fmt == CSV) {
+        st = rdbl_report_csv_prefixes(out.f, agg, &err);
     } else {
         st = rdbl_report_text(out.f, agg, &ro, &err);
     }

@@ -272,6 +272,15 @@ Test(cli, report_json_is_deterministic_and_merges_exactly)
         cr_expect(strncmp(u - 4, "http://www.w3.org/2000/svg", 26) == 0, "external URL: %.60s",
                   u - 8);
     free(html);
+    /* the CSV rows (with their values and example columns) too */
+    char *csv1 = NULL, *csv2 = NULL;
+    cr_assert_eq(run(&csv1, "report -q --format csv %s %s", a, b), 0);
+    cr_assert_eq(run(&csv2, "merge --format csv %s %s", ja, jb), 0);
+    cr_expect(strncmp(csv1, "prefix,depth,keys,", 18) == 0);
+    cr_expect(strstr(csv1, ",values,example\r\n") != NULL);
+    cr_expect_str_eq(csv1, csv2, "merge --format csv differs from report --format csv");
+    free(csv1);
+    free(csv2);
     cr_assert_eq(run(&both, "report -q %s", a), 0);
     cr_expect(strstr(both, "KEY FACTS") != NULL);
     free(one);

@@ -211,7 +211,7 @@ Test(docs, bash_completion_completes)
         {"rdblens report --tar", "--target\n"},
         {"rdblens report --target valkey-8", "valkey-8.0\nvalkey-8.1\n"},
         {"rdblens keys --format ''", "csv\njsonl\n"},
-        {"rdblens report -f ''", "text\njson\nhtml\n"},
+        {"rdblens report -f ''", "text\njson\nhtml\ncsv\n"},
         {"rdblens check --allocator jem", "jemalloc\njemalloc-q16\n"},
         {"rdblens report --state ''", "live\nloaded\n"},
         {"rdblens info ''", "FILES\n"},

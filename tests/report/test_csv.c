@@ -1,5 +1,6 @@
 /* CSV prefix table (src/report/csv.c): header, RFC 4180 rows, parents before
- * children, depth-1 rows adding up to the summary. */
+ * children, depth-1 rows adding up to the summary, values and an example key
+ * for each pattern row. */
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 #include <stdlib.h>
@@ -23,15 +24,19 @@ Test(csv, prefix_rows)
     f.mem_bytes = 3;
     rdbl_agg_add(a, &f);
     char *s = render(csv_fn, a, NULL, NULL);
-    cr_assert(eq(int, strncmp(s, "prefix,depth,keys,memory_bytes,rdb_bytes,elements,keys_with_ttl,"
-                                 "memory_without_ttl_bytes\r\n", 89), 0));
-    cr_assert(not(eq(ptr, strstr(s, "\r\n\"we,ird\"\"key\",1,1,3,"), NULL)));
+    const char *head = "prefix,depth,keys,memory_bytes,rdb_bytes,elements,keys_with_ttl,"
+                       "memory_without_ttl_bytes,values,example\r\n";
+    cr_assert(eq(int, strncmp(s, head, strlen(head)), 0));
+    /* a literal row: no values; its example is its key, quoted as a field */
+    cr_assert(not(eq(ptr, strstr(s, "\r\n\"we,ird\"\"key\",1,1,3,0,0,0,3,,\"we,ird\"\"key\"\r\n"),
+                     NULL)));
     uint64_t mem = 0, keys = 0;
     size_t rows = 0;
     char *save;
     strtok_r(s, "\n", &save); /* header */
     char *line;
     bool seen_user = false;
+    size_t patterns = 0;
     while ((line = strtok_r(NULL, "\n", &save))) {
         rows++;
         if (line[0] == '"')
@@ -49,11 +54,27 @@ Test(csv, prefix_rows)
             mem += m;
             keys += k;
         }
+        /* a pattern row: how many values its '*' took, and one of its keys
+         * (which has the pattern's head) */
+        char *star = strchr(prefix, '*'), *last = strrchr(prefix, ':');
+        if (star && strchr(last ? last : prefix, '*')) { /* the row's own label has a '*' */
+            unsigned long long vals = 0;
+            char ex[256] = "";
+            int got = sscanf(line, "%*[^,],%*u,%*u,%*u,%*u,%*u,%*u,%*u,~%llu,%255[^\r]", &vals, ex);
+            if (got < 2)
+                got = sscanf(line, "%*[^,],%*u,%*u,%*u,%*u,%*u,%*u,%*u,%llu,%255[^\r]", &vals, ex);
+            cr_assert(eq(int, got, 2), "%s", line);
+            cr_assert(ge(u64, vals, 1));
+            cr_assert(le(u64, vals, k));
+            cr_assert(eq(int, strncmp(ex, prefix, (size_t)(star - prefix)), 0), "%s", line);
+            patterns++;
+        }
     }
     const rdbl_summary *sum = rdbl_tables_agg_summary(rdbl_agg_tables(a));
     cr_assert(eq(u64, keys + 1, sum->all.keys));
     cr_assert(eq(u64, mem + 3, sum->all.mem_bytes));
     cr_assert(gt(sz, rows, 15));
+    cr_assert(gt(sz, patterns, 2));
     free(s);
     rdbl_agg_free(a);
 }

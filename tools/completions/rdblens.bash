@@ -22,10 +22,10 @@ _rdblens_formats()
 {
     case $1 in
         info | check) echo "text json" ;;
-        report) echo "text json html" ;;
+        report) echo "text json html csv" ;;
         keys) echo "csv jsonl" ;;
         dump) echo "jsonl" ;;
-        merge) echo "json text html" ;;
+        merge) echo "json text html csv" ;;
         diff) echo "text json html" ;;
     esac
 }
