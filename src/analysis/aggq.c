@@ -9,12 +9,22 @@
  *                     ▲                                            │
  *                     └───────────── [free list] ◀─────────────────┘
  *
- *   batch = fact records + one arena for their bytes (key, value sample,
- *           compact-config text, module name); nothing is malloc'd per key.
+ *   batch = up to BATCH_FACTS records in BATCH_BYTES: each a fixed core
+ *           (qcore), the key's bytes, and when any rarely-set field is not
+ *           at its default an extension (qext) with the value sample,
+ *           module name and compact-config text after it; nothing is
+ *           malloc'd per key. The consumer decodes SUB records at a time
+ *           into its own rdbl_key_facts array.
  *
- * Bounded: NBATCH batches of BATCH_FACTS facts and BATCH_ARENA bytes exist,
+ * Why records and not rdbl_key_facts: every line the parsing thread writes
+ * into a batch was last read by the other core, so each costs a transfer
+ * before the store completes. A fact is 224 bytes; a typical record is a
+ * core of 72 and a key of a few dozen. On bench-1g the parsing thread
+ * (the longer of the two) spent ~1/5 of its time waiting on those stores.
+ *
+ * Bounded: NBATCH batches of BATCH_FACTS records and BATCH_BYTES exist,
  * ever; a producer that gets ahead waits for a free batch. A fact too big
- * for an arena (a huge key name) is not copied: the producer waits until
+ * for a batch (a huge key name) is not copied: the producer waits until
  * the consumer is idle and adds it itself (rdbl__aggq_sync), as it does for
  * every call that touches the aggregate directly (set_now, functions,
  * module aux records, the snapshot).
@@ -41,29 +51,50 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "agg/agg_internal.h"
 #include "analysis/analysis_int.h"
 #include "internal.h"
 
-/* 4 x (4096 facts + 2 MiB) = ~11 MiB. Batches of 1024 cost a futex wake
- * of the consumer every 1024 keys: on bench-1g 4x more context switches
- * and 2% more CPU in the parsing thread. */
+/* 4 x 2 MiB of records (4096 at most each). Batches of 1024 cost a futex
+ * wake of the consumer every 1024 keys: on bench-1g 4x more context
+ * switches and 2% more CPU in the parsing thread. */
 #define NBATCH 4
 #define BATCH_FACTS 4096
-#define BATCH_ARENA (2048u << 10)
+#define BATCH_BYTES (2048u << 10)
+#define SUB 256 /* records the consumer decodes at a time (~56 KiB of facts) */
 
 enum { S_NONE = 0, S_WANT, S_BUSY, S_DONE, S_MINE };
 
+/* A queued fact: this, the key's bytes, then (QF_EXT) a qext and its
+ * sample, module and compact-config bytes; each part 8-aligned. */
+typedef struct qcore {
+    uint64_t db, elements, rdb_bytes, mem_bytes, largest_element, value_bytes;
+    int64_t expire_ms;
+    const char *mem_encoding; /* static */
+    uint32_t key_len;
+    uint8_t type, encoding, flags;
+} qcore;
+
+enum { QF_EXPIRE = 1, QF_MODELLED = 2, QF_EXT = 4 };
+
+typedef struct qext {
+    int64_t idle_s, min_field_expire_ms;
+    uint64_t fields_with_ttl, compact_mem_bytes, value_digest;
+    uint32_t sample_len, module_len, config_len; /* config_len counts its NUL */
+    int32_t freq;
+} qext;
+
 typedef struct batch {
-    size_t n;
-    size_t used;
-    size_t help_next;              /* the producer's scan position */
-    rdbl_key_facts facts[BATCH_FACTS];
+    size_t n;                      /* records */
+    size_t used;                   /* bytes of rec */
+    size_t help_next, help_pos;    /* the producer's scan: record, byte */
     atomic_uchar state[BATCH_FACTS];
     rdbl__sample_sizes sizes[BATCH_FACTS];
-    uint8_t arena[BATCH_ARENA];
+    _Alignas(64) uint8_t rec[BATCH_BYTES];
 } batch;
 
 struct rdbl__aggq {
@@ -87,13 +118,158 @@ struct rdbl__aggq {
     batch *all[NBATCH];
     const rdbl_agg_opts *opts;     /* the aggregate's (read-only) */
     rdbl__compressor *cz;          /* the producer's, for helping */
+    rdbl_key_facts sub[SUB];       /* the consumer's decoded records */
 };
+
+static size_t up8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+static bool enum_fits(unsigned v)
+{
+    return v <= UINT8_MAX;
+}
+
+/* True when f needs a qext: a field off its default (rdbl_key_facts_init). */
+static bool needs_ext(const rdbl_key_facts *f)
+{
+    return f->idle_s != -1 || f->freq != -1 || f->min_field_expire_ms != -1 ||
+           f->fields_with_ttl || f->compact_mem_bytes || f->compact_config || f->sample.len ||
+           f->module.len || f->value_digest;
+}
+
+/* Bytes f takes as a record; 0 when it cannot be one (a field too wide:
+ * then it is added inline, like a huge key). */
+static size_t rec_size(const rdbl_key_facts *f)
+{
+    if (f->key.len > BATCH_BYTES || !enum_fits((unsigned)f->type) ||
+        !enum_fits((unsigned)f->encoding))
+        return 0;
+    size_t n = sizeof(qcore) + up8(f->key.len);
+    if (!needs_ext(f))
+        return n;
+    size_t cfg = f->compact_config ? strlen(f->compact_config) + 1 : 0;
+    if (f->sample.len > BATCH_BYTES || f->module.len > BATCH_BYTES || cfg > BATCH_BYTES)
+        return 0;
+    n += sizeof(qext) + up8(f->sample.len) + up8(f->module.len) + up8(cfg);
+    return n > BATCH_BYTES ? 0 : n;
+}
+
+static uint8_t *put_bytes(uint8_t *d, const void *src, size_t n)
+{
+    if (n)
+        memcpy(d, src, n);
+    return d + up8(n);
+}
+
+/* Writes f's record (rec_size(f) bytes) at d. The core is built here and
+ * stored whole, so each line of the batch is written once. */
+static void encode(uint8_t *d, const rdbl_key_facts *f)
+{
+    bool ext = needs_ext(f);
+    qcore c = {
+        .db = f->db,
+        .elements = f->elements,
+        .rdb_bytes = f->rdb_bytes,
+        .mem_bytes = f->mem_bytes,
+        .largest_element = f->largest_element,
+        .value_bytes = f->value_bytes,
+        .expire_ms = f->expire_ms,
+        .mem_encoding = f->mem_encoding,
+        .key_len = (uint32_t)f->key.len,
+        .type = (uint8_t)f->type,
+        .encoding = (uint8_t)f->encoding,
+        .flags = (uint8_t)((f->has_expire ? QF_EXPIRE : 0) | (f->modelled ? QF_MODELLED : 0) |
+                           (ext ? QF_EXT : 0)),
+    };
+    memcpy(d, &c, sizeof c);
+    d = put_bytes(d + sizeof c, f->key.ptr, f->key.len);
+    if (!ext)
+        return;
+    size_t cfg = f->compact_config ? strlen(f->compact_config) + 1 : 0;
+    qext x = {
+        .idle_s = f->idle_s,
+        .min_field_expire_ms = f->min_field_expire_ms,
+        .fields_with_ttl = f->fields_with_ttl,
+        .compact_mem_bytes = f->compact_mem_bytes,
+        .value_digest = f->value_digest,
+        .sample_len = (uint32_t)f->sample.len,
+        .module_len = (uint32_t)f->module.len,
+        .config_len = (uint32_t)cfg,
+        .freq = f->freq,
+    };
+    memcpy(d, &x, sizeof x);
+    d = put_bytes(d + sizeof x, f->sample.ptr, f->sample.len);
+    d = put_bytes(d, f->module.ptr, f->module.len);
+    put_bytes(d, f->compact_config, cfg);
+}
+
+/* Reads the record at rec + pos into *f (pointing into the batch).
+ * @return the position of the next record. */
+static size_t decode(const uint8_t *rec, size_t pos, rdbl_key_facts *f)
+{
+    static const uint8_t none[1];
+    qcore c;
+    memcpy(&c, rec + pos, sizeof c);
+    const uint8_t *p = rec + pos + sizeof c;
+    *f = (rdbl_key_facts){
+        .db = c.db,
+        .key = {p, c.key_len},
+        .type = (rdbl_type)c.type,
+        .encoding = (rdbl_encoding)c.encoding,
+        .mem_encoding = c.mem_encoding,
+        .elements = c.elements,
+        .rdb_bytes = c.rdb_bytes,
+        .mem_bytes = c.mem_bytes,
+        .largest_element = c.largest_element,
+        .value_bytes = c.value_bytes,
+        .has_expire = (c.flags & QF_EXPIRE) != 0,
+        .expire_ms = c.expire_ms,
+        .idle_s = -1,
+        .freq = -1,
+        .sample = {none, 0},
+        .modelled = (c.flags & QF_MODELLED) != 0,
+        .min_field_expire_ms = -1,
+        .module = {none, 0},
+    };
+    p += up8(c.key_len);
+    if (c.flags & QF_EXT) {
+        qext x;
+        memcpy(&x, p, sizeof x);
+        p += sizeof x;
+        f->idle_s = x.idle_s;
+        f->freq = x.freq;
+        f->min_field_expire_ms = x.min_field_expire_ms;
+        f->fields_with_ttl = x.fields_with_ttl;
+        f->compact_mem_bytes = x.compact_mem_bytes;
+        f->value_digest = x.value_digest;
+        if (x.sample_len)
+            f->sample = (rdbl_str){p, x.sample_len};
+        p += up8(x.sample_len);
+        if (x.module_len)
+            f->module = (rdbl_str){p, x.module_len};
+        p += up8(x.module_len);
+        if (x.config_len)
+            f->compact_config = (const char *)p;
+        p += up8(x.config_len);
+    }
+    return (size_t)(p - rec);
+}
+
+/* The records of a batch decoded into q->sub: sub[0] is record base. */
+typedef struct subview {
+    batch *b;
+    const rdbl_key_facts *sub;
+    size_t base;
+} subview;
 
 /* The consumer's side of a fact's sample sizes (rdbl__sizes_fn). */
 static void sizes_of(void *ctx, const rdbl_key_facts *f, rdbl__sample_sizes *out)
 {
-    batch *b = ctx;
-    size_t i = (size_t)(f - b->facts);
+    const subview *v = ctx;
+    batch *b = v->b;
+    size_t i = v->base + (size_t)(f - v->sub);
     unsigned char want = S_WANT;
     if (atomic_compare_exchange_strong(&b->state[i], &want, S_MINE))
         return; /* nobody helped: the advice compresses it */
@@ -119,6 +295,8 @@ static bool help(rdbl__aggq *q)
         batch *b = cand[c];
         while (b->help_next < b->n) {
             size_t i = b->help_next++;
+            rdbl_key_facts f;
+            b->help_pos = decode(b->rec, b->help_pos, &f);
             unsigned char want = S_WANT;
             if (!atomic_compare_exchange_strong(&b->state[i], &want, S_BUSY))
                 continue;
@@ -127,7 +305,7 @@ static bool help(rdbl__aggq *q)
                 q->cz = rdbl__compressor_new();
             rdbl__sample_sizes sz = {0, 0, false};
             if (q->cz)
-                rdbl__compress_sizes(q->cz, &b->facts[i], &sz);
+                rdbl__compress_sizes(q->cz, &f, &sz);
             /* Until DONE only this thread touches the batch's bytes: the
              * consumer waits on BUSY, and a finished batch goes back to the
              * spares, which only this thread takes. */
@@ -138,6 +316,26 @@ static bool help(rdbl__aggq *q)
         }
     }
     return false;
+}
+
+/* The consumer's work on one batch: SUB records at a time, decoded. */
+static rdbl_status add_batch(rdbl__aggq *q, batch *b)
+{
+    size_t pos = 0;
+    rdbl_status st = RDBL_OK;
+    for (size_t base = 0; base < b->n && st == RDBL_OK; base += SUB) {
+        size_t m = b->n - base < SUB ? b->n - base : SUB;
+        for (size_t k = 0; k < m; k++)
+            pos = decode(b->rec, pos, &q->sub[k]);
+        if (q->fn) {
+            for (size_t k = 0; k < m && st == RDBL_OK; k++)
+                st = q->fn(q->fn_user, &q->sub[k]);
+        } else {
+            subview v = {b, q->sub, base};
+            st = rdbl__agg_add_batch(q->agg, q->sub, m, sizes_of, &v);
+        }
+    }
+    return st;
 }
 
 static void *consumer(void *arg)
@@ -157,20 +355,13 @@ static void *consumer(void *arg)
         bool skip = q->err != RDBL_OK;
         pthread_mutex_unlock(&q->mu);
 
-        rdbl_status st = RDBL_OK;
-        if (skip)
-            ;
-        else if (q->fn)
-            for (size_t i = 0; i < b->n && st == RDBL_OK; i++)
-                st = q->fn(q->fn_user, &b->facts[i]);
-        else
-            st = rdbl__agg_add_batch(q->agg, b->facts, b->n, sizes_of, b);
+        rdbl_status st = skip ? RDBL_OK : add_batch(q, b);
 
         pthread_mutex_lock(&q->mu);
         q->adding = NULL;
         b->n = 0;
         b->used = 0;
-        b->help_next = 0;
+        b->help_next = b->help_pos = 0;
         if (st != RDBL_OK && q->err == RDBL_OK) {
             q->err = st;
             atomic_store_explicit(&q->failed, 1, memory_order_relaxed);
@@ -196,7 +387,7 @@ static rdbl__aggq *start(rdbl_agg *agg, rdbl__aggq_fn fn, void *user)
         q->all[i] = malloc(sizeof *q->all[i]);
         if (!q->all[i])
             goto fail;
-        q->all[i]->n = q->all[i]->used = q->all[i]->help_next = 0;
+        q->all[i]->n = q->all[i]->used = q->all[i]->help_next = q->all[i]->help_pos = 0;
     }
     q->cur = q->all[0];
     for (size_t i = 1; i < NBATCH; i++)
@@ -265,67 +456,22 @@ rdbl_status rdbl__aggq_sync(rdbl__aggq *q)
     return st;
 }
 
-static const uint8_t *copy_in(batch *b, const uint8_t *p, size_t n)
-{
-    uint8_t *d = b->arena + b->used;
-    if (n)
-        memcpy(d, p, n);
-    b->used += n;
-    return d;
-}
-
-rdbl_key_facts *rdbl__aggq_slot(rdbl__aggq *q, size_t bytes, uint8_t **arena)
-{
-    if (atomic_load_explicit(&q->failed, memory_order_relaxed) || bytes > BATCH_ARENA)
-        return NULL;
-    if (q->cur->n == BATCH_FACTS || bytes > BATCH_ARENA - q->cur->used)
-        push(q);
-    batch *b = q->cur;
-    *arena = b->arena + b->used;
-    b->used += bytes;
-    return &b->facts[b->n];
-}
-
-void rdbl__aggq_commit(rdbl__aggq *q)
-{
-    batch *b = q->cur;
-    size_t i = b->n++;
-    atomic_store_explicit(&b->state[i],
-                          q->opts && rdbl__advice_samples(q->opts, &b->facts[i]) ? S_WANT
-                                                                                 : S_NONE,
-                          memory_order_relaxed); /* published by the push's mutex */
-}
-
 rdbl_status rdbl__aggq_add(rdbl__aggq *q, const rdbl_key_facts *f)
 {
     if (atomic_load_explicit(&q->failed, memory_order_relaxed))
         return rdbl__aggq_sync(q);
-    size_t cfg = f->compact_config ? strlen(f->compact_config) + 1 : 0;
-    size_t need = cfg;
-    if (f->key.len > BATCH_ARENA - need)
+    size_t need = rec_size(f);
+    if (need == 0)
         goto inline_add;
-    need += f->key.len;
-    if (f->sample.len > BATCH_ARENA - need)
-        goto inline_add;
-    need += f->sample.len;
-    if (f->module.len > BATCH_ARENA - need)
-        goto inline_add;
-    need += f->module.len;
-    if (q->cur->n == BATCH_FACTS || need > BATCH_ARENA - q->cur->used)
+    if (q->cur->n == BATCH_FACTS || need > BATCH_BYTES - q->cur->used)
         push(q);
     batch *b = q->cur;
     size_t i = b->n++;
-    rdbl_key_facts *d = &b->facts[i];
-    *d = *f;
+    encode(b->rec + b->used, f);
+    b->used += need;
     atomic_store_explicit(&b->state[i],
                           q->opts && rdbl__advice_samples(q->opts, f) ? S_WANT : S_NONE,
                           memory_order_relaxed); /* published by the push's mutex */
-    /* mem_encoding is a static string of the memory model: kept as is */
-    d->key.ptr = copy_in(b, f->key.ptr, f->key.len);
-    d->sample.ptr = copy_in(b, f->sample.ptr, f->sample.len);
-    d->module.ptr = copy_in(b, f->module.ptr, f->module.len);
-    if (cfg)
-        d->compact_config = (const char *)copy_in(b, (const uint8_t *)f->compact_config, cfg);
     return RDBL_OK;
 
 inline_add:;

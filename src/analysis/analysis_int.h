@@ -39,15 +39,6 @@ rdbl__aggq *rdbl__aggq_start_fn(rdbl__aggq_fn fn, void *user);
 /* Queues a copy of f (borrowed). @return RDBL_OK, or the first error an
  * add returned (then nothing more is aggregated). */
 rdbl_status rdbl__aggq_add(rdbl__aggq *q, const rdbl_key_facts *f);
-/* The same in place, without building the facts twice: reserves the next
- * fact of the current batch and `bytes` of its arena (*arena) for the
- * fact's key, sample, module and compact-config bytes, which the caller
- * copies there and points the fact at; then rdbl__aggq_commit() queues it.
- * @return the slot, or NULL (the fact is too big for a batch, or an add
- * failed): then use rdbl__aggq_add(). Nothing else may touch q between the
- * two calls. */
-rdbl_key_facts *rdbl__aggq_slot(rdbl__aggq *q, size_t bytes, uint8_t **arena);
-void rdbl__aggq_commit(rdbl__aggq *q);
 /* Waits until everything queued is aggregated. @return the first error. */
 rdbl_status rdbl__aggq_sync(rdbl__aggq *q);
 /* Syncs, stops the thread and frees q (NULL is fine). @return the first error. */

@@ -402,16 +402,6 @@ static int on_module(void *user, const rdbl_key_info *k, rdbl_str name, int encv
     return 0;
 }
 
-/* Copies n bytes to *dst and advances it. @return where they went. */
-static const uint8_t *copy_to(uint8_t **dst, const uint8_t *src, size_t n)
-{
-    uint8_t *d = *dst;
-    if (n)
-        memcpy(d, src, n);
-    *dst = d + n;
-    return d;
-}
-
 /* --redact: k redacted into p->rkey (grown as needed). @return 0, or -1
  * when out of memory. */
 static int redact_into(pipeline *p, rdbl_str k)
@@ -464,23 +454,14 @@ static int on_end_key(void *user, const rdbl_key_info *k, const rdbl_key_stats *
         if (rc)
             return rc;
     }
-    /* the estimate is read in place and the facts built once, in the
-     * aggregation thread's batch when there is one: this runs once per key */
+    /* the estimate is read in place; the facts are built here, in this
+     * thread's cache, and the queue stores them as a compact record */
     static const rdbl_mem_estimate none; /* no estimate yet: zeros */
     const rdbl_mem_estimate *est = rdbl__memmodel_last_ref(p->mm);
     if (!est)
         est = &none;
     size_t mlen = p->has_module ? strlen(p->module) : 0;
-    size_t clen = est->compact_config[0] ? strlen(est->compact_config) + 1 : 0;
-    uint8_t *arena = NULL;
-    rdbl_key_facts local;
-    rdbl_key_facts *f = NULL;
-    if (p->q)
-        f = rdbl__aggq_slot(p->q, k->key.len + p->sample_len + mlen + clen, &arena);
-    bool queued = f != NULL;
-    if (!f)
-        f = &local;
-    *f = (rdbl_key_facts){
+    rdbl_key_facts local = {
         .db = k->db,
         .key = k->key,
         .type = k->type,
@@ -497,33 +478,22 @@ static int on_end_key(void *user, const rdbl_key_info *k, const rdbl_key_stats *
         .freq = k->freq,
         .fields_with_ttl = st->fields_with_ttl,
         .compact_mem_bytes = est->compact_bytes,
-        .compact_config = clen ? est->compact_config : NULL,
+        .compact_config = est->compact_config[0] ? est->compact_config : NULL,
         .sample = {p->sample, p->sample_len},
         .modelled = est->modelled,
         .min_field_expire_ms = st->min_field_expire_ms,
+        .module = {(const uint8_t *)p->module, mlen},
         .value_digest = p->digest ? rdbl__vd_end(&p->vd) : 0,
     };
-    if (p->has_module)
-        f->module = (rdbl_str){(const uint8_t *)p->module, mlen};
+    rdbl_key_facts *f = &local;
     if (RDBL_UNLIKELY(p->o->redact != NULL)) {
-        /* the same length: the queued arena already has room for it */
         if (redact_into(p, k->key) != 0)
             return -1;
         f->key = (rdbl_str){p->rkey, k->key.len};
     }
-    if (queued) {
-        /* the bytes go with the fact (mem_encoding is a static string) */
-        f->key.ptr = copy_to(&arena, f->key.ptr, f->key.len);
-        f->sample.ptr = copy_to(&arena, p->sample, p->sample_len);
-        f->module.ptr = copy_to(&arena, (const uint8_t *)p->module, mlen);
-        if (clen)
-            f->compact_config =
-                (const char *)copy_to(&arena, (const uint8_t *)est->compact_config, clen);
-        rdbl__aggq_commit(p->q);
-    } else if (p->agg &&
-               (p->q ? rdbl__aggq_add(p->q, f) : rdbl_agg_add(p->agg, f)) != RDBL_OK) {
+    /* the queue copies the bytes (mem_encoding is a static string) */
+    if (p->agg && (p->q ? rdbl__aggq_add(p->q, f) : rdbl_agg_add(p->agg, f)) != RDBL_OK)
         return -1;
-    }
     if (p->o->on_key && rdbl_key_filter_match(&p->o->filter, k))
         return p->o->on_key(p->o->key_user, f, k, rdbl_snapshot_ref_ms(p->snap));
     return 0;
