@@ -205,6 +205,20 @@ static void encode(uint8_t *d, const rdbl_key_facts *f)
     put_bytes(d, f->compact_config, cfg);
 }
 
+/* The position of the record after the one at rec + pos. */
+static size_t rec_next(const uint8_t *rec, size_t pos)
+{
+    qcore c;
+    memcpy(&c, rec + pos, sizeof c);
+    pos += sizeof c + up8(c.key_len);
+    if (c.flags & QF_EXT) {
+        qext x;
+        memcpy(&x, rec + pos, sizeof x);
+        pos += sizeof x + up8(x.sample_len) + up8(x.module_len) + up8(x.config_len);
+    }
+    return pos;
+}
+
 /* Reads the record at rec + pos into *f (pointing into the batch).
  * @return the position of the next record. */
 static size_t decode(const uint8_t *rec, size_t pos, rdbl_key_facts *f)
@@ -294,12 +308,13 @@ static bool help(rdbl__aggq *q)
     for (size_t c = 0; c < nc; c++) {
         batch *b = cand[c];
         while (b->help_next < b->n) {
-            size_t i = b->help_next++;
-            rdbl_key_facts f;
-            b->help_pos = decode(b->rec, b->help_pos, &f);
+            size_t i = b->help_next++, at = b->help_pos;
+            b->help_pos = rec_next(b->rec, at);
             unsigned char want = S_WANT;
             if (!atomic_compare_exchange_strong(&b->state[i], &want, S_BUSY))
                 continue;
+            rdbl_key_facts f;
+            decode(b->rec, at, &f);
             pthread_mutex_unlock(&q->mu);
             if (!q->cz)
                 q->cz = rdbl__compressor_new();
