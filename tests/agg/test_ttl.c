@@ -203,3 +203,69 @@ Test(ttl, merge_and_json)
     rdbl_ttl_agg_free(b);
     rdbl_ttl_agg_free(m);
 }
+
+/* Thousands of distinct minutes in scrambled order, spread from one minute
+ * ahead to decades ahead (the radix sort's several passes): "minutes" in
+ * the JSON is strictly increasing, every key is in it, and the top minutes
+ * by memory equal a brute-force pick. */
+Test(ttl, many_minutes_sorted_and_top_by_memory)
+{
+    rdbl_agg_opts o;
+    memset(&o, 0, sizeof o); /* defaults: 100000 minutes tracked */
+    rdbl_ttl_agg *t;
+    cr_assert(eq(int, rdbl_ttl_agg_new(&t, &o), RDBL_OK));
+    const int64_t now = GEN_NOW_MS;
+    rdbl_ttl_agg_set_now(t, now);
+    enum { N = 5000 };
+    static int64_t minute[N];
+    static uint64_t mem[N];
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < N; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        /* distinct minutes: the next N/2, then about a month apart */
+        int64_t ahead = i < N / 2 ? 1 + i : (int64_t)i * 52596;
+        minute[i] = now / 60000 + ahead;
+        mem[i] = 1 + x % 100000;
+    }
+    for (int i = N - 1; i > 0; i--) { /* scramble the order of the adds */
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int j = (int)(x % (uint64_t)(i + 1));
+        int64_t tm = minute[i];
+        minute[i] = minute[j];
+        minute[j] = tm;
+    }
+    for (int i = 0; i < N; i++) {
+        rdbl_key_facts f = tf(true, minute[i] * 60000 + 30000, mem[i]);
+        cr_assert(eq(int, rdbl_ttl_agg_add(t, &f), RDBL_OK));
+    }
+    json_t *j = rdbl_ttl_agg_to_json(t);
+    json_t *mins = json_object_get(json_object_get(j, "expiry_minutes"), "minutes");
+    cr_assert(eq(sz, json_array_size(mins), (size_t)N));
+    for (size_t i = 1; i < json_array_size(mins); i++)
+        cr_assert(lt(i64, json_integer_value(json_array_get(json_array_get(mins, i - 1), 0)),
+                     json_integer_value(json_array_get(json_array_get(mins, i), 0))));
+    json_decref(j);
+
+    rdbl_ttl_minute top[32];
+    size_t n = rdbl_ttl_agg_top_minutes(t, top, 32);
+    cr_assert(eq(sz, n, (size_t)32));
+    for (size_t k = 0; k < n; k++) {
+        /* top[k] is the k-th largest: exactly k minutes have more memory
+         * (memory ties broken by the earlier minute) */
+        size_t above = 0;
+        for (int i = 0; i < N; i++)
+            if (mem[i] > top[k].mem_bytes ||
+                (mem[i] == top[k].mem_bytes && minute[i] < top[k].minute))
+                above++;
+        cr_assert(eq(sz, above, k));
+    }
+    rdbl_ttl_minute big[200]; /* the sorting path of larger asks agrees */
+    cr_assert(eq(sz, rdbl_ttl_agg_top_minutes(t, big, 200), (size_t)200));
+    for (size_t k = 0; k < 32; k++)
+        cr_assert(eq(i64, big[k].minute, top[k].minute));
+    rdbl_ttl_agg_free(t);
+}
