@@ -66,6 +66,7 @@ typedef struct pnode {
  * the tree's slab), read through rdbl_prefix_agg_example(). */
 enum { EX_CAP = 64 };
 #define EX_NONE UINT32_MAX
+#define EX_VIEW 0x80000000u /* ex_off: a slot of the view's own examples (exv) */
 
 /* The distinct values a "*" stands for: the KMV_K smallest hashes of the
  * segments it took (ascending). Fewer than KMV_K: the exact count; else
@@ -104,6 +105,8 @@ struct rdbl_prefix_agg {
     uint32_t nkmv, kmv_cap;
     uint8_t *exb;              /* example key bytes: EX_CAP per slot (pnode.ex_off) */
     bool ex_borrowed;          /* the view: exb is the tree's, examples are not copied */
+    uint8_t *exv;              /* the view's own examples (rows it carves), EX_CAP per slot */
+    uint32_t nexv, exv_cap;
     bool is_view;              /* a pattern view (built by build_view) */
     const rdbl_top_agg *big;   /* the exact top keys, whose big keys the view names (carve_big) */
     struct rdbl_prefix_agg *view; /* the pattern view of this tree, built on first read */
@@ -750,6 +753,8 @@ static uint32_t cut_rank(const uint8_t *k, size_t n)
  * in the view, the tree node's it came from). */
 static inline const uint8_t *ex_bytes(const rdbl_prefix_agg *p, const pnode *nd)
 {
+    if (nd->ex_off & EX_VIEW)
+        return p->exv + (size_t)(nd->ex_off & ~EX_VIEW) * EX_CAP;
     return p->exb + (size_t)nd->ex_off * EX_CAP;
 }
 
@@ -1423,6 +1428,7 @@ void rdbl_prefix_agg_free(rdbl_prefix_agg *p)
     free(p->kmvs);
     if (!p->ex_borrowed)
         free(p->exb);
+    free(p->exv);
     free(p->nodes);
     free(p->table);
     free(p->labels);
@@ -2286,6 +2292,40 @@ static rdbl_status view_fold(rdbl_prefix_agg *v, uint32_t x)
  * went to and carries a real share of its parent (>= 1/SHARE of the
  * memory, as has_share keeps sampled labels): a row of its own, its
  * figures out of the "*". Merged and -j reports carve the same keys. */
+/* Row id of view v takes key k[0..n) as its example (a slot of the view's
+ * own examples: the tree's slab holds the tree's). */
+static rdbl_status ex_set_own(rdbl_prefix_agg *v, uint32_t id, const uint8_t *k, size_t n)
+{
+    if (v->nexv == v->exv_cap) {
+        uint32_t nc = v->exv_cap ? v->exv_cap * 2 : 16;
+        uint8_t *ne = nc < EX_VIEW ? realloc(v->exv, (size_t)nc * EX_CAP) : NULL;
+        if (!ne)
+            return RDBL_NOMEM;
+        v->exv = ne;
+        v->exv_cap = nc;
+    }
+    uint32_t rank;
+    if (n > EX_CAP) {
+        n = EX_CAP;
+        rank = cut_rank(k, n);
+    } else {
+        rdbl_key_facts f;
+        memset(&f, 0, sizeof f);
+        f.key.ptr = k;
+        f.key.len = n;
+        rdbl__prefix_prep x;
+        rdbl__prefix_prepare(v, &f, &x);
+        rank = x.exrank;
+    }
+    if (n)
+        memcpy(v->exv + (size_t)v->nexv * EX_CAP, k, n);
+    pnode *nd = &v->nodes[id];
+    nd->ex_off = v->nexv++ | EX_VIEW;
+    nd->ex_len = (uint8_t)n;
+    nd->ex_rank = rank;
+    return RDBL_OK;
+}
+
 static void entry_totals(const rdbl_key_entry *e, rdbl_prefix_totals *t)
 {
     memset(t, 0, sizeof *t);
@@ -2377,13 +2417,39 @@ static rdbl_status carve_key(rdbl_prefix_agg *v, const rdbl_key_entry *e)
     kmv_remove(v, star, value_hash(lab, n));
     pnode *sn = &v->nodes[star];
     if (sn->ex_rank != EX_NONE && sn->ex_len == e->key_len &&
-        memcmp(ex_bytes(v, sn), e->key, e->key_len) == 0) {
-        v->nodes[c].ex_rank = sn->ex_rank; /* the example was this key: it moves along */
-        v->nodes[c].ex_off = sn->ex_off;
-        v->nodes[c].ex_len = sn->ex_len;
-        sn->ex_rank = EX_NONE;
+        memcmp(ex_bytes(v, sn), e->key, e->key_len) == 0)
+        sn->ex_rank = EX_NONE; /* the example was this key */
+    return ex_set_own(v, c, e->key, e->key_len);
+}
+
+/* The key a row of view v would stand for alone: the labels from the root
+ * to x, then sep and lab; into out (cap bytes). 0 when a label on the way
+ * has a '*' (a folded id: not the key's own bytes) or it does not fit. */
+static size_t path_key(const rdbl_prefix_agg *v, uint32_t x, uint8_t sep, const uint8_t *lab,
+                       size_t n, uint8_t *out, size_t cap)
+{
+    uint32_t path[20];
+    unsigned d = 0;
+    for (uint32_t y = x; y && d < 20; y = v->nodes[y].parent)
+        path[d++] = y;
+    size_t o = 0;
+    for (unsigned i = d; i-- > 0;) {
+        const pnode *nd = &v->nodes[path[i]];
+        const uint8_t *l = label_of(v, nd);
+        if (nd->kind != K_NORMAL || (nd->label_len && memchr(l, '*', nd->label_len)) ||
+            o + 1 + nd->label_len > cap)
+            return 0;
+        if (nd->sep)
+            out[o++] = nd->sep;
+        memcpy(out + o, l, nd->label_len);
+        o += nd->label_len;
     }
-    return RDBL_OK;
+    if (o + 1 + n > cap)
+        return 0;
+    if (sep)
+        out[o++] = sep;
+    memcpy(out + o, lab, n);
+    return o + n;
 }
 
 /* One key beside a family of deeper keys ("lb:global" beside
@@ -2432,6 +2498,10 @@ static rdbl_status carve_leaf(rdbl_prefix_agg *v, uint32_t star)
     if (!c)
         return RDBL_NOMEM;
     totals_add(&v->nodes[c].t, &t);
+    uint8_t key[512];
+    size_t kn = path_key(v, x, sep, lab, n, key, sizeof key);
+    if (kn && ex_set_own(v, c, key, kn) != RDBL_OK)
+        return RDBL_NOMEM;
     pnode *s2 = &v->nodes[star]; /* (create may move the nodes) */
     s2->t = below;
     kmv_remove(v, star, value_hash(lab, n));

@@ -341,6 +341,11 @@ Test(agg, big_key_beside_a_star_is_named_and_merges_exactly)
     cr_assert(eq(u64, rdbl_prefix_agg_totals(p, g)->keys, 1));
     cr_assert(eq(u64, rdbl_prefix_agg_totals(p, g)->mem_bytes, 400000));
     cr_assert(eq(u64, rdbl_prefix_agg_totals(p, g)->elements, 5000));
+    bool cut = true;
+    rdbl_str ex = rdbl_prefix_agg_example(p, g, &cut);
+    cr_assert(eq(sz, ex.len, 9));
+    cr_assert(eq(int, memcmp(ex.ptr, "lb:global", 9), 0), "its example is the key");
+    cr_assert(not(cut));
     cr_assert(eq(u64, rdbl_prefix_agg_totals(p, s)->keys, 601));
     cr_assert(eq(u64, rdbl_prefix_agg_totals(p, s)->mem_bytes, 600 * 1000 + 900));
     cr_assert(eq(u64, rdbl_prefix_agg_totals(p, row(p, "lb"))->keys, 602));

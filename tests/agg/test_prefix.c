@@ -365,6 +365,13 @@ Test(prefix, variable_positions_fold_and_merge_exactly)
     cr_assert(eq(u64, node(all, "lb:*")->keys, 2000));
     cr_assert(eq(u64, node(all, "lb:global")->keys, 1));
     cr_assert(eq(u64, node(all, "lb:global")->mem_bytes, 100));
+    bool cut = true;
+    rdbl_str ex = rdbl_prefix_agg_example(all, find(all, "lb:global"), &cut);
+    cr_assert(eq(sz, ex.len, 9));
+    cr_assert(eq(int, memcmp(ex.ptr, "lb:global", 9), 0), "its example is the key");
+    ex = rdbl_prefix_agg_example(all, find(all, "lb:*"), &cut);
+    cr_assert(ex.len > 3 && memcmp(ex.ptr, "lb:", 3) == 0 && memchr(ex.ptr + 3, ':', ex.len - 3),
+              "lb:*'s example is one of its deeper keys");
     cr_assert(eq(u64, node(all, "lb")->keys, 2001));
     cr_assert(eq(sz, rdbl_prefix_agg_children(all, find(all, "lb"), NULL, 0), 2));
     cr_assert(eq(sz, rdbl_prefix_agg_children(all, find(all, "invite"), NULL, 0), 1));
