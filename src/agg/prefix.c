@@ -749,6 +749,21 @@ static uint32_t cut_rank(const uint8_t *k, size_t n)
     return r == EX_NONE ? EX_NONE - 1 : r;
 }
 
+/* The rank of the example key k[0..n): of a key cut at n = EX_CAP bytes
+ * when cut, else of the whole key (as rdbl__prefix_prepare ranks it). */
+static uint32_t ex_rank_of(const rdbl_prefix_agg *p, const uint8_t *k, size_t n, bool cut)
+{
+    if (cut)
+        return cut_rank(k, n);
+    rdbl_key_facts f;
+    memset(&f, 0, sizeof f);
+    f.key.ptr = k;
+    f.key.len = n;
+    rdbl__prefix_prep x;
+    rdbl__prefix_prepare(p, &f, &x);
+    return x.exrank;
+}
+
 /* A node's example bytes: slot ex_off of the slab (the node's own slot;
  * in the view, the tree node's it came from). */
 static inline const uint8_t *ex_bytes(const rdbl_prefix_agg *p, const pnode *nd)
@@ -2304,19 +2319,9 @@ static rdbl_status ex_set_own(rdbl_prefix_agg *v, uint32_t id, const uint8_t *k,
         v->exv = ne;
         v->exv_cap = nc;
     }
-    uint32_t rank;
-    if (n > EX_CAP) {
-        n = EX_CAP;
-        rank = cut_rank(k, n);
-    } else {
-        rdbl_key_facts f;
-        memset(&f, 0, sizeof f);
-        f.key.ptr = k;
-        f.key.len = n;
-        rdbl__prefix_prep x;
-        rdbl__prefix_prepare(v, &f, &x);
-        rank = x.exrank;
-    }
+    const bool cut = n > EX_CAP;
+    n = cut ? EX_CAP : n;
+    const uint32_t rank = ex_rank_of(v, k, n, cut);
     if (n)
         memcpy(v->exv + (size_t)v->nexv * EX_CAP, k, n);
     pnode *nd = &v->nodes[id];
@@ -3093,19 +3098,7 @@ static rdbl_status extras_from_json(rdbl_prefix_agg *p, uint32_t id, const json_
         free(ex);
         return rdbl__fail(err, RDBL_CORRUPT, 0, "prefixes", "bad \"example\"");
     }
-    uint32_t rank;
-    if (cut) {
-        rank = cut_rank(ex, n);
-    } else {
-        rdbl_key_facts f;
-        memset(&f, 0, sizeof f);
-        f.key.ptr = ex;
-        f.key.len = n;
-        rdbl__prefix_prep x;
-        rdbl__prefix_prepare(p, &f, &x);
-        rank = x.exrank;
-    }
-    ex_offer(p, id, rank, ex, n);
+    ex_offer(p, id, ex_rank_of(p, ex, n, cut), ex, n);
     free(ex);
     return RDBL_OK;
 }
