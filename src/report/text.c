@@ -110,6 +110,35 @@ static unsigned fit(char *out, size_t cap, const char *s, unsigned cols)
     return w;
 }
 
+/* fit() for a key name: a cut keeps the head and the tail around the "…"
+ * (about 3/5 and 2/5 of the columns). Keys of one family share their head
+ * (spring:session:index:org.springframework…, :1:views.decorators.cache…)
+ * and differ at their end, so a cut head alone made top-list rows that read
+ * the same. */
+static unsigned fit_key(char *out, size_t cap, const char *s, unsigned cols)
+{
+    unsigned total = str_cols(s);
+    if (total <= cols || cols < 12)
+        return fit(out, cap, s, cols);
+    unsigned tail = (cols - 1) * 2 / 5, head = cols - 1 - tail;
+    unsigned used = fit(out, cap, s, head + 1); /* head columns, then "…" */
+    /* the tail starts at the first code point after which at most `tail`
+     * columns remain */
+    const char *p = s;
+    unsigned w = 0;
+    while (*p && total - w > tail) {
+        uint32_t cp;
+        size_t n = u8_next(p, &cp);
+        w += cp_width(cp);
+        p += n;
+    }
+    size_t o = strlen(out), n = strlen(p);
+    if (o + n + 1 > cap)
+        return used;
+    memcpy(out + o, p, n + 1);
+    return used + (total - w);
+}
+
 /* ---- line output ------------------------------------------------------------------------- */
 
 static void emit(tw *t, const char *line)
@@ -527,7 +556,7 @@ static void key_facts(tw *t, const rdbl_agg *a, const rdbl_advice_list *adv)
         char k[256];
         key_text(k, sizeof k, e);
         char shown[96];
-        fit(shown, sizeof shown, k, 40);
+        fit_key(shown, sizeof shown, k, 40);
         line(t, "  %-26s %s (%s, %s, %s element%s)", "Biggest key", shown,
              rdbl_type_name(e->type), B(b1, e->mem_bytes), C(b2, e->elements),
              e->elements == 1 ? "" : "s");
@@ -688,9 +717,11 @@ static void key_table(tw *t, const rdbl_key_entry *const *v, size_t n, bool by_e
         char k[1024], b1[32], b2[32], ttl[32];
         key_text(k, sizeof k, e);
         ttl_text(ttl, sizeof ttl, t, e);
+        char shown[1024];
+        fit_key(shown, sizeof shown, k, keycol);
         row_init(&r);
         cellf(&r, -4, "%zu", i + 1);
-        cell(&r, (int)keycol, k);
+        cell(&r, (int)keycol, shown);
         cellf(&r, -3, "%" PRIu64, e->db);
         cell(&r, 6, rdbl_type_name(e->type));
         cell(&r, 10, e->encoding);
@@ -787,7 +818,7 @@ static void advice_section(tw *t, const rdbl_advice_list *l)
             const rdbl_key_entry *e = it->examples[k];
             char key[1024], shown[512];
             key_text(key, sizeof key, e);
-            fit(shown, sizeof shown, key, t->width - 60);
+            fit_key(shown, sizeof shown, key, t->width - 60);
             if (e->type == RDBL_TYPE_STRING)
                 line(t, "      e.g. %s (db %" PRIu64 ", string, %s)", shown, e->db,
                      B(b1, e->mem_bytes));
@@ -987,7 +1018,7 @@ static void access_keys(tw *t, const rdbl_key_entry *const *v, size_t n, bool id
     for (size_t i = 0; i < n; i++) {
         char k[1024], shown[512], b1[32], what[48];
         key_text(k, sizeof k, v[i]);
-        fit(shown, sizeof shown, k, t->width - 40);
+        fit_key(shown, sizeof shown, k, t->width - 40);
         if (idle && v[i]->idle_s >= 0)
             rdbl_fmt_duration_ms(what, sizeof what, v[i]->idle_s * 1000);
         else

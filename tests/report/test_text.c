@@ -230,3 +230,44 @@ Test(text, example_under_a_cut_row)
     free(s);
     rdbl_agg_free(a);
 }
+
+/* Keys of one family share a long head and differ at their end: a key cut
+ * in the top lists keeps its tail, so the rows stay apart; no line passes
+ * the width. */
+Test(text, cut_keys_keep_their_tail)
+{
+    rdbl_agg *a;
+    cr_assert(eq(int, rdbl_agg_new(&a, NULL), RDBL_OK));
+    static const char *const who[] = {"cedar1", "cedar32", "echo16", "falcon40", "river7"};
+    char key[160];
+    for (int i = 0; i < 5; i++) {
+        snprintf(key, sizeof key,
+                 "spring:session:index:org.springframework.session.FindByIndexNameSessionRepository"
+                 ".PRINCIPAL_NAME_INDEX_NAME:%s",
+                 who[i]);
+        rdbl_key_facts f;
+        rdbl_key_facts_init(&f);
+        f.key.ptr = (const uint8_t *)key;
+        f.key.len = strlen(key);
+        f.type = RDBL_TYPE_SET;
+        f.mem_encoding = "hashtable";
+        f.mem_bytes = 700 + (uint64_t)i;
+        f.elements = 10;
+        cr_assert(eq(int, rdbl_agg_add(a, &f), RDBL_OK));
+    }
+    char *s = render(rdbl_report_text, a, NULL, NULL);
+    const char *top = strstr(s, "TOP KEYS by memory");
+    cr_assert(top != NULL, "%s", s);
+    const char *end = strstr(top, "\nTTL");
+    cr_assert(end != NULL);
+    for (int i = 0; i < 5; i++) {
+        /* each key's own ending, in a row of the table (one row per key) */
+        char tail[40];
+        snprintf(tail, sizeof tail, ":%s ", who[i]);
+        const char *hit = strstr(top, tail);
+        cr_assert(hit != NULL && hit < end, "no row ends in %s:\n%s", who[i], top);
+    }
+    check_width(s, 100);
+    free(s);
+    rdbl_agg_free(a);
+}
