@@ -6,8 +6,9 @@
  *   values,example
  *
  * memory_bytes of the depth-1 rows adds up to the summary's memory_bytes.
- * values: the distinct values the row's last '*' stands for (empty when its
- * label has none; "~" first when estimated); example: one key of the row,
+ * values: the distinct values the '*' of the row's own (last) label stands
+ * for (empty when that label has none: user:*:cart; "~" first when
+ * estimated); example: one key of the row,
  * escaped, "…" after it when cut (as in text and JSON). */
 #include <errno.h>
 #include <inttypes.h>
