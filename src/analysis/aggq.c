@@ -148,7 +148,7 @@ static size_t rec_size(const rdbl_key_facts *f)
         return 0;
     size_t n = sizeof(qcore) + up8(f->key.len);
     if (!needs_ext(f))
-        return n;
+        return n > BATCH_BYTES ? 0 : n;
     size_t cfg = f->compact_config ? strlen(f->compact_config) + 1 : 0;
     if (f->sample.len > BATCH_BYTES || f->module.len > BATCH_BYTES || cfg > BATCH_BYTES)
         return 0;

@@ -166,6 +166,55 @@ Test(pipeline, huge_key_names_and_many_keys, .timeout = 240)
     free(buf);
 }
 
+/* Key names whose record is just under, at and just over the queue's batch
+ * (2 MiB with a 72-byte header; aggq.c), between small keys: each is either
+ * queued or added in line, never written past the batch (a record of a
+ * 2 MiB - 8 byte key once was), and the report equals the single-threaded
+ * one. */
+Test(pipeline, key_names_around_the_batch_size, .timeout = 240)
+{
+    static const size_t sizes[] = {(2u << 20) - 200, (2u << 20) - 80, (2u << 20) - 72,
+                                   (2u << 20) - 8,   (2u << 20),      (2u << 20) + 100};
+    const size_t ns = sizeof sizes / sizeof sizes[0];
+    size_t cap = 64 + 200 * 64 + ns * ((2u << 20) + 200);
+    uint8_t *buf = malloc(cap), *p = buf;
+    memcpy(p, "REDIS0009", 9);
+    p += 9;
+    *p++ = 0xFE; /* SELECTDB 0 */
+    *p++ = 0;
+    for (size_t i = 0; i < 200; i++) {
+        char k[32];
+        int kl = snprintf(k, sizeof k, "order:%zu", i);
+        *p++ = 0;
+        put_len(&p, (uint32_t)kl);
+        memcpy(p, k, (size_t)kl);
+        p += kl;
+        put_len(&p, 1);
+        *p++ = 'v';
+        if (i % 30 == 7 && i / 30 < ns) {
+            size_t n = sizes[i / 30];
+            *p++ = 0;
+            put_len(&p, (uint32_t)n);
+            memset(p, 'a' + (int)(i / 30), n);
+            memcpy(p, "big:", 4);
+            p += n;
+            put_len(&p, 1);
+            *p++ = 'x';
+        }
+    }
+    *p++ = 0xFF; /* EOF, checksum 0 = not checked */
+    memset(p, 0, 8);
+    p += 8;
+    cr_assert(le(sz, (size_t)(p - buf), cap));
+    cr_assert(eq(int, same_both_ways(buf, (size_t)(p - buf), "batch-sized keys"), RDBL_OK));
+    rdbl_status st;
+    size_t n;
+    char *r = report_of(buf, (size_t)(p - buf), true, &st, &n);
+    cr_assert(ne(ptr, strstr(r, "\"keys\": 206,"), NULL), "%.400s", r);
+    free(r);
+    free(buf);
+}
+
 /* Many large string values: the consumer compresses their samples for the
  * compressibility advice and falls behind, so the parsing thread, finding
  * no spare batch, compresses queued samples itself (aggq.c "helping"). The
