@@ -94,7 +94,7 @@ typedef struct batch {
     size_t help_next, help_pos;    /* the producer's scan: record, byte */
     atomic_uchar state[BATCH_FACTS];
     rdbl__sample_sizes sizes[BATCH_FACTS];
-    _Alignas(64) uint8_t rec[BATCH_BYTES];
+    uint8_t rec[BATCH_BYTES];
 } batch;
 
 struct rdbl__aggq {
