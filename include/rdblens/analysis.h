@@ -39,6 +39,17 @@ rdbl_status rdbl_redactor_new(rdbl_redactor **out, const uint8_t *secret, size_t
 rdbl_status rdbl_redactor_load(rdbl_redactor **out, const char *path, const char *delims,
                                rdbl_error *err);
 void rdbl_redactor_free(rdbl_redactor *r);
+/* Cardinality: a first pass over each input (its keys only) teaches the
+ * redactor the pattern view of the keys; once sealed, the segments the view
+ * shows as '*' (or that have no row) are pseudonymised whatever their
+ * characters ("user:alice"), literal rows stay. Learn every input of the
+ * run (both files of a diff), then seal, before the first rdbl_redact_key.
+ * Without it, a segment is variable when its own shape folds to '*'.
+ * @return the parse's status (RDBL_OK also for a checksum mismatch), err
+ *         filled on failure. */
+rdbl_status rdbl_redactor_learn(rdbl_redactor *r, rdbl_source *src, unsigned parse_flags,
+                                rdbl_error *err);
+rdbl_status rdbl_redactor_seal(rdbl_redactor *r);
 /* The redacted key k[0..n) into out[0..n) (the same length; out may not
  * overlap k). */
 void rdbl_redact_key(const rdbl_redactor *r, const uint8_t *k, size_t n, uint8_t *out);

@@ -19,6 +19,27 @@ void rdbl__vhash_update(rdbl__vhash *h, const uint8_t *p, size_t n);
 /* The stand-in text "~<len>B:<12 hex digits>" into out. @return its length. */
 size_t rdbl__vhash_token(rdbl__vhash *h, char *out, size_t cap);
 
+/* --redact's plan (redact_plan.c): the pattern view of the input's keys,
+ * telling which segments of a key are variable. */
+typedef struct rdbl__rplan rdbl__rplan;
+typedef enum { RPLAN_KEEP, RPLAN_SHAPE, RPLAN_STARS, RPLAN_LOST } rdbl__rplan_step;
+/* A prefix tree for learning (deep enough for the plan). */
+rdbl_status rdbl__rplan_tree_new(rdbl_prefix_agg **out, const char *delims);
+/* Adds every key of src to tree (a parse that reads keys only). */
+rdbl_status rdbl__rplan_learn(rdbl_prefix_agg *tree, rdbl_source *src, unsigned flags,
+                              rdbl_error *err);
+rdbl_status rdbl__rplan_make(rdbl__rplan **out, const rdbl_prefix_agg *tree);
+void rdbl__rplan_free(rdbl__rplan *p);
+/* Segment s[0..n) below row *row: RPLAN_KEEP (a literal row, *row moves
+ * to it; RPLAN_SHAPE when that row is beside a '*': variable if its own
+ * shape folds), RPLAN_STARS (the parts under the '*'s of lab[0..ln) are variable,
+ * *row moves to that row) or RPLAN_LOST (no row: this segment and all
+ * after it are variable). */
+rdbl__rplan_step rdbl__rplan_next(const rdbl__rplan *p, uint32_t *row, const uint8_t *s,
+                                  size_t n, const uint8_t **lab, size_t *ln);
+/* Segments the plan knows (later ones are variable). */
+unsigned rdbl__rplan_depth(void);
+
 /* A function library's name and engine: given directly by FUNCTION_PRE_GA
  * records, or read from the "#!<engine> name=<lib>" shebang of FUNCTION2
  * code. Writes NUL-terminated, escaped strings (empty when unknown). */

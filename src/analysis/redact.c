@@ -36,6 +36,9 @@
 struct rdbl_redactor {
     struct hmac_sha256_ctx keyed; /* set once; copied for every use (thread-safe) */
     bool delim[256];
+    char delims[16];
+    rdbl_prefix_agg *learning; /* rdbl_redactor_learn's tree, until sealed */
+    rdbl__rplan *plan;         /* sealed: which segments are variable */
 };
 
 rdbl_status rdbl_redactor_new(rdbl_redactor **out, const uint8_t *secret, size_t len,
@@ -62,7 +65,8 @@ rdbl_status rdbl_redactor_new(rdbl_redactor **out, const uint8_t *secret, size_t
         return rdbl__fail(err, RDBL_NOMEM, 0, "redact", "out of memory");
     hmac_sha256_set_key(&r->keyed, len, secret);
     memset(rnd, 0, sizeof rnd);
-    for (const char *d = delims && *delims ? delims : ":"; *d; d++)
+    snprintf(r->delims, sizeof r->delims, "%s", delims && *delims ? delims : ":");
+    for (const char *d = r->delims; *d; d++)
         r->delim[(uint8_t)*d] = true;
     *out = r;
     return RDBL_OK;
@@ -91,7 +95,29 @@ rdbl_status rdbl_redactor_load(rdbl_redactor **out, const char *path, const char
 
 void rdbl_redactor_free(rdbl_redactor *r)
 {
+    if (!r)
+        return;
+    rdbl_prefix_agg_free(r->learning);
+    rdbl__rplan_free(r->plan);
     free(r);
+}
+
+rdbl_status rdbl_redactor_learn(rdbl_redactor *r, rdbl_source *src, unsigned parse_flags,
+                                rdbl_error *err)
+{
+    if (!r->learning && rdbl__rplan_tree_new(&r->learning, r->delims) != RDBL_OK)
+        return rdbl__fail(err, RDBL_NOMEM, 0, "redact", "out of memory");
+    return rdbl__rplan_learn(r->learning, src, parse_flags, err);
+}
+
+rdbl_status rdbl_redactor_seal(rdbl_redactor *r)
+{
+    if (!r->learning)
+        return RDBL_OK;
+    rdbl_status st = rdbl__rplan_make(&r->plan, r->learning);
+    rdbl_prefix_agg_free(r->learning);
+    r->learning = NULL;
+    return st;
 }
 
 /* ---- pseudonyms ------------------------------------------------------------ */
@@ -267,19 +293,64 @@ static void redact_anywhere(const rdbl_redactor *r, const uint8_t *k, size_t n, 
     }
 }
 
+/* The '*' parts of segment s[0..n) as its own shape folds it. */
+static void redact_shape(const rdbl_redactor *r, const uint8_t *s, size_t n, uint8_t *out)
+{
+    uint8_t lab[FOLD_CAP];
+    size_t ln = rdbl_prefix_fold_segment(s, n, lab, sizeof lab);
+    bool literal = ln == n && (ln > sizeof lab || memcmp(lab, s, ln) == 0);
+    if (!literal)
+        redact_stars(r, s, n, lab, ln < sizeof lab ? ln : sizeof lab, out);
+}
+
+/* With a plan: each segment as the pattern view of the input shows it (a
+ * literal row beside a '*' still by its shape: "bull:email:3" beside
+ * "bull:email:*", for "bull:email:3:logs"; ":1:" stays). */
+static void redact_planned(const rdbl_redactor *r, const uint8_t *k, size_t n, uint8_t *out)
+{
+    uint32_t row = 0;
+    unsigned d = 0;
+    for (size_t a = 0; a <= n;) {
+        size_t b = a;
+        while (b < n && !r->delim[k[b]])
+            b++;
+        const uint8_t *lab = NULL;
+        size_t ln = 0;
+        rdbl__rplan_step st = d++ < rdbl__rplan_depth()
+                                  ? rdbl__rplan_next(r->plan, &row, k + a, b - a, &lab, &ln)
+                                  : RPLAN_LOST;
+        if (st == RPLAN_LOST) { /* this segment and the rest, each on its own */
+            for (size_t e; a < n; a = e + 1) {
+                for (e = a; e < n && !r->delim[k[e]]; e++)
+                    ;
+                pseudonym(r, k + a, e - a, out + a);
+            }
+            return;
+        }
+        if (st == RPLAN_STARS)
+            redact_stars(r, k + a, b - a, lab, ln, out + a);
+        else if (st == RPLAN_SHAPE)
+            redact_shape(r, k + a, b - a, out + a);
+        if (b == n)
+            return;
+        a = b + 1;
+    }
+}
+
 void rdbl_redact_key(const rdbl_redactor *r, const uint8_t *k, size_t n, uint8_t *out)
 {
     if (n)
         memcpy(out, k, n);
-    uint8_t lab[FOLD_CAP];
+    if (r->plan) {
+        redact_planned(r, k, n, out);
+        redact_anywhere(r, k, n, out);
+        return;
+    }
     for (size_t a = 0; a < n;) {
         size_t b = a;
         while (b < n && !r->delim[k[b]])
             b++;
-        size_t ln = rdbl_prefix_fold_segment(k + a, b - a, lab, sizeof lab);
-        bool literal = ln == b - a && (ln > sizeof lab || memcmp(lab, k + a, ln) == 0);
-        if (!literal)
-            redact_stars(r, k + a, b - a, lab, ln < sizeof lab ? ln : sizeof lab, out + a);
+        redact_shape(r, k + a, b - a, out + a);
         a = b + 1;
     }
     redact_anywhere(r, k, n, out);

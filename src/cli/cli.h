@@ -187,7 +187,9 @@ enum { CLI_OPT_REDACT = 1400, CLI_OPT_REDACT_KEY };
 #define CLI_REDACT_HELP                                                       \
     "  --redact            replace the variable parts of keys (what patterns\n" \
     "                      show as *, e-mail addresses, UUIDs, ids) by keyed\n" \
-    "                      pseudonyms of the same shape, so patterns stay\n"   \
+    "                      pseudonyms of the same shape, so patterns stay;\n"  \
+    "                      reads the input twice (keys first, to learn the\n"  \
+    "                      patterns)\n"                                         \
     "  --redact-key FILE   the secret for --redact (16 to 4096 bytes): the same\n" \
     "                      id gets the same pseudonym in every run (default: a\n" \
     "                      random secret per run)\n"
@@ -199,9 +201,13 @@ typedef struct cli_redact {
 /* Handles the two options; same contract as cli_mem_option. */
 int cli_redact_option(const char *cmd, int c, const char *arg, cli_redact *r);
 /* The redactor asked for (NULL without --redact) into *out; delims: the
- * pattern delimiters (NULL: ":"). @return CLI_OK, or an exit code after
- * printing why (--redact-key without --redact is a usage error). */
+ * pattern delimiters (NULL: ":"). With --redact, first reads the keys of
+ * paths[0..npaths) (parse_flags: RDBL_PARSE_SALVAGE is kept) to learn which
+ * segments are variable (rdbl_redactor_learn): a pass more over the inputs.
+ * @return CLI_OK, or an exit code after printing why (--redact-key without
+ * --redact is a usage error). */
 int cli_redact_make(const char *cmd, const cli_redact *r, const char *delims,
+                    const char *const *paths, size_t npaths, unsigned parse_flags,
                     rdbl_redactor **out);
 
 /* Source options of the commands: decompress in a second thread when the

@@ -47,7 +47,8 @@ static const char help[] =
     "                            where records parse again, list the holes (stderr,\n"
     "                            output) and go on; still exits 4\n"
     "  --redact                  keys named in violations with their variable parts\n"
-    "                            replaced by keyed pseudonyms of the same shape\n"
+    "                            replaced by keyed pseudonyms of the same shape;\n"
+    "                            reads the files twice (keys first)\n"
     "  --redact-key FILE         the secret for --redact (16 to 4096 bytes)\n"
     "  -q, --quiet               no progress bar\n"
     "  -h, --help                this text\n"
@@ -283,7 +284,8 @@ int cmd_check(int argc, char **argv)
                                         "--max-prefix-growth");
     }
     rdbl_redactor *red = NULL;
-    int rrc = cli_redact_make("check", &rd, g.delimiters, &red);
+    int rrc = cli_redact_make("check", &rd, g.delimiters, (const char *const *)argv + optind,
+                              (size_t)(argc - optind), ao.parse_flags, &red);
     if (rrc != CLI_OK) {
         free(globs), free(bglobs), free(gglobs), free(blimits), free(glimits);
         return rrc;

@@ -111,7 +111,8 @@ int cmd_diff(int argc, char **argv)
         return cli_usage_error("diff", "expected two files: OLD NEW");
     o.src = cli_source_opts(true);
     rdbl_redactor *red = NULL;
-    int rrc = cli_redact_make("diff", &rd, o.agg.delimiters, &red);
+    int rrc = cli_redact_make("diff", &rd, o.agg.delimiters, (const char *const *)argv + optind,
+                              2, o.ao.parse_flags, &red);
     if (rrc != CLI_OK)
         return rrc;
     o.ao.redact = red;

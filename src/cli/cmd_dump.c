@@ -48,7 +48,8 @@ static const char help[] =
     "  --redact        keys with their variable parts replaced by keyed\n"
     "                  pseudonyms of the same shape; every string value,\n"
     "                  element, field and hash value replaced by\n"
-    "                  \"~<length>B:<keyed digest>\" (scores, TTLs, ids stay)\n"
+    "                  \"~<length>B:<keyed digest>\" (scores, TTLs, ids stay);\n"
+    "                  reads FILE twice (keys first, to learn the patterns)\n"
     "  --redact-key FILE  the secret for --redact (16 to 4096 bytes): the\n"
     "                  same id or value gets the same stand-in in every run\n"
     "  -q, --quiet     no progress bar\n"
@@ -109,7 +110,8 @@ int cmd_dump(int argc, char **argv)
         return cli_usage_error("dump", "expected exactly one FILE");
     const char *path = argv[optind];
     rdbl_redactor *red = NULL;
-    int rrc = cli_redact_make("dump", &rd, NULL, &red);
+    int rrc = cli_redact_make("dump", &rd, NULL, &path, 1,
+                              salvage ? RDBL_PARSE_SALVAGE : 0u, &red);
     if (rrc != CLI_OK)
         return rrc;
     rdbl_error err = {0};

@@ -50,7 +50,8 @@ static const char help[] =
     "                          output) and go on; still exits 4\n"
     "  --redact                replace the variable parts of keys (what patterns\n"
     "                          show as *, e-mail addresses, UUIDs, ids) by keyed\n"
-    "                          pseudonyms of the same shape\n"
+    "                          pseudonyms of the same shape; reads FILE twice\n"
+    "                          (its keys first, to learn the patterns)\n"
     "  --redact-key FILE       the secret for --redact (16 to 4096 bytes): the same\n"
     "                          id gets the same pseudonym in every run\n"
     "  -q, --quiet             no progress bar\n"
@@ -174,7 +175,7 @@ int cmd_keys(int argc, char **argv)
         return cli_usage_error("keys", "--columns: %s (see --help for the names)", why);
     const char *path = argv[optind];
     rdbl_redactor *red = NULL;
-    int rrc = cli_redact_make("keys", &rd, NULL, &red);
+    int rrc = cli_redact_make("keys", &rd, NULL, &path, 1, o.parse_flags, &red);
     if (rrc != CLI_OK)
         return rrc;
     o.redact = red;

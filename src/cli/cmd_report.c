@@ -162,7 +162,8 @@ int cmd_report(int argc, char **argv)
     if (optind >= argc)
         return cli_usage_error("report", "expected at least one FILE");
     rdbl_redactor *red = NULL;
-    int rrc = cli_redact_make("report", &rd, g.delimiters, &red);
+    int rrc = cli_redact_make("report", &rd, g.delimiters, (const char *const *)argv + optind,
+                              (size_t)(argc - optind), ao.parse_flags, &red);
     if (rrc != CLI_OK)
         return rrc;
     ao.redact = red;
