@@ -77,16 +77,14 @@ typedef struct rdbl__vdigest {
     bool unordered;
 } rdbl__vdigest;
 void rdbl__vd_begin(rdbl__vdigest *d, rdbl_type type);
-void rdbl__vd_bytes(rdbl__vdigest *d, const void *data, size_t n);
-void rdbl__vd_u64(rdbl__vdigest *d, uint64_t v);
 /* The decimal text of v (at most 20 bytes). @return its length. */
 size_t rdbl__vd_int_text(int64_t v, char buf[24]);
-/* An item as length and bytes; an integer as its decimal text. */
-void rdbl__vd_item(rdbl__vdigest *d, const rdbl_item *it);
-void rdbl__vd_close(rdbl__vdigest *d);
-/* rdbl__vd_item then rdbl__vd_close: an element of one item. */
-void rdbl__vd_elem(rdbl__vdigest *d, const rdbl_item *it);
 uint64_t rdbl__vd_end(rdbl__vdigest *d);
+/* The per-element steps, inline (analysis/diff_digest.h):
+ *   rdbl__vd_bytes(d, data, n), rdbl__vd_u64(d, v),
+ *   rdbl__vd_item(d, it)   an item as length and bytes; an integer as its decimal text,
+ *   rdbl__vd_close(d)      closes the element,
+ *   rdbl__vd_elem(d, it)   rdbl__vd_item then rdbl__vd_close: an element of one item. */
 
 /* The memory of the keys of a pattern tree that glob matches, from whole
  * patterns (src/analysis/check_base.c). @return RDBL_OK, RDBL_NOMEM, or

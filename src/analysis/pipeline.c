@@ -13,6 +13,7 @@
 
 #include "analysis/analysis_int.h"
 #include "analysis/calibrate.h"
+#include "analysis/diff_digest.h"
 #include "internal.h"
 #include "memmodel/mm.h"
 

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "analysis/analysis_int.h"
+#include "analysis/diff_digest.h"
 
 static rdbl_item str(const char *s)
 {
