@@ -28,7 +28,9 @@ rdbl_status rdbl__rplan_tree_new(rdbl_prefix_agg **out, const char *delims);
 /* Adds every key of src to tree (a parse that reads keys only). */
 rdbl_status rdbl__rplan_learn(rdbl_prefix_agg *tree, rdbl_source *src, unsigned flags,
                               rdbl_error *err);
-rdbl_status rdbl__rplan_make(rdbl__rplan **out, const rdbl_prefix_agg *tree);
+/* inputs: how many inputs were learnt (a name with at most that many keys
+ * is a single key). */
+rdbl_status rdbl__rplan_make(rdbl__rplan **out, const rdbl_prefix_agg *tree, uint64_t inputs);
 void rdbl__rplan_free(rdbl__rplan *p);
 /* Segment s[0..n) below row *row: RPLAN_KEEP (a literal row, *row moves
  * to it; RPLAN_SHAPE when that row is beside a '*': variable if its own

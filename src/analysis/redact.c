@@ -39,6 +39,7 @@ struct rdbl_redactor {
     char delims[16];
     rdbl_prefix_agg *learning; /* rdbl_redactor_learn's tree, until sealed */
     rdbl__rplan *plan;         /* sealed: which segments are variable */
+    uint64_t inputs;           /* inputs learnt */
 };
 
 rdbl_status rdbl_redactor_new(rdbl_redactor **out, const uint8_t *secret, size_t len,
@@ -107,6 +108,7 @@ rdbl_status rdbl_redactor_learn(rdbl_redactor *r, rdbl_source *src, unsigned par
 {
     if (!r->learning && rdbl__rplan_tree_new(&r->learning, r->delims) != RDBL_OK)
         return rdbl__fail(err, RDBL_NOMEM, 0, "redact", "out of memory");
+    r->inputs++;
     return rdbl__rplan_learn(r->learning, src, parse_flags, err);
 }
 
@@ -114,7 +116,7 @@ rdbl_status rdbl_redactor_seal(rdbl_redactor *r)
 {
     if (!r->learning)
         return RDBL_OK;
-    rdbl_status st = rdbl__rplan_make(&r->plan, r->learning);
+    rdbl_status st = rdbl__rplan_make(&r->plan, r->learning, r->inputs);
     rdbl_prefix_agg_free(r->learning);
     r->learning = NULL;
     return st;

@@ -13,7 +13,8 @@
  * view shows a '*' (or a glued "head*"), the parts under the stars are
  * variable whatever their characters ("alice", "kqzpw", "QXZT"). Beside a
  * '*' (a variable position), or among LONE_MANY or more such rows, a
- * literal row of one key with nothing below (a key the view carved out of
+ * literal row of one key per input (a diff's two files learn together)
+ * with nothing below (a key the view carved out of
  * the '*' for its size, a single name beside a family, a login among a
  * dozen) is taken as variable too: a pseudonym too many rather than a
  * user name shown. A literal row beside a '*' is still redacted by its
@@ -106,7 +107,7 @@ rdbl_status rdbl__rplan_learn(rdbl_prefix_agg *tree, rdbl_source *src, unsigned 
 }
 
 static bool put_row(rdbl__rplan *p, uint32_t parent, rdbl_str lab, const rdbl_prefix_totals *t,
-                    bool leaf, uint32_t cap)
+                    bool leaf, uint32_t cap, uint64_t lone_keys)
 {
     if (p->nrows == cap)
         return false;
@@ -118,7 +119,7 @@ static bool put_row(rdbl__rplan *p, uint32_t parent, rdbl_str lab, const rdbl_pr
         memcpy(p->labs + p->nlabs, lab.ptr, lab.len);
     prow *r = &p->rows[p->nrows];
     *r = (prow){.parent = parent, .lab_off = (uint32_t)p->nlabs, .lab_len = (uint32_t)lab.len,
-                .hash = lab_hash(parent, lab.ptr, lab.len), .lone = leaf && t->keys <= 1};
+                .hash = lab_hash(parent, lab.ptr, lab.len), .lone = leaf && t->keys <= lone_keys};
     p->nlabs += lab.len;
     if (has_star(lab.ptr, lab.len)) {
         prow *par = &p->rows[parent];
@@ -168,7 +169,7 @@ static bool index_rows(rdbl__rplan *p)
     return true;
 }
 
-rdbl_status rdbl__rplan_make(rdbl__rplan **out, const rdbl_prefix_agg *tree)
+rdbl_status rdbl__rplan_make(rdbl__rplan **out, const rdbl_prefix_agg *tree, uint64_t inputs)
 {
     *out = NULL;
     rdbl__rplan *p = calloc(1, sizeof *p);
@@ -203,7 +204,8 @@ rdbl_status rdbl__rplan_make(rdbl__rplan **out, const rdbl_prefix_agg *tree)
                 lab.len = 0;
             bool leaf = rdbl_prefix_agg_children(tree, kids[i], NULL, 0) == 0;
             tree_id[p->nrows] = kids[i];
-            ok = put_row(p, q, lab, rdbl_prefix_agg_totals(tree, kids[i]), leaf, cap);
+            ok = put_row(p, q, lab, rdbl_prefix_agg_totals(tree, kids[i]), leaf, cap,
+                         inputs ? inputs : 1);
         }
     }
     free(kids);

@@ -230,6 +230,15 @@ Test(redact_keyspace, no_letter_only_id_survives_and_literals_stay)
                  0);
     no_leak(&secrets, "dump --redact", dump);
 
+    char *chk = NULL; /* exit 1: the limit is broken, the keys listed */
+    cr_assert_eq(sh(&chk, "'%s' check -q --redact --redact-key '%s' --max-key-bytes 100 "
+                          "--list 1000 '%s'",
+                    cli(), keyfile, rdb),
+                 1, "%s", chk ? chk : "");
+    cr_assert_not_null(strstr(chk, "game:"), "%s", chk);
+    no_leak(&secrets, "check --redact", chk);
+    free(chk);
+
     /* the same id, the same pseudonym: keys and a second run agree */
     char *again = NULL;
     cr_assert_eq(sh(&again, "'%s' keys -q --redact --redact-key '%s' --columns key '%s'", cli(),
