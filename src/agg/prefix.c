@@ -694,9 +694,9 @@ static void link_child(rdbl_prefix_agg *p, uint32_t parent, uint32_t id)
  * A position where many distinct labels come (invite codes, random game
  * names, nanoids) must not become one node per key. Each node keeps at
  * most SAMPLE (SAMPLE_ROOT at the root) children by name: the labels of
- * lowest rank (path hash, then bytes); every other label goes to the
- * node's "*" child, with its subtree, and the node is marked overflow
- * ("variable" in JSON). The kept set is the bottom-k of the distinct
+ * lowest rank (rank_of: a hash of separator and label, then bytes);
+ * every other label goes to the node's "*" child, with its subtree, and
+ * the node is marked overflow ("variable" in JSON). The kept set is the bottom-k of the distinct
  * labels, so it depends on the set of keys only, not on their order, and
  * the sample of a union is the sample of the shards' samples: a merge of
  * shard reports or of -j trees gives the tree of all keys, node for node.
@@ -720,12 +720,26 @@ static uint32_t sample_cap(const rdbl_prefix_agg *p, uint32_t id)
     return p->nodes[id].depth == 0 ? SAMPLE_ROOT : SAMPLE;
 }
 
-static int rank_cmp_lab(const rdbl_prefix_agg *p, uint32_t h, const uint8_t *lab, size_t n,
+/* A sampled label's rank: a hash of its separator and bytes, not of its
+ * path (the node hash), so a label ranks the same under every parent. When
+ * a demotion moves a child's subtree under its parent's "*", the labels
+ * the child kept and let go keep their order there, and what the "*"
+ * keeps does not depend on whether the demotion came before or after the
+ * labels (at depth 1 this is the node hash: the root's hash is 0). */
+static inline uint32_t rank_of(uint8_t sep, const uint8_t *lab, size_t n)
+{
+    return seg_hash(0, sep, lab, n);
+}
+
+/* Compares the label lab (separator sep) with node b's by rank, then
+ * length and bytes. */
+static int rank_cmp_lab(const rdbl_prefix_agg *p, uint8_t sep, const uint8_t *lab, size_t n,
                         uint32_t b)
 {
     const pnode *y = &p->nodes[b];
-    if (h != y->hash)
-        return h < y->hash ? -1 : 1;
+    uint32_t h = rank_of(sep, lab, n), yh = rank_of(y->sep, label_of(p, y), y->label_len);
+    if (h != yh)
+        return h < yh ? -1 : 1;
     if (n != y->label_len)
         return n < y->label_len ? -1 : 1;
     int c = n ? memcmp(lab, label_of(p, y), n) : 0;
@@ -1076,7 +1090,8 @@ static uint32_t star_child(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep)
 
 
 typedef struct ranked {
-    uint32_t hash, len, id;
+    uint32_t hash, len, id; /* hash: the rank (rank_of) */
+    uint32_t node_hash;
     uint8_t sep;
     const uint8_t *lab;
 } ranked;
@@ -1109,15 +1124,18 @@ static rdbl_status select_sample(rdbl_prefix_agg *p, uint32_t id)
     if (!r)
         return RDBL_NOMEM;
     for (uint32_t c = p->nodes[id].first_child; c; c = p->nodes[c].next_sibling)
-        if (in_sample(p, c) && n < p->nodes[id].nnamed)
-            r[n++] = (ranked){p->nodes[c].hash, p->nodes[c].label_len, c, p->nodes[c].sep,
-                              label_of(p, &p->nodes[c])};
+        if (in_sample(p, c) && n < p->nodes[id].nnamed) {
+            const pnode *cn = &p->nodes[c];
+            const uint8_t *lab = label_of(p, cn);
+            r[n++] = (ranked){rank_of(cn->sep, lab, cn->label_len), cn->label_len, c, cn->hash,
+                              cn->sep, lab};
+        }
     qsort(r, n, sizeof *r, ranked_cmp);
     p->nodes[id].overflow = 1;
     rdbl_status st = RDBL_OK;
     for (size_t i = cap; i < n && st == RDBL_OK; i++)
         if (p->nodes[r[i].id].alive && p->nodes[r[i].id].parent == id &&
-            in_sample(p, r[i].id) && p->nodes[r[i].id].hash == r[i].hash)
+            in_sample(p, r[i].id) && p->nodes[r[i].id].hash == r[i].node_hash)
             st = demote(p, r[i].id); /* (not a slot reused by a node made meanwhile) */
     /* the kept child of highest rank; demotions never touch id's kept
      * children, so r[cap - 1] is still alive */
@@ -1459,7 +1477,7 @@ static uint32_t child_for_h(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, co
     if (!budgeted || p->alive < p->opts.o.node_budget) {
         pnode *par = &p->nodes[parent];
         if (budgeted && par->thr && !is_star(lab, n) &&
-            rank_cmp_lab(p, h, lab, n, par->thr) > 0)
+            rank_cmp_lab(p, sep, lab, n, par->thr) > 0)
             return star_child(p, parent, sep); /* ranks past the kept labels */
         id = create(p, parent, sep, lab, n, h);
         bool sel = id && budgeted && p->nodes[parent].nnamed >= 2 * sample_cap(p, parent);

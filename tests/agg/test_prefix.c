@@ -776,3 +776,71 @@ Test(prefix, table_classifier_equals_reference)
         cr_assert(eq(int, memcmp(out, lab, ln), 0), "segment %.*s", (int)n, (const char *)seg);
     }
 }
+
+/* A named child with a sampled-out family of its own ("cache:page", whose
+ * 200 page names pass the sample) that its parent's sample later lets go
+ * into "cache:*" beside 1500 other names: the labels "cache:*" keeps below
+ * it are the same whether "cache:page" was demoted before or after its
+ * page names came, in one run, reversed, or split and merged (in memory
+ * and through JSON). */
+Test(prefix, demoted_child_samples_the_same_in_any_order)
+{
+    enum { NPAGE = 200, NNAME = 1500, N = NPAGE + NNAME };
+    static char keys[N][48];
+    static char words[NPAGE][8];
+    uint64_t st = 777;
+    for (int i = 0; i < NPAGE; i++) {
+        uint64_t r = gen_next(&st);
+        for (int j = 0; j < 7; j++)
+            words[i][j] = (char)('a' + (r >> (5 * j)) % 26);
+        words[i][7] = 0;
+        snprintf(keys[i], sizeof keys[i], "cache:page:%.7s", words[i]);
+    }
+    for (int i = 0; i < NNAME; i++) {
+        uint64_t r = gen_next(&st);
+        char name[7];
+        for (int j = 0; j < 6; j++)
+            name[j] = (char)('a' + (r >> (5 * j)) % 26);
+        name[6] = 0;
+        snprintf(keys[NPAGE + i], sizeof keys[0], "cache:%.6s:%.7s", name,
+                 words[(r >> 40) % NPAGE]);
+    }
+    rdbl_prefix_agg *fwd, *rev, *a, *b, *m;
+    cr_assert(eq(int, rdbl_prefix_agg_new(&fwd, NULL), RDBL_OK));
+    cr_assert(eq(int, rdbl_prefix_agg_new(&rev, NULL), RDBL_OK));
+    cr_assert(eq(int, rdbl_prefix_agg_new(&a, NULL), RDBL_OK));
+    cr_assert(eq(int, rdbl_prefix_agg_new(&b, NULL), RDBL_OK));
+    cr_assert(eq(int, rdbl_prefix_agg_new(&m, NULL), RDBL_OK));
+    for (int i = 0; i < N; i++) {
+        rdbl_key_facts f = fact(keys[i], 100, false);
+        rdbl_key_facts g = fact(keys[N - 1 - i], 100, false);
+        cr_assert(eq(int, rdbl_prefix_agg_add(fwd, &f), RDBL_OK));
+        cr_assert(eq(int, rdbl_prefix_agg_add(rev, &g), RDBL_OK));
+        /* a: the page family first, b: the other names */
+        cr_assert(eq(int, rdbl_prefix_agg_add(i < NPAGE ? a : b, &f), RDBL_OK));
+    }
+    /* the premise: the sample let "cache:page" go into "cache:*" */
+    cr_assert(eq(u64, node(fwd, "cache:*")->keys, N));
+    char *s_fwd = dump(fwd), *s_rev = dump(rev);
+    cr_assert(eq(str, s_fwd, s_rev), "reversed order gives another sampled tree");
+    json_t *ja = rdbl_prefix_agg_to_json(a), *jb = rdbl_prefix_agg_to_json(b);
+    rdbl_error err = {0};
+    cr_assert(eq(int, rdbl_prefix_agg_add_json(m, jb, &err), RDBL_OK), "%s", err.msg);
+    cr_assert(eq(int, rdbl_prefix_agg_add_json(m, ja, &err), RDBL_OK), "%s", err.msg);
+    json_decref(ja);
+    json_decref(jb);
+    char *s_m = dump(m);
+    cr_assert(eq(str, s_fwd, s_m), "json(b) + json(a) differs");
+    cr_assert(eq(int, rdbl_prefix_agg_merge(a, b), RDBL_OK));
+    char *s_a = dump(a);
+    cr_assert(eq(str, s_fwd, s_a), "a += b differs");
+    free(s_fwd);
+    free(s_rev);
+    free(s_m);
+    free(s_a);
+    rdbl_prefix_agg_free(fwd);
+    rdbl_prefix_agg_free(rev);
+    rdbl_prefix_agg_free(a);
+    rdbl_prefix_agg_free(b);
+    rdbl_prefix_agg_free(m);
+}

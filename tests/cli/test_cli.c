@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "rdbbuild.h"
 #include "testutil.h"
 
 static const char *cli(void)
@@ -292,6 +293,68 @@ Test(cli, report_json_is_deterministic_and_merges_exactly)
     free(jb);
     free(a);
     free(b);
+}
+
+/* Writes an RDB of string keys keys[lo..hi) (value "v") to path. */
+static void write_keys(const char *path, char keys[][48], int lo, int hi)
+{
+    rb r;
+    rb_init(&r, "REDIS", 9);
+    rb_select(&r, 0);
+    for (int i = lo; i < hi; i++) {
+        rb_key(&r, 0, keys[i]);
+        rb_cstr(&r, "v");
+    }
+    rb_eof(&r);
+    cr_assert_eq(tu_write_file(path, r.p, r.len), 0);
+    rb_free(&r);
+}
+
+/* A family ("cache:page:<name>", 200 names: more than a sample holds) in
+ * one file, 1500 other names beside "page" in another: the key pattern
+ * sample lets "cache:page" go into "cache:*" in the second file's report
+ * but not in the first's. Reports of both files, in one run, with -j and
+ * merged from each file's report, are the same bytes. */
+Test(cli, merge_exact_when_the_sample_lets_a_family_go)
+{
+    enum { NPAGE = 200, N = NPAGE + 1500 };
+    static char keys[N][48];
+    static char words[NPAGE][8];
+    uint64_t st = 777;
+    for (int i = 0; i < N; i++) {
+        st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+        uint64_t r = st >> 11;
+        char name[8];
+        for (int j = 0; j < 7; j++)
+            name[j] = (char)('a' + (r >> (5 * j)) % 26);
+        name[7] = 0;
+        if (i < NPAGE) {
+            memcpy(words[i], name, sizeof name);
+            snprintf(keys[i], sizeof keys[i], "cache:page:%.7s", name);
+        } else {
+            snprintf(keys[i], sizeof keys[i], "cache:%.6s:%.7s", name, words[(r >> 40) % NPAGE]);
+        }
+    }
+    char *a = tu_path(tmpdir, "pages.rdb"), *b = tu_path(tmpdir, "names.rdb");
+    char *ja = tu_path(tmpdir, "pages.json"), *jb = tu_path(tmpdir, "names.json");
+    write_keys(a, keys, 0, NPAGE);
+    write_keys(b, keys, NPAGE, N);
+    char *one = NULL, *par = NULL, *merged = NULL;
+    cr_assert_eq(run(&one, "report -q --format json %s %s", a, b), 0);
+    cr_assert_eq(run(&par, "report -q -j 2 --format json %s %s", a, b), 0);
+    cr_assert_eq(run(NULL, "report -q --format json -o %s %s", ja, a), 0);
+    cr_assert_eq(run(NULL, "report -q --format json -o %s %s", jb, b), 0);
+    cr_assert_eq(run(&merged, "merge %s %s", ja, jb), 0);
+    cr_assert(strstr(one, "\"cache:page\"") == NULL, "the premise: cache:page went into cache:*");
+    cr_expect_str_eq(one, par, "-j 2 differs from one thread");
+    cr_expect_str_eq(one, merged, "merge(A, B) differs from the report of A and B");
+    free(one);
+    free(par);
+    free(merged);
+    free(a);
+    free(b);
+    free(ja);
+    free(jb);
 }
 
 Test(cli, check_exit_codes)
