@@ -1575,6 +1575,28 @@ static bool ipv6_rest(const uint8_t *s, size_t n)
     return colons >= 2 && colons <= 7 && dbl <= 1 && (dbl == 1 || colons == 7);
 }
 
+/* A segment that opens a Redis Cluster hash tag and meets a delimiter
+ * before the '}' ("asynq:servers:{web-1:4711:<uuid>}"): the tag is one
+ * segment, up to the next delimiter after its '}' (pos is at the
+ * delimiter inside; *any and *all take the bytes added). pos when the tag
+ * never closes. */
+static size_t hash_tag_end(const rdbl_prefix_agg *p, const uint8_t *k, size_t pos, size_t len,
+                           unsigned *any, unsigned *all)
+{
+    const uint8_t *close = memchr(k + pos, '}', len - pos);
+    if (!close)
+        return pos;
+    size_t end = (size_t)(close - k) + 1;
+    while (end < len && !(p->cls[k[end]] & C_DELIM))
+        end++;
+    unsigned a = *any;
+    for (size_t i = pos; i < end; i++)
+        a |= p->cls[k[i]] & (C_DIGIT | C_AT | C_UPPER);
+    *any = a;
+    *all = 0; /* the '{' */
+    return end;
+}
+
 void rdbl__prefix_prepare(const rdbl_prefix_agg *p, const rdbl_key_facts *f, rdbl__prefix_prep *x)
 {
     const unsigned maxd = p->opts.o.max_depth;
@@ -1600,10 +1622,20 @@ void rdbl__prefix_prepare(const rdbl_prefix_agg *p, const rdbl_key_facts *f, rdb
                 pos++;
             }
         }
+        bool tag = false;
+        if (pos < len && pos > start && k[start] == '{' && !memchr(k + start, '}', pos - start)) {
+            size_t end = hash_tag_end(p, k, pos, len, &any, &all);
+            tag = end > pos && k[end - 1] == '}';
+            pos = end;
+        }
         const uint8_t *lab = k + start;
         size_t n = pos - start;
         if (p->opts.o.no_fold || n == 0) {
             /* as is */
+        } else if (tag) {
+            memcpy(x->buf[d], "{*}", 3); /* a hash tag of several fields: one id */
+            lab = x->buf[d];
+            n = 3;
         } else if ((any & C_DIGIT) && n <= 4 && pos < len && k[pos] == ':' &&
                    ipv6_rest(k + start, len - start)) {
             pos = len; /* an IPv6 address: one segment to the key's end */
@@ -2128,6 +2160,21 @@ static bool glob_match(const uint8_t *pat, size_t pn, const uint8_t *s, size_t n
     return p == pn;
 }
 
+/* The end of the segment of k[0..len) that starts at x, as
+ * rdbl__prefix_prepare splits (a hash tag with a delimiter inside is one
+ * segment). */
+static size_t segment_end(const rdbl_prefix_agg *v, const uint8_t *k, size_t x, size_t len)
+{
+    size_t y = x;
+    while (y < len && !(v->cls[k[y]] & C_DELIM))
+        y++;
+    if (y < len && y > x && k[x] == '{' && !memchr(k + x, '}', y - x)) {
+        unsigned any = 0, all = 0;
+        y = hash_tag_end(v, k, y, len, &any, &all);
+    }
+    return y;
+}
+
 /* The segment of node id's example key that id's label stands for:
  * [*a, *b) of the example bytes. false when the example has none. */
 static bool example_segment(const rdbl_prefix_agg *v, uint32_t id, size_t *a, size_t *b)
@@ -2138,15 +2185,12 @@ static bool example_segment(const rdbl_prefix_agg *v, uint32_t id, size_t *a, si
     const uint8_t *k = ex_bytes(v, nd);
     size_t len = nd->ex_len, x = 0;
     for (unsigned d = 1; d < nd->depth && x <= len; d++) {
-        while (x < len && !(v->cls[k[x]] & C_DELIM))
-            x++;
+        x = segment_end(v, k, x, len);
         x++;
     }
     if (x > len)
         return false;
-    size_t y = x;
-    while (y < len && !(v->cls[k[y]] & C_DELIM))
-        y++;
+    size_t y = segment_end(v, k, x, len);
     *a = x;
     *b = y;
     return true;

@@ -844,3 +844,41 @@ Test(prefix, demoted_child_samples_the_same_in_any_order)
     rdbl_prefix_agg_free(b);
     rdbl_prefix_agg_free(m);
 }
+
+/* A Redis Cluster hash tag with the delimiter inside (asynq's
+ * "asynq:servers:{<host>:<pid>:<uuid>}") is one segment, folded to "{*}"
+ * whatever the host, not one row per host; a tag without the delimiter
+ * ("{hangfire}") and an unclosed '{' split as before; a tag that takes one
+ * value shows it. */
+Test(prefix, hash_tags_with_the_delimiter_are_one_segment)
+{
+    rdbl_prefix_agg *p;
+    cr_assert(eq(int, rdbl_prefix_agg_new(&p, NULL), RDBL_OK));
+    static const char *hosts[] = {"web-1", "web-2", "worker-a", "ip-10-0-6-174", "api"};
+    char key[128];
+    for (int i = 0; i < 40; i++) {
+        snprintf(key, sizeof key, "asynq:servers:{%s:%d:%08x-1b4e-4c2a-9d1f-%012d}", hosts[i % 5],
+                 1000 + 37 * i, 0x1a2b3c4du * (unsigned)(i + 1), i * 7919);
+        rdbl_key_facts f = fact(key, 100, false);
+        cr_assert(eq(int, rdbl_prefix_agg_add(p, &f), RDBL_OK));
+    }
+    for (int i = 0; i < 3; i++) {
+        snprintf(key, sizeof key, "{hangfire}:job:%d", 5000 + i);
+        rdbl_key_facts f = fact(key, 100, false);
+        cr_assert(eq(int, rdbl_prefix_agg_add(p, &f), RDBL_OK));
+        snprintf(key, sizeof key, "cfg:{app:main}:%s", i == 0 ? "a" : i == 1 ? "b" : "c");
+        f = fact(key, 100, false);
+        cr_assert(eq(int, rdbl_prefix_agg_add(p, &f), RDBL_OK));
+    }
+    rdbl_key_facts f = fact("odd:{open:x", 100, false);
+    cr_assert(eq(int, rdbl_prefix_agg_add(p, &f), RDBL_OK));
+    cr_assert(eq(u64, node(p, "asynq:servers:{*}")->keys, 40));
+    cr_assert(eq(sz, rdbl_prefix_agg_children(p, find(p, "asynq:servers"), NULL, 0), 1));
+    bool est = true;
+    cr_assert(eq(u64, rdbl_prefix_agg_values(p, find(p, "asynq:servers:{*}"), &est), 40));
+    cr_assert(eq(u64, node(p, "{hangfire}:job:*")->keys, 3));
+    cr_assert(eq(u64, node(p, "cfg:{app:main}:a")->keys, 1), "a tag of one value shows it");
+    cr_assert(eq(u64, node(p, "odd:{open:x")->keys, 1), "an unclosed '{' splits as before");
+    check_sums(p, RDBL_PREFIX_ROOT);
+    rdbl_prefix_agg_free(p);
+}
