@@ -217,14 +217,8 @@ static int on_string(void *user, const rdbl_key_info *k, const rdbl_item *chunk,
         p->sampled_total += n;
         p->sample_open = p->sampled_total < p->o->sample_budget;
     }
-    if (p->digest) {
-        if (chunk->is_int) {
-            char buf[24];
-            rdbl__vd_bytes(&p->vd, buf, rdbl__vd_int_text(chunk->ival, buf));
-        } else {
-            rdbl__vd_bytes(&p->vd, chunk->ptr, chunk->len);
-        }
-    }
+    if (p->digest)
+        rdbl__vd_string(&p->vd, chunk, off, total);
     if (!p->mm_skip && p->mev->on_string)
         return p->mev->on_string(p->mm, k, chunk, off, total);
     return 0;

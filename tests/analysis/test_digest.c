@@ -1,7 +1,8 @@
 /* Value digests of diff (src/analysis/diff_digest.c): integers hash as
  * their decimal text, sets/hashes/zsets ignore element order, lists and
  * element parts keep theirs, a string is the same whatever its chunks, and
- * a change of one byte or one element is seen. */
+ * a change of one byte or one element is seen; a string value that is an
+ * integer hashes alike stored as an integer or as its canonical text. */
 #include <criterion/criterion.h>
 #include <stdint.h>
 #include <string.h>
@@ -136,4 +137,45 @@ Test(digest, a_string_whatever_its_chunks)
     rdbl__vd_begin(&d, RDBL_TYPE_STRING);
     rdbl__vd_bytes(&d, s, n - 1);
     cr_expect_neq(rdbl__vd_end(&d), whole);
+}
+
+/* A string value as the pipeline feeds it: whole (one chunk) or in chunks. */
+static uint64_t string_value(rdbl_item whole)
+{
+    rdbl__vdigest d;
+    rdbl__vd_begin(&d, RDBL_TYPE_STRING);
+    rdbl__vd_string(&d, &whole, 0, whole.len);
+    return rdbl__vd_end(&d);
+}
+
+Test(digest, string_values_int_and_text)
+{
+    /* an integer-encoded string and the same number stored as text agree */
+    int64_t v[] = {0, 7, -7, 42, 1234567890123LL, INT64_MAX, INT64_MIN};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        char buf[24];
+        size_t n = rdbl__vd_int_text(v[i], buf);
+        buf[n] = '\0';
+        rdbl_item it = num(v[i]);
+        it.len = n; /* as the parser gives an int: its text length */
+        cr_expect_eq(string_value(it), string_value(str(buf)), "%s", buf);
+    }
+    rdbl_item seven = num(7);
+    seven.len = 1;
+    /* not canonical: other strings */
+    cr_expect_neq(string_value(seven), string_value(str("07")));
+    cr_expect_neq(string_value(seven), string_value(str("+7")));
+    cr_expect_neq(string_value(seven), string_value(str("7 ")));
+    cr_expect_neq(string_value(str("12")), string_value(str("21")));
+    cr_expect_neq(string_value(str("")), string_value(str("0")));
+    /* a longer text fed whole or in chunks is the same byte run */
+    const char *s = "12345678901234567890123 is not an integer";
+    size_t n = strlen(s);
+    rdbl__vdigest d;
+    rdbl__vd_begin(&d, RDBL_TYPE_STRING);
+    rdbl_item a = {.ptr = (const uint8_t *)s, .len = 10}, b = {.ptr = (const uint8_t *)s + 10,
+                                                              .len = n - 10};
+    rdbl__vd_string(&d, &a, 0, n);
+    rdbl__vd_string(&d, &b, 10, n);
+    cr_expect_eq(rdbl__vd_end(&d), string_value(str(s)));
 }
