@@ -16,6 +16,8 @@
  *
  * Report-JSON inputs have a finished tree each: those are joined by node
  * label, so each side keeps the folding its report had. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -58,31 +60,51 @@ void rdbl_diff_opts_init(rdbl_diff_opts *o)
 
 /* ---- one scan ----------------------------------------------------------- */
 
+/* The encoding names of the run (static strings from the memory model),
+ * shared by the two sides' threads: a lookup reads the published names
+ * without a lock; a name not met yet is added under the lock. */
+typedef struct enc_table {
+    const char *name[MAX_ENCS + 1];
+    _Atomic size_t n;
+    pthread_mutex_t mu;
+} enc_table;
+
 typedef struct scan {
     rdbl_diff_input *in;
     rdbl_prefix_agg *tree;
-    bool combined;                /* tree holds both sides (side in the fields) */
+    bool combined;                /* tree holds one side of both (side in the fields) */
     bool old_side;
     rdbl__dparts *parts;          /* NULL: pattern level only */
     rdbl__aggq *q;                /* tree and partitions in a second thread, or NULL */
-    /* encoding names of the run (static strings from the memory model) */
-    const char **encs;
-    size_t nencs;
+    enc_table *encs;
+    atomic_bool *stop;            /* set when the other side failed: give up */
+    bool stopped;                 /* gave up for that */
     rdbl_status fail;
 } scan;
 
 static int enc_index(scan *s, const char *name)
 {
-    for (size_t i = 0; i < s->nencs; i++)
-        if (s->encs[i] == name)
+    enc_table *t = s->encs;
+    size_t n = atomic_load_explicit(&t->n, memory_order_acquire);
+    for (size_t i = 0; i < n; i++)
+        if (t->name[i] == name)
             return (int)i;
-    for (size_t i = 0; i < s->nencs; i++)
-        if (strcmp(s->encs[i], name) == 0)
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(t->name[i], name) == 0)
             return (int)i;
-    if (s->nencs >= MAX_ENCS)
-        return 0; /* cannot happen with the model's few names; "first" is wrong but bounded */
-    s->encs[s->nencs] = name;
-    return (int)s->nencs++;
+    pthread_mutex_lock(&t->mu);
+    n = atomic_load_explicit(&t->n, memory_order_relaxed);
+    size_t i = 0;
+    while (i < n && strcmp(t->name[i], name) != 0)
+        i++;
+    if (i == n && n < MAX_ENCS) {
+        t->name[n] = name;
+        atomic_store_explicit(&t->n, n + 1, memory_order_release);
+    } else if (i == n) {
+        i = 0; /* cannot happen with the model's few names; "first" is wrong but bounded */
+    }
+    pthread_mutex_unlock(&t->mu);
+    return (int)i;
 }
 
 /* One key into the tree and, key level, into its partition: in the
@@ -119,6 +141,10 @@ static int on_key(void *user, const rdbl_key_facts *f, const rdbl_key_info *k, i
     (void)k;
     (void)ref_ms;
     scan *s = user;
+    if (atomic_load_explicit(s->stop, memory_order_relaxed)) {
+        s->stopped = true;
+        return -1;
+    }
     s->in->keys++;
     s->in->mem_bytes += f->mem_bytes;
     s->in->keys_with_ttl += f->has_expire;
@@ -224,6 +250,56 @@ static void prefix_err(rdbl_error *err, const char *path)
     err->msg[sizeof err->msg - 1] = '\0';
 }
 
+/* One RDB side's scan: its partition files, the scan, its own error. */
+typedef struct side_job {
+    scan s;
+    const char *path;
+    const rdbl_diff_opts *o;
+    const char *tmpdir;
+    unsigned nparts;
+    rdbl_error err;
+    rdbl_status st;
+} side_job;
+
+static void *side_run(void *arg)
+{
+    side_job *j = arg;
+    memset(&j->err, 0, sizeof j->err);
+    if (j->s.parts) {
+        j->st = rdbl__dparts_open(j->s.parts, j->nparts, j->tmpdir, &j->err);
+        if (j->st != RDBL_OK)
+            return NULL;
+    }
+    j->st = scan_rdb(&j->s, j->path, j->o, &j->err);
+    if (j->st == RDBL_CHECKSUM || j->st == RDBL_OK) {
+        if (j->s.parts && rdbl__dparts_finish(j->s.parts) != 0)
+            j->st = rdbl__fail(&j->err, RDBL_IO, 0, RDBL_DIFF_TEMP,
+                               "cannot write a temporary file (disk full?)");
+    }
+    if (j->st != RDBL_OK && j->st != RDBL_CHECKSUM) {
+        atomic_store(j->s.stop, true); /* no need to read the other file to the end */
+        if (!strstr(j->err.msg, j->path))
+            prefix_err(&j->err, j->path);
+    }
+    return NULL;
+}
+
+/* j's outcome: a checksum mismatch is kept in *worst and not an error, nor
+ * is giving up because the other side failed (that side tells why).
+ * @return RDBL_OK, or j's error (copied to *err). */
+static rdbl_status side_result(side_job *j, rdbl_error *err, rdbl_status *worst)
+{
+    if (j->s.stopped)
+        return RDBL_OK;
+    if (j->st == RDBL_CHECKSUM) {
+        *worst = RDBL_CHECKSUM;
+        return RDBL_OK;
+    }
+    if (j->st != RDBL_OK)
+        *err = j->err;
+    return j->st;
+}
+
 rdbl_status rdbl_diff_run(rdbl_diff **out, const char *old_path, const char *new_path,
                           const rdbl_diff_opts *o, rdbl_error *err)
 {
@@ -258,8 +334,6 @@ rdbl_status rdbl_diff_run(rdbl_diff **out, const char *old_path, const char *new
     rdbl_prefix_agg *tree[2] = {NULL, NULL};
     rdbl__dparts parts[2];
     memset(parts, 0, sizeof parts);
-    const char *encs[MAX_ENCS + 1];
-    size_t nencs = 0;
     rdbl_status st = RDBL_OK, worst = RDBL_OK;
     const char *paths[2] = {old_path, new_path};
     rdbl_diff_input *ins[2] = {&d->before, &d->after};
@@ -274,6 +348,11 @@ rdbl_status rdbl_diff_run(rdbl_diff **out, const char *old_path, const char *new
         d->partitions = n;
     }
 
+    enc_table encs = {.n = 0};
+    pthread_mutex_init(&encs.mu, NULL);
+    atomic_bool stop = false;
+    side_job job[2];
+    memset(job, 0, sizeof job);
     for (int side = 0; side < 2 && st == RDBL_OK; side++) {
         if (is_json[side]) {
             st = load_report(ins[side], paths[side], &ragg[side], &o->agg, err);
@@ -281,43 +360,52 @@ rdbl_status rdbl_diff_run(rdbl_diff **out, const char *old_path, const char *new
                 prefix_err(err, paths[side]);
             continue;
         }
-        if (!(d->same_tree && side == 1)) {
-            st = rdbl_prefix_agg_new(&tree[side], &o->agg);
-            if (st != RDBL_OK) {
-                rdbl__fail(err, st, 0, "diff", "out of memory");
-                break;
-            }
-        }
-        if (d->key_level) {
-            st = rdbl__dparts_open(&parts[side], d->partitions, tmpdir, err);
-            if (st != RDBL_OK)
-                break;
-        }
-        scan s = {
-            .in = ins[side],
-            .tree = tree[d->same_tree ? 0 : side],
-            .combined = d->same_tree,
-            .old_side = side == 0,
-            .parts = d->key_level ? &parts[side] : NULL,
-            .encs = encs,
-            .nencs = nencs,
-        };
-        st = scan_rdb(&s, paths[side], o, err);
-        nencs = s.nencs;
-        if (st == RDBL_CHECKSUM) {
-            worst = RDBL_CHECKSUM;
-            st = RDBL_OK;
-        }
-        if (st == RDBL_OK && d->key_level && rdbl__dparts_finish(&parts[side]) != 0)
-            st = rdbl__fail(err, RDBL_IO, 0, RDBL_DIFF_TEMP,
-                            "cannot write a temporary file (disk full?)");
+        st = rdbl_prefix_agg_new(&tree[side], &o->agg);
         if (st != RDBL_OK) {
-            if (!strstr(err->msg, paths[side]))
-                prefix_err(err, paths[side]);
+            rdbl__fail(err, st, 0, "diff", "out of memory");
             break;
         }
-        if (d->key_level)
-            d->temp_bytes += parts[side].bytes;
+        job[side] = (side_job){
+            .s = {
+                .in = ins[side],
+                .tree = tree[side],
+                .combined = d->same_tree,
+                .old_side = side == 0,
+                .parts = d->key_level ? &parts[side] : NULL,
+                .encs = &encs,
+                .stop = &stop,
+            },
+            .path = paths[side],
+            .o = o,
+            .tmpdir = tmpdir,
+            .nparts = d->partitions,
+        };
+        if (!d->key_level) { /* one RDB against a report: in turn */
+            side_run(&job[side]);
+            st = side_result(&job[side], err, &worst);
+        }
+    }
+    if (st == RDBL_OK && d->key_level) {
+        /* both files at once: each side's parsing thread (the longer of
+         * its two) leaves the other side room on the second core */
+        pthread_t th;
+        bool two = o->ao.threaded && pthread_create(&th, NULL, side_run, &job[1]) == 0;
+        side_run(&job[0]);
+        if (two)
+            pthread_join(th, NULL);
+        st = side_result(&job[0], err, &worst);
+        if (st == RDBL_OK && !two)
+            side_run(&job[1]);
+        if (st == RDBL_OK)
+            st = side_result(&job[1], err, &worst);
+        if (st == RDBL_OK) {
+            d->temp_bytes = parts[0].bytes + parts[1].bytes;
+            /* one tree, the same folding for both sides: the two sides'
+             * trees merge exactly (as report -j's shards do) */
+            st = rdbl_prefix_agg_merge(tree[0], tree[1]);
+            if (st != RDBL_OK)
+                rdbl__fail(err, st, 0, "diff", "out of memory");
+        }
     }
 
     if (st == RDBL_OK) {
@@ -338,12 +426,13 @@ rdbl_status rdbl_diff_run(rdbl_diff **out, const char *old_path, const char *new
     d->summary.memory_bytes_before = d->before.mem_bytes;
     d->summary.memory_bytes_after = d->after.mem_bytes;
     if (st == RDBL_OK && d->key_level) {
-        encs[nencs] = NULL;
-        st = rdbl__diff_join(d, &parts[0], &parts[1], encs, tree[0],
+        encs.name[atomic_load(&encs.n)] = NULL;
+        st = rdbl__diff_join(d, &parts[0], &parts[1], encs.name, tree[0],
                              rdbl_snapshot_ref_ms(&d->after.snap), err);
     }
     rdbl__dparts_close(&parts[0]);
     rdbl__dparts_close(&parts[1]);
+    pthread_mutex_destroy(&encs.mu);
     for (int i = 0; i < 2; i++) {
         rdbl_prefix_agg_free(tree[i]);
         rdbl_agg_free(ragg[i]);

@@ -18,11 +18,11 @@
 #include "internal.h"
 
 /* Write buffers: 64 KiB per partition, less when there are many (at most
- * 16 MiB for one side: 32 KiB each for bench-1g's 512), written with one
- * write() each when full. stdio's FILE per partition cost 11% of a
- * bench-1g diff in _IO_fwrite alone. */
+ * 8 MiB for one side, both sides fill theirs at once: 16 KiB each for
+ * bench-1g's 512), written with one write() each when full. stdio's FILE
+ * per partition cost 11% of a bench-1g diff in _IO_fwrite alone. */
 #define PART_BUF_MAX (64u << 10)
-#define PART_BUF_TOTAL (16u << 20)
+#define PART_BUF_TOTAL (8u << 20)
 
 static void close_fds(rdbl__dparts *p)
 {
