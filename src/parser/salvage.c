@@ -39,6 +39,7 @@ typedef struct rdbl__salv {
     void (*on_hole)(void *, const rdbl_hole *);
     void *hole_user;
     uint64_t keys, binary;    /* keys read whole before the first hole; how many not text */
+    size_t min_len;           /* the shortest of their names */
     bool past_hole;
     bool text_keys;           /* decided at the first hole: keys must be text */
     uint64_t holes;
@@ -141,6 +142,17 @@ rdbl_status rdbl__salvage_key(rdbl__p *P)
         if (S->text_keys && !key_is_text(P->key.p, n))
             return rdbl__p_fail(P, RDBL_CORRUPT, P->ki.offset,
                                 "key name is not text, unlike the keys before the damage");
+        /* A name of 1 or 2 bytes, shorter than every one of 16 or more
+         * read before the damage: a byte or two of a value's tail ("v"
+         * from an LZF payload, whose made-up length swallowed 50 real
+         * records on the labelled keyspace) far more often than a real
+         * key. (Longer short names are real often enough: "lb:global"
+         * after keys of 12+ bytes.) */
+        if (S->keys >= 16 && n <= 2 && n < S->min_len)
+            return rdbl__p_fail(P, RDBL_CORRUPT, P->ki.offset,
+                                "key name of %zu bytes after a hole, shorter than every key "
+                                "before the damage (%zu)",
+                                n, S->min_len);
     }
     P->key_begun = !P->probing;
     return RDBL_OK;
@@ -153,6 +165,8 @@ void rdbl__salvage_key_done(rdbl__p *P)
     if (P->probing)
         return;
     if (!S->past_hole) {
+        if (S->keys == 0 || P->key.len < S->min_len)
+            S->min_len = P->key.len;
         S->keys++;
         if (!key_is_text(P->key.p, P->key.len))
             S->binary++;

@@ -15,6 +15,7 @@
 
 #include "rdblens/parser.h"
 #include "rdblens/source.h"
+#include "rdbbuild.h"
 #include "testutil.h"
 
 typedef struct krec {
@@ -278,4 +279,60 @@ Test(salvage, splice_foreign_cut, .timeout = 300)
         kset_free(&clean);
         free(p);
     }
+}
+
+/* The bytes after a hole read "00 01 'v' <14-bit length>": a string record
+ * named "v" whose made-up value swallows the real records after it, and
+ * the records after that read cleanly (an LZF payload's tail did this on
+ * the labelled keyspace, flipped bytes). A 1-2 byte name shorter than every
+ * key before the damage is refused, so the swallowed records come back. */
+static void sval(rb *r, const char *key, unsigned i)
+{
+    char v[64];
+    snprintf(v, sizeof v, "value-%u-of-some-length", i);
+    rb_key(r, 0, key);
+    rb_cstr(r, v);
+}
+
+Test(salvage, short_name_after_a_hole_is_refused)
+{
+    rb r;
+    rb_init(&r, "REDIS", 9);
+    rb_select(&r, 0);
+    char k[32];
+    for (unsigned i = 0; i < 40; i++) {
+        snprintf(k, sizeof k, "order:%04u", i);
+        sval(&r, k, i);
+    }
+    rb_u8(&r, 0x60); /* no record starts so: the hole */
+    rb inner;
+    rb_init_buf(&inner);
+    for (unsigned i = 0; i < 5; i++) {
+        snprintf(k, sizeof k, "order:%04u", 100 + i);
+        sval(&inner, k, i);
+    }
+    rb_u8(&r, 0);
+    rb_u8(&r, 1);
+    rb_u8(&r, 'v');
+    rb_u8(&r, 0x40 | (unsigned)(inner.len >> 8));
+    rb_u8(&r, (unsigned)(inner.len & 0xff));
+    rb_raw(&r, inner.p, inner.len);
+    for (unsigned i = 0; i < 4; i++) {
+        snprintf(k, sizeof k, "order:%04u", 200 + i);
+        sval(&r, k, i);
+    }
+    rb_eof(&r);
+    kset got;
+    parse(r.p, r.len, RDBL_PARSE_SALVAGE, 0, &got);
+    cr_assert_eq(got.holes, 1);
+    size_t inner_found = 0;
+    for (size_t i = 0; i < got.n; i++) {
+        cr_expect(!(got.v[i].len == 1 && got.v[i].key[0] == 'v'), "the key 'v' was invented");
+        inner_found += got.v[i].len == 10 && memcmp(got.v[i].key, "order:010", 9) == 0;
+    }
+    cr_expect_eq(inner_found, 5, "the records after the hole: %zu of 5", inner_found);
+    cr_expect_eq(got.n, 40 + 5 + 4);
+    kset_free(&got);
+    rb_free(&inner);
+    rb_free(&r);
 }
