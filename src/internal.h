@@ -72,4 +72,11 @@ char *rdbl__escape(char *out, size_t cap, const uint8_t *p, size_t len);
  * zeros (except "0"), no "-0", at most 20 chars, in range. */
 bool rdbl__str_to_i64(const uint8_t *p, size_t len, int64_t *out);
 
+/* Compression samples of large string values, taken past the sample
+ * budget (pipeline.c) and compressed past the compression budget
+ * (advice.c): the few values this big carry a large share of the bytes,
+ * and the first sampled ones alone would stand for all of them. */
+#define RDBL__BIG_SAMPLE_MIN (256u << 10)
+#define RDBL__BIG_SAMPLES 64u
+
 #endif

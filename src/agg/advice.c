@@ -57,6 +57,22 @@ typedef struct compact_grp {
     rule_acc a;
 } compact_grp;
 
+/* Value size classes of the compression estimate: [1 KiB, 2 KiB), [2 KiB,
+ * 4 KiB), ... (smaller values in the first, the last open-ended). The
+ * unsampled keys of a class are extrapolated from the sampled keys of that
+ * class: one big incompressible value among the first sampled (bench-1g: a
+ * 4.7 MiB value among 2,344 sampled keys of 1-64 KiB) would otherwise be
+ * taken for half of all the string bytes, and the estimate swung from 20 to
+ * 43 MiB with the sample budget (all keys sampled: 43.2 MiB). */
+#define ZCLS 24
+
+typedef struct zcls {
+    uint64_t keys, bytes;                 /* eligible strings, their value bytes */
+    uint64_t sampled_keys, sampled_bytes; /* sampled strings, their whole values */
+    uint64_t good_keys, good_mem;         /* sampled and compressing to <= 75% */
+    uint64_t saving_lz4, saving_zlib;
+} zcls;
+
 typedef struct compress_acc {
     uint64_t eligible_keys, eligible_bytes;
     uint64_t sampled_keys, sampled_bytes, lz4_bytes, zlib_bytes;
@@ -64,7 +80,85 @@ typedef struct compress_acc {
     uint64_t unsampled_keys, unsampled_bytes;
     uint64_t big_keys, big_bytes; /* strings left to the big-keys advice */
     rule_acc a; /* keys/mem: the good keys; examples by LZ4 saving */
+    zcls cls[ZCLS];
 } compress_acc;
+
+static unsigned zcls_of(uint64_t value_bytes)
+{
+    unsigned c = 0;
+    for (uint64_t v = value_bytes >> 11; v && c < ZCLS - 1; v >>= 1)
+        c++;
+    return c;
+}
+
+static void zcls_add(zcls *d, const zcls *s)
+{
+    d->keys = rdbl__sadd(d->keys, s->keys);
+    d->bytes = rdbl__sadd(d->bytes, s->bytes);
+    d->sampled_keys = rdbl__sadd(d->sampled_keys, s->sampled_keys);
+    d->sampled_bytes = rdbl__sadd(d->sampled_bytes, s->sampled_bytes);
+    d->good_keys = rdbl__sadd(d->good_keys, s->good_keys);
+    d->good_mem = rdbl__sadd(d->good_mem, s->good_mem);
+    d->saving_lz4 = rdbl__sadd(d->saving_lz4, s->saving_lz4);
+    d->saving_zlib = rdbl__sadd(d->saving_zlib, s->saving_zlib);
+}
+
+/* "classes": one object per value size class that has keys. */
+static json_t *zcls_to_json(const zcls *cls)
+{
+    json_t *arr = json_array();
+    if (!arr)
+        return NULL;
+    for (unsigned c = 0; c < ZCLS; c++) {
+        const zcls *x = &cls[c];
+        if (!x->keys)
+            continue;
+        json_t *o = json_object();
+        int rc = !o || json_array_append_new(arr, o) ? -1 : 0;
+        rc |= rdbl__jset_u(o, "from_bytes", c ? (uint64_t)1024 << c : 0);
+        rc |= rdbl__jset_u(o, "keys", x->keys);
+        rc |= rdbl__jset_u(o, "value_bytes", x->bytes);
+        rc |= rdbl__jset_u(o, "sampled_keys", x->sampled_keys);
+        rc |= rdbl__jset_u(o, "sampled_value_bytes", x->sampled_bytes);
+        rc |= rdbl__jset_u(o, "good_keys", x->good_keys);
+        rc |= rdbl__jset_u(o, "good_memory_bytes", x->good_mem);
+        rc |= rdbl__jset_u(o, "saving_lz4_bytes", x->saving_lz4);
+        rc |= rdbl__jset_u(o, "saving_zlib_bytes", x->saving_zlib);
+        if (rc) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+/* Adds "classes" (absent in reports written before them: then nothing). */
+static rdbl_status zcls_from_json(zcls *cls, const json_t *arr, rdbl_error *err)
+{
+    if (!arr)
+        return RDBL_OK;
+    if (!json_is_array(arr))
+        return rdbl__fail(err, RDBL_CORRUPT, 0, "merge",
+                          "advice_state.compress.classes is not an array");
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        const json_t *o = json_array_get(arr, i);
+        uint64_t from = 0;
+        zcls x;
+        rdbl_status st;
+        if ((st = rdbl__jget_u64(o, "from_bytes", &from, err)) ||
+            (st = rdbl__jget_u64(o, "keys", &x.keys, err)) ||
+            (st = rdbl__jget_u64(o, "value_bytes", &x.bytes, err)) ||
+            (st = rdbl__jget_u64(o, "sampled_keys", &x.sampled_keys, err)) ||
+            (st = rdbl__jget_u64(o, "sampled_value_bytes", &x.sampled_bytes, err)) ||
+            (st = rdbl__jget_u64(o, "good_keys", &x.good_keys, err)) ||
+            (st = rdbl__jget_u64(o, "good_memory_bytes", &x.good_mem, err)) ||
+            (st = rdbl__jget_u64(o, "saving_lz4_bytes", &x.saving_lz4, err)) ||
+            (st = rdbl__jget_u64(o, "saving_zlib_bytes", &x.saving_zlib, err)))
+            return st;
+        zcls_add(&cls[zcls_of(from)], &x);
+    }
+    return RDBL_OK;
+}
 
 #define MAX_JSON_FAMILIES 64
 
@@ -84,6 +178,7 @@ struct rdbl_advice_agg {
     rule_acc big, huge, expired, empty;
     compress_acc z;
     uint64_t budget_used;
+    unsigned big_sampled; /* values >= RDBL__BIG_SAMPLE_MIN compressed past the budget */
     rdbl__compressor *cz; /* made at the first sample */
     json_fam *jf;         /* MAX_JSON_FAMILIES, made at the first one */
     size_t njf;
@@ -283,14 +378,21 @@ static rdbl_status compress_sample(rdbl_advice_agg *a, const rdbl_key_facts *f,
 {
     compress_acc *z = &a->z;
     size_t n = rdbl__sample_len(f);
+    zcls *c = &z->cls[zcls_of(f->value_bytes)];
     z->eligible_keys++;
     z->eligible_bytes = rdbl__sadd(z->eligible_bytes, f->value_bytes);
-    if (n == 0 || a->budget_used + n > a->opts.o.compress_budget_bytes) {
+    c->keys++;
+    c->bytes = rdbl__sadd(c->bytes, f->value_bytes);
+    bool big = f->value_bytes >= RDBL__BIG_SAMPLE_MIN && a->big_sampled < RDBL__BIG_SAMPLES;
+    if (n == 0 || (!big && a->budget_used + n > a->opts.o.compress_budget_bytes)) {
         z->unsampled_keys++;
         z->unsampled_bytes = rdbl__sadd(z->unsampled_bytes, f->value_bytes);
         return RDBL_OK;
     }
-    a->budget_used += n;
+    if (big)
+        a->big_sampled++; /* past the budget (RDBL__BIG_SAMPLES) */
+    else
+        a->budget_used += n;
     rdbl__sample_sizes cs = {0, 0, false};
     if (sizes)
         sizes(ctx, f, &cs); /* maybe computed ahead by another thread */
@@ -302,6 +404,8 @@ static rdbl_status compress_sample(rdbl_advice_agg *a, const rdbl_key_facts *f,
     size_t lz = cs.lz4, zl = cs.zlib;
     z->sampled_keys++;
     z->sampled_bytes += n;
+    c->sampled_keys++;
+    c->sampled_bytes = rdbl__sadd(c->sampled_bytes, f->value_bytes);
     z->lz4_bytes += lz;
     z->zlib_bytes += zl;
     size_t best = lz < zl ? lz : (size_t)zl;
@@ -316,6 +420,10 @@ static rdbl_status compress_sample(rdbl_advice_agg *a, const rdbl_key_facts *f,
     z->good_value_bytes = rdbl__sadd(z->good_value_bytes, f->value_bytes);
     z->saving_lz4 = rdbl__sadd(z->saving_lz4, sl);
     z->saving_zlib = rdbl__sadd(z->saving_zlib, sz);
+    c->good_keys++;
+    c->good_mem = rdbl__sadd(c->good_mem, f->mem_bytes);
+    c->saving_lz4 = rdbl__sadd(c->saving_lz4, sl);
+    c->saving_zlib = rdbl__sadd(c->saving_zlib, sz);
     acc_add(&z->a, f->mem_bytes, sl, f->elements);
     /* detail: the LZ4 ratio in per mille */
     return rdbl__kheap_offer(&z->a.ex, f, sl, f->value_bytes, pl);
@@ -593,6 +701,8 @@ rdbl_status rdbl_advice_agg_merge(rdbl_advice_agg *dst, const rdbl_advice_agg *s
     d->unsampled_bytes = rdbl__sadd(d->unsampled_bytes, s->unsampled_bytes);
     d->big_keys = rdbl__sadd(d->big_keys, s->big_keys);
     d->big_bytes = rdbl__sadd(d->big_bytes, s->big_bytes);
+    for (unsigned c = 0; c < ZCLS; c++)
+        zcls_add(&d->cls[c], &s->cls[c]);
     for (size_t i = 0; i < src->njf; i++)
         if ((st = json_fam_merge(dst, &src->jf[i])))
             return st;
@@ -725,6 +835,7 @@ json_t *rdbl_advice_agg_to_json(const rdbl_advice_agg *a)
         rc |= rdbl__jset_u(z, "big_keys", c->big_keys);
         rc |= rdbl__jset_u(z, "big_value_bytes", c->big_bytes);
         rc |= rdbl__jset(z, "good", acc_to_json(&c->a, "lz4_permille"));
+        rc |= rdbl__jset(z, "classes", zcls_to_json(c->cls));
         json_t *jfs = json_array();
         rc |= rdbl__jset(j, "json_families", jfs);
         /* by pattern and fields: the JSON does not depend on the arrival order */
@@ -839,10 +950,62 @@ rdbl_status rdbl_advice_agg_add_json(rdbl_advice_agg *a, const json_t *j, rdbl_e
         d->big_keys = rdbl__sadd(d->big_keys, s.big_keys);
         d->big_bytes = rdbl__sadd(d->big_bytes, s.big_bytes);
         if ((st = acc_from_json(&d->a, json_object_get(z, "good"), rescore_compress,
-                                "lz4_permille", "advice_state.compress.good", err)))
+                                "lz4_permille", "advice_state.compress.good", err)) ||
+            (st = zcls_from_json(d->cls, json_object_get(z, "classes"), err)))
             return st;
     }
     return RDBL_OK;
+}
+
+/* ---- the compression estimate ------------------------------------------------------------ */
+
+typedef struct compress_estimate {
+    double keys, mem, saving_lz4, saving_zlib;
+} compress_estimate;
+
+/* The good keys, their memory and the savings, scaled from the sampled
+ * keys to every eligible one: within each value size class by that
+ * class's own samples (keys by count, the rest by value bytes); a class
+ * with no sample by all the samples together. A merge with a report that
+ * has no classes (written before them) scales everything at once, as those
+ * reports did. */
+static void compress_extrapolate(const compress_acc *z, compress_estimate *e)
+{
+    zcls all = {0};
+    for (unsigned c = 0; c < ZCLS; c++)
+        zcls_add(&all, &z->cls[c]);
+    double kall = all.sampled_keys ? (double)all.good_keys / (double)all.sampled_keys : 0.0;
+    double ball = all.sampled_bytes ? 1.0 / (double)all.sampled_bytes : 0.0;
+    memset(e, 0, sizeof *e);
+    if (all.keys != z->eligible_keys || !all.sampled_keys) {
+        uint64_t sampled_vb =
+            z->eligible_bytes > z->unsampled_bytes ? z->eligible_bytes - z->unsampled_bytes : 0;
+        double scale = sampled_vb ? (double)z->eligible_bytes / (double)sampled_vb : 1.0;
+        double kscale =
+            z->sampled_keys ? (double)z->eligible_keys / (double)z->sampled_keys : 1.0;
+        e->keys = (double)z->good_keys * kscale;
+        e->mem = (double)z->a.mem * scale;
+        e->saving_lz4 = (double)z->saving_lz4 * scale;
+        e->saving_zlib = (double)z->saving_zlib * scale;
+        return;
+    }
+    for (unsigned c = 0; c < ZCLS; c++) {
+        const zcls *x = &z->cls[c];
+        if (x->sampled_keys && x->sampled_bytes) {
+            double ks = (double)x->keys / (double)x->sampled_keys;
+            double bs = (double)x->bytes / (double)x->sampled_bytes;
+            e->keys += (double)x->good_keys * ks;
+            e->mem += (double)x->good_mem * bs;
+            e->saving_lz4 += (double)x->saving_lz4 * bs;
+            e->saving_zlib += (double)x->saving_zlib * bs;
+        } else if (x->keys) {
+            double b = (double)x->bytes * ball;
+            e->keys += (double)x->keys * kall;
+            e->mem += (double)all.good_mem * b;
+            e->saving_lz4 += (double)all.saving_lz4 * b;
+            e->saving_zlib += (double)all.saving_zlib * b;
+        }
+    }
 }
 
 /* ---- building the list ------------------------------------------------------------------ */
@@ -1073,18 +1236,12 @@ static void build_key_rules(builder *b, const rdbl_advice_agg *a)
         rdbl_advice_item *it = item_new(b, "compressible-strings", RDBL_ADVICE_INFO);
         if (!it)
             return;
-        /* The sample is scaled to every eligible key by value bytes (keys by
-         * count): the unsampled keys are assumed to compress as the sampled
-         * ones did. */
-        uint64_t sampled_vb = z->eligible_bytes > z->unsampled_bytes
-                                  ? z->eligible_bytes - z->unsampled_bytes
-                                  : 0;
-        double scale = sampled_vb ? (double)z->eligible_bytes / (double)sampled_vb : 1.0;
-        double kscale = z->sampled_keys ? (double)z->eligible_keys / (double)z->sampled_keys : 1.0;
-        it->keys = (uint64_t)((double)z->good_keys * kscale + 0.5);
-        it->affected_bytes = (uint64_t)((double)z->a.mem * scale + 0.5);
-        it->saving_bytes = (uint64_t)((double)z->saving_lz4 * scale + 0.5);
-        it->alt_saving_bytes = (uint64_t)((double)z->saving_zlib * scale + 0.5);
+        compress_estimate e;
+        compress_extrapolate(z, &e);
+        it->keys = (uint64_t)(e.keys + 0.5);
+        it->affected_bytes = (uint64_t)(e.mem + 0.5);
+        it->saving_bytes = (uint64_t)(e.saving_lz4 + 0.5);
+        it->alt_saving_bytes = (uint64_t)(e.saving_zlib + 0.5);
         it->total_keys = z->eligible_keys;
         it->total_bytes = z->eligible_bytes;
         it->limit_bytes = o->compress_min_bytes;

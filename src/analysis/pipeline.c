@@ -42,6 +42,8 @@ typedef struct pipeline {
     bool mm_skip;
     bool sampling;
     bool sample_open;             /* agg, sample_bytes, and budget left */
+    unsigned big_left;            /* samples of values >= RDBL__BIG_SAMPLE_MIN left past it */
+    bool big_sample;              /* the current value is sampled as one of those */
     bool json_open;               /* agg, and the small-JSON budget left */
     uint64_t json_total;          /* bytes of small JSON objects sampled */
     uint64_t json_looked;         /* small strings looked at for JSON */
@@ -182,7 +184,8 @@ static int on_begin_key(void *user, const rdbl_key_info *k)
     p->mm_skip = rc == RDBL_SKIP;
     p->has_module = false;
     p->sample_len = 0;
-    p->sampling = (p->sample_open || p->json_open) && k->type == RDBL_TYPE_STRING &&
+    p->big_sample = false;
+    p->sampling = (p->sample_open || p->json_open || p->big_left) && k->type == RDBL_TYPE_STRING &&
                   k->encoding != RDBL_ENC_INT;
     if (p->digest)
         rdbl__vd_begin(&p->vd, k->type);
@@ -208,14 +211,22 @@ static int on_string(void *user, const rdbl_key_info *k, const rdbl_item *chunk,
         p->sample_len = chunk->len;
         p->json_total += chunk->len;
         p->json_open = p->json_total < JSON_SAMPLE_BUDGET;
-    } else if (p->sampling && p->sample_open && !chunk->is_int && total >= SAMPLE_MIN_LEN &&
+    } else if (p->sampling && !chunk->is_int && total >= SAMPLE_MIN_LEN &&
                off == p->sample_len && p->sample_len < p->o->sample_bytes) {
-        size_t want = (size_t)(p->o->sample_bytes - p->sample_len);
-        size_t n = chunk->len < want ? chunk->len : want;
-        memcpy(p->sample + p->sample_len, chunk->ptr, n);
-        p->sample_len += n;
-        p->sampled_total += n;
-        p->sample_open = p->sampled_total < p->o->sample_budget;
+        if (off == 0 && !p->sample_open && p->big_left && total >= RDBL__BIG_SAMPLE_MIN) {
+            p->big_sample = true; /* past the budget, and not counted in it */
+            p->big_left--;
+        }
+        if (p->sample_open || p->big_sample) {
+            size_t want = (size_t)(p->o->sample_bytes - p->sample_len);
+            size_t n = chunk->len < want ? chunk->len : want;
+            memcpy(p->sample + p->sample_len, chunk->ptr, n);
+            p->sample_len += n;
+            if (!p->big_sample) {
+                p->sampled_total += n;
+                p->sample_open = p->sampled_total < p->o->sample_budget;
+            }
+        }
     }
     if (p->digest)
         rdbl__vd_string(&p->vd, chunk, off, total);
@@ -581,6 +592,7 @@ rdbl_status rdbl_analyze(rdbl_source *src, const char *path, const rdbl_analysis
         }
     }
     p.sample_open = agg && o->sample_bytes && o->sample_budget > 0;
+    p.big_left = agg && o->sample_bytes ? RDBL__BIG_SAMPLES : 0;
     p.json_open = agg && o->sample_bytes >= JSON_SAMPLE_MAX;
     if (agg && o->threaded)
         p.q = rdbl__aggq_start(agg); /* NULL: aggregate in this thread */

@@ -244,8 +244,9 @@ static void compress_words(const rdbl_advice_item *it, tbuf *t, tbuf *d, fig *f)
         add(d, "every one was sampled (the first 64 KiB of each, %s in all): ",
             B(f, it->sampled_bytes));
     else
-        add(d, "%s were sampled (%s of the keys; the first 64 KiB of each, %s in all) and the "
-               "figures extrapolated to all of them: ",
+        add(d, "%s were sampled (%s of the keys; the first 64 KiB of each, %s in all, and "
+               "every value of 256 KiB or more, up to 64 of them) and the figures extrapolated "
+               "to the others size class by size class (1-2 KiB, 2-4 KiB, ...): ",
             C(f, it->sampled_keys), PCT(f, it->sampled_keys, it->total_keys),
             B(f, it->sampled_bytes));
     add(d, "LZ4 shrinks the samples to %.0f%%, zlib to %.0f%%. About %s compress to <= 75%%; "
