@@ -96,7 +96,8 @@ static bool map_grow(u64map *m)
 /* ---- families ------------------------------------------------------------ */
 typedef struct glob_kid {
     uint32_t parent, child;
-    size_t order;                 /* tree order among its siblings */
+    rdbl_str label;               /* the tree's */
+    size_t literals;              /* bytes of the label that are not '*' */
 } glob_kid;
 
 struct rdbl__dfam {
@@ -143,7 +144,10 @@ static bool fam_add_kids(rdbl__dfam *m, uint32_t id)
                 }
             }
             if (ok) {
-                m->globs[m->nglobs] = (glob_kid){id, v[i], m->nglobs};
+                size_t stars = 0;
+                for (size_t b = 0; b < l.len; b++)
+                    stars += l.ptr[b] == '*';
+                m->globs[m->nglobs] = (glob_kid){id, v[i], l, l.len - stars};
                 m->nglobs++;
             }
         }
@@ -153,12 +157,23 @@ static bool fam_add_kids(rdbl__dfam *m, uint32_t id)
     return ok;
 }
 
+/* By parent; among siblings the most literal pattern first, then by
+ * label bytes: a key that several patterns match goes to the most specific
+ * one, whatever order the tree lists them in (a tree merged from two
+ * sides lists siblings in another order than one built in a single pass,
+ * and swapped rows between the two). */
 static int glob_cmp(const void *pa, const void *pb)
 {
     const glob_kid *a = pa, *b = pb;
     if (a->parent != b->parent)
         return a->parent < b->parent ? -1 : 1;
-    return (a->order > b->order) - (a->order < b->order);
+    if (a->literals != b->literals)
+        return a->literals > b->literals ? -1 : 1;
+    size_t n = a->label.len < b->label.len ? a->label.len : b->label.len;
+    int c = n ? memcmp(a->label.ptr, b->label.ptr, n) : 0;
+    if (c)
+        return c;
+    return (a->label.len > b->label.len) - (a->label.len < b->label.len);
 }
 
 rdbl__dfam *rdbl__dfam_new(const rdbl_prefix_agg *tree, const rdbl_agg_opts *o)
@@ -216,7 +231,7 @@ static bool glob_match(const uint8_t *g, size_t gl, const uint8_t *s, size_t sl)
 static const uint32_t *glob_child(const rdbl__dfam *m, uint32_t node, const uint8_t *seg,
                                   size_t n)
 {
-    size_t lo = 0, hi = m->nglobs; /* sorted by parent, tree order kept within */
+    size_t lo = 0, hi = m->nglobs; /* by parent, most specific first (glob_cmp) */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (m->globs[mid].parent < node)
