@@ -114,8 +114,11 @@ static json_t *zcls_to_json(const zcls *cls)
         if (!x->keys)
             continue;
         json_t *o = json_object();
-        int rc = !o || json_array_append_new(arr, o) ? -1 : 0;
-        rc |= rdbl__jset_u(o, "from_bytes", c ? (uint64_t)1024 << c : 0);
+        if (!o || json_array_append_new(arr, o)) { /* append_new took o either way */
+            json_decref(arr);
+            return NULL;
+        }
+        int rc = rdbl__jset_u(o, "from_bytes", c ? (uint64_t)1024 << c : 0);
         rc |= rdbl__jset_u(o, "keys", x->keys);
         rc |= rdbl__jset_u(o, "value_bytes", x->bytes);
         rc |= rdbl__jset_u(o, "sampled_keys", x->sampled_keys);
