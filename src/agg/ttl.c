@@ -339,8 +339,8 @@ static void sort_by_minute(rdbl_ttl_minute *v, size_t n)
     free(tmp);
 }
 
-/* All minutes, sorted by minute. Caller frees. */
-static rdbl_ttl_minute *minutes_by_time(const rdbl_ttl_agg *t)
+/* All minutes, in map order. Caller frees. */
+static rdbl_ttl_minute *minutes_all(const rdbl_ttl_agg *t)
 {
     rdbl_ttl_minute *v = malloc((t->mcount ? t->mcount : 1) * sizeof *v);
     if (!v)
@@ -349,8 +349,15 @@ static rdbl_ttl_minute *minutes_by_time(const rdbl_ttl_agg *t)
     for (size_t i = 0; i < t->mcap; i++)
         if (t->fp[i])
             v[n++] = (rdbl_ttl_minute){t->map[i].minute, t->map[i].keys, t->map[i].mem};
-    if (n)
-        sort_by_minute(v, n);
+    return v;
+}
+
+/* All minutes, sorted by minute. Caller frees. */
+static rdbl_ttl_minute *minutes_by_time(const rdbl_ttl_agg *t)
+{
+    rdbl_ttl_minute *v = minutes_all(t);
+    if (v && t->mcount)
+        sort_by_minute(v, t->mcount);
     return v;
 }
 
@@ -374,7 +381,7 @@ size_t rdbl_ttl_agg_top_minutes(const rdbl_ttl_agg *t, rdbl_ttl_minute *out, siz
     if (!t->mcount || !cap)
         return 0;
     if (cap > 64) {
-        rdbl_ttl_minute *v = minutes_by_time(t);
+        rdbl_ttl_minute *v = minutes_all(t);
         if (!v)
             return 0;
         qsort(v, t->mcount, sizeof *v, minute_by_mem);

@@ -139,21 +139,31 @@ static bool needs_ext(const rdbl_key_facts *f)
            f->module.len || f->value_digest;
 }
 
-/* Bytes f takes as a record; 0 when it cannot be one (a field too wide:
- * then it is added inline, like a huge key). */
-static size_t rec_size(const rdbl_key_facts *f)
+/* How f is stored: its record's bytes (0 when it cannot be one: a field
+ * too wide, added in line like a huge key), whether it has a qext, and the
+ * compact-config bytes with their NUL. Worked out once per fact, for both
+ * the room check and the encoding. */
+typedef struct qshape {
+    size_t size;
+    bool ext;
+    size_t cfg;
+} qshape;
+
+static qshape rec_shape(const rdbl_key_facts *f)
 {
+    qshape q = {0, needs_ext(f), 0};
     if (f->key.len > BATCH_BYTES || !enum_fits((unsigned)f->type) ||
         !enum_fits((unsigned)f->encoding))
-        return 0;
+        return q;
     size_t n = sizeof(qcore) + up8(f->key.len);
-    if (!needs_ext(f))
-        return n > BATCH_BYTES ? 0 : n;
-    size_t cfg = f->compact_config ? strlen(f->compact_config) + 1 : 0;
-    if (f->sample.len > BATCH_BYTES || f->module.len > BATCH_BYTES || cfg > BATCH_BYTES)
-        return 0;
-    n += sizeof(qext) + up8(f->sample.len) + up8(f->module.len) + up8(cfg);
-    return n > BATCH_BYTES ? 0 : n;
+    if (q.ext) {
+        q.cfg = f->compact_config ? strlen(f->compact_config) + 1 : 0;
+        if (f->sample.len > BATCH_BYTES || f->module.len > BATCH_BYTES || q.cfg > BATCH_BYTES)
+            return q;
+        n += sizeof(qext) + up8(f->sample.len) + up8(f->module.len) + up8(q.cfg);
+    }
+    q.size = n > BATCH_BYTES ? 0 : n;
+    return q;
 }
 
 static uint8_t *put_bytes(uint8_t *d, const void *src, size_t n)
@@ -163,11 +173,11 @@ static uint8_t *put_bytes(uint8_t *d, const void *src, size_t n)
     return d + up8(n);
 }
 
-/* Writes f's record (rec_size(f) bytes) at d. The core is built here and
+/* Writes f's record (q->size bytes) at d. The core is built here and
  * stored whole, so each line of the batch is written once. */
-static void encode(uint8_t *d, const rdbl_key_facts *f)
+static void encode(uint8_t *d, const rdbl_key_facts *f, const qshape *q)
 {
-    bool ext = needs_ext(f);
+    const bool ext = q->ext;
     qcore c = {
         .db = f->db,
         .elements = f->elements,
@@ -187,7 +197,7 @@ static void encode(uint8_t *d, const rdbl_key_facts *f)
     d = put_bytes(d + sizeof c, f->key.ptr, f->key.len);
     if (!ext)
         return;
-    size_t cfg = f->compact_config ? strlen(f->compact_config) + 1 : 0;
+    const size_t cfg = q->cfg;
     qext x = {
         .idle_s = f->idle_s,
         .min_field_expire_ms = f->min_field_expire_ms,
@@ -475,15 +485,15 @@ rdbl_status rdbl__aggq_add(rdbl__aggq *q, const rdbl_key_facts *f)
 {
     if (atomic_load_explicit(&q->failed, memory_order_relaxed))
         return rdbl__aggq_sync(q);
-    size_t need = rec_size(f);
-    if (need == 0)
+    const qshape sh = rec_shape(f);
+    if (sh.size == 0)
         goto inline_add;
-    if (q->cur->n == BATCH_FACTS || need > BATCH_BYTES - q->cur->used)
+    if (q->cur->n == BATCH_FACTS || sh.size > BATCH_BYTES - q->cur->used)
         push(q);
     batch *b = q->cur;
     size_t i = b->n++;
-    encode(b->rec + b->used, f);
-    b->used += need;
+    encode(b->rec + b->used, f, &sh);
+    b->used += sh.size;
     atomic_store_explicit(&b->state[i],
                           q->opts && rdbl__advice_samples(q->opts, f) ? S_WANT : S_NONE,
                           memory_order_relaxed); /* published by the push's mutex */
