@@ -202,7 +202,7 @@ typedef struct rdbl_analysis_opts {
     unsigned parse_flags;         /* RDBL_PARSE_* [RDBL_PARSE_CRC_THREAD with >= 2 CPUs] */
     uint64_t sample_bytes;        /* prefix of each string value kept for compression advice
                                      [64 KiB]; only strings of >= 1 KiB are sampled */
-    uint64_t sample_budget;       /* total bytes sampled per file [8 MiB] */
+    uint64_t sample_budget;       /* total bytes sampled per file [2 MiB] */
     /* Called for every key (after the filter below), with its facts; the
      * facts and k are borrowed for the call. Return 0, RDBL_STOP, or < 0. */
     int (*on_key)(void *key_user, const rdbl_key_facts *f, const rdbl_key_info *k,

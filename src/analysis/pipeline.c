@@ -61,7 +61,7 @@ void rdbl_analysis_opts_init(rdbl_analysis_opts *o)
     memset(o, 0, sizeof *o);
     rdbl_mem_config_init(&o->mem, "auto", NULL);
     o->sample_bytes = 64u << 10;
-    o->sample_budget = 8u << 20;
+    o->sample_budget = 2u << 20;
     o->filter.type = -1;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     o->threaded = cpus >= 2;

@@ -36,7 +36,7 @@ static const char help[] =
     "  --no-fold           keep id-like segments instead of folding them to *\n"
     "  --node-budget N     prefix tree nodes kept (default 100000)\n"
     "  --sample-budget SIZE  bytes of large string values compressed per file for\n"
-    "                      the compression advice (default 8m; 1k..4g), and\n"
+    "                      the compression advice (default 2m; 1k..4g), and\n"
     "                      values of 256 KiB or more past it (up to 64); the\n"
     "                      advice extrapolates the rest per value size class\n"
     "                      and says how much it saw\n"

@@ -123,7 +123,7 @@ Test(advice_live, problems_found)
     it = item(adv, "compressible-strings", NULL);
     cr_assert(it != NULL);
     near(num(it, "keys"), 2500, "compressible keys");
-    cr_assert(lt(u64, num(it, "sampled_keys"), 2500)); /* past the 8 MiB sample */
+    cr_assert(lt(u64, num(it, "sampled_keys"), 2500)); /* past the 2 MiB sample */
     cr_assert(not(eq(ptr, strstr(str(it, "detail"), "were sampled ("), NULL)), "%s",
               str(it, "detail"));
     it = item(adv, "compact-encoding", NULL);
