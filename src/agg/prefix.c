@@ -148,24 +148,67 @@ static bool is_digit(uint8_t c)
     return c >= '0' && c <= '9';
 }
 
+/* The number of bytes marked in a mask (top bits only): the bits moved to
+ * the bottom of each byte and summed into the top byte by one multiply. */
+static size_t count8(uint64_t mask)
+{
+    return (size_t)(((mask >> 7) * RDBL__B1) >> 56);
+}
+
+/* The next word of s[0, n) from *at on (at < n), for per-class counts and
+ * tests: a whole word, or the last bytes as an overlapping word (*keep marks
+ * only the bytes not seen yet), or under 8 bytes a copy padded with zeros
+ * (*keep marks the n bytes). *base is the offset of the word's first byte;
+ * *at moves past it. */
+static inline uint64_t next_word(const uint8_t *s, size_t n, size_t *at, uint64_t *keep,
+                                 size_t *base)
+{
+    size_t a = *at;
+    *keep = RDBL__B8;
+    *base = a;
+    if (n - a >= 8) {
+        *at = a + 8;
+        return rdbl__le64(s + a);
+    }
+    *at = n;
+    if (n >= 8) {
+        *base = n - 8;
+        *keep = RDBL__B8 << (8 * (8 - (n - a)));
+        return rdbl__le64(s + n - 8);
+    }
+    uint8_t w[8] = {0};
+    memcpy(w, s, n);
+    *keep = RDBL__B8 >> (8 * (8 - n));
+    return rdbl__le64(w);
+}
+
 /* An e-mail address: one '@' with a non-empty local part, and a domain with
  * a dot inside it; no blanks or control bytes. Addresses are ids, whether
- * or not they hold a digit: user:email:ann@example.com -> user:email:*. */
+ * or not they hold a digit: user:email:ann@example.com -> user:email:*.
+ * The '@' count and the blanks a word at a time (next_word), the dot by
+ * bytes. */
 static bool is_email(const uint8_t *s, size_t n)
 {
-    const uint8_t *at = memchr(s, '@', n);
-    if (!at || at == s)
+    size_t ats = 0, a = n;
+    uint64_t bad = 0;
+    for (size_t at = 0; at < n;) {
+        uint64_t keep;
+        size_t base;
+        uint64_t v = next_word(s, n, &at, &keep, &base);
+        /* bytes <= ' ' or 0x7f (bytes >= 0x80 are neither) */
+        bad |= (rdbl__swar_range(v, 0, ' ') | rdbl__swar_eq(v, 0x7f)) & keep;
+        uint64_t am = rdbl__swar_eq(v, '@') & keep;
+        if (am && a == n)
+            a = base + (unsigned)__builtin_ctzll(am) / 8;
+        ats += count8(am);
+    }
+    if (ats != 1 || bad || a == 0)
         return false;
-    size_t a = (size_t)(at - s);
-    const uint8_t *dom = at + 1;
-    size_t dn = n - a - 1;
-    const uint8_t *dot = dn > 2 ? memchr(dom + 1, '.', dn - 2) : NULL;
-    if (!dot || memchr(dom, '@', dn))
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] <= ' ' || s[i] == 0x7f)
-            return false;
-    return true;
+    /* a dot strictly inside the domain: at a + 2 .. n - 2 */
+    for (size_t i = a + 2; i + 1 < n; i++)
+        if (s[i] == '.')
+            return true;
+    return false;
 }
 
 /* The byte classes fold() counts, 8 bytes at a time: one bit (the top bit
@@ -186,13 +229,6 @@ static void fold_classify(uint64_t v, uint64_t keep, fold_masks *m)
     m->alnum = d | letter;
     m->hex = d | (rdbl__swar_range(folded, 'a', 'f') & keep);
     m->at = rdbl__swar_eq(v, '@') & keep;
-}
-
-/* The number of bytes marked in a mask (top bits only): the bits moved to
- * the bottom of each byte and summed into the top byte by one multiply. */
-static size_t count8(uint64_t mask)
-{
-    return (size_t)(((mask >> 7) * RDBL__B1) >> 56);
 }
 
 static bool is_b64_byte(uint8_t c)
@@ -235,7 +271,10 @@ static size_t transitions(const uint8_t *s, size_t n)
 
 static bool is_sub(uint8_t c)
 {
-    return c == '.' || c == '/' || c == '|' || c == '-' || c == '_' || c == ',' || c == '=';
+    /* a bit per byte value below 128: ',' '-' '.' '/' '=', then '_' '|' */
+    const uint64_t lo = 1ULL << ',' | 1ULL << '-' | 1ULL << '.' | 1ULL << '/' | 1ULL << '=';
+    const uint64_t hi = 1ULL << ('_' - 64) | 1ULL << ('|' - 64);
+    return c < 64 ? (lo >> c) & 1 : c < 128 && ((hi >> (c - 64)) & 1);
 }
 
 static bool is_alpha(uint8_t c)
@@ -254,6 +293,24 @@ static int tok_class(const uint8_t *t, size_t m)
 {
     size_t dig = 0, up = 0, low = 0, hex = 0, alnum = 0, head = 0, inner_up = 0;
     if (m == 0)
+        return 0;
+    /* Most tokens are settled by one pass over their classes: a byte that
+     * is not a letter or digit (0), only digits (1), neither a digit nor a
+     * capital (0: every rule below needs a digit, but the mixed-case one,
+     * which needs a capital). */
+    bool any_dig = false, all_dig = true, any_up = false;
+    for (size_t i = 0; i < m; i++) {
+        uint8_t c = t[i];
+        bool d = is_digit(c);
+        if (!d && !is_alpha(c))
+            return 0;
+        any_dig |= d;
+        all_dig &= d;
+        any_up |= c >= 'A' && c <= 'Z';
+    }
+    if (all_dig)
+        return 1;
+    if (!any_dig && !any_up)
         return 0;
     for (size_t i = 0; i < m; i++) {
         uint8_t c = t[i];
@@ -348,7 +405,10 @@ static size_t tok_fold(const uint8_t *s, size_t n, uint8_t *buf, size_t cap)
         buf[head] = '*';
         return head + 1;
     }
-    size_t o = 0, ntok = 0, nstar = 0;
+    /* Tokens that stay and the delimiters are copied lazily: buf[ro, o)
+     * is s[run, run + o - ro), written when a token changes or at the end
+     * (one copy per run, not per token). */
+    size_t o = 0, ntok = 0, nstar = 0, run = 0, ro = 0;
     bool changed = false;
     for (size_t i = 0; i <= n;) {
         size_t j = i;
@@ -357,29 +417,32 @@ static size_t tok_fold(const uint8_t *s, size_t n, uint8_t *buf, size_t cap)
         int cls = tok_class(s + i, j - i);
         size_t want = cls == 1 ? 1 : cls == 2 ? 1 + (size_t)(j - i) : j - i;
         if (o + want + 1 > cap) {
+            memcpy(buf + ro, s + run, o - ro);
             buf[o < cap ? o : cap - 1] = '*';
             return o < cap ? o + 1 : cap;
         }
-        if (cls == 1) {
-            buf[o++] = '*';
-            nstar++;
-            changed = true;
-        } else if (cls == 2) {
-            size_t h = 0;
-            while (is_alpha(s[i + h]))
-                h++;
-            memcpy(buf + o, s + i, h);
-            o += h;
-            buf[o++] = '*';
-            changed = true;
-        } else {
-            memcpy(buf + o, s + i, j - i);
+        if (cls == 0) {
             o += j - i;
+        } else {
+            memcpy(buf + ro, s + run, o - ro);
+            if (cls == 1) {
+                nstar++;
+            } else {
+                size_t h = 0;
+                while (is_alpha(s[i + h]))
+                    h++;
+                memcpy(buf + o, s + i, h);
+                o += h;
+            }
+            buf[o++] = '*';
+            changed = true;
+            run = j;
+            ro = o;
         }
         ntok++;
         if (j == n)
             break;
-        buf[o++] = s[j];
+        o++; /* the delimiter s[j] */
         i = j + 1;
     }
     if (!changed || ntok < 2)
@@ -388,7 +451,29 @@ static size_t tok_fold(const uint8_t *s, size_t n, uint8_t *buf, size_t cap)
         buf[0] = '*';
         return 1;
     }
+    if (o > ro)
+        memcpy(buf + ro, s + run, o - ro);
     return o;
+}
+
+/* Whether every byte is a digit or one of "-_.TZ+", a word at a time
+ * (next_word). */
+static bool date_bytes(const uint8_t *s, size_t n)
+{
+    for (size_t at = 0; at < n;) {
+        uint64_t keep;
+        size_t base;
+        uint64_t v = next_word(s, n, &at, &keep, &base);
+        /* digits, '-' and '.' first: the rest only when a byte is none */
+        uint64_t ok = rdbl__swar_digit(v) | rdbl__swar_range(v, '-', '.');
+        if ((ok & keep) != keep) {
+            ok |= rdbl__swar_eq(v, '_') | rdbl__swar_eq(v, 'T') | rdbl__swar_eq(v, 'Z') |
+                  rdbl__swar_eq(v, '+');
+            if ((ok & keep) != keep)
+                return false;
+        }
+    }
+    return true;
 }
 
 /* Decides the label of one segment. Folded labels are written into buf
@@ -410,22 +495,9 @@ static void fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **lab, 
     size_t digits = 0, hex = 0, alnum = 0;
     uint64_t any_up = 0, any_low = 0, any_at = 0;
     for (size_t at = 0; at < n;) {
-        uint64_t v, keep = RDBL__B8;
-        if (n - at >= 8) {
-            v = rdbl__le64(s + at);
-            at += 8;
-        } else if (n >= 8) {
-            unsigned fresh = (unsigned)(n - at); /* bytes not counted yet, 1..7 */
-            v = rdbl__le64(s + n - 8);
-            keep = RDBL__B8 << (8 * (8 - fresh));
-            at = n;
-        } else {
-            uint8_t w[8] = {0};
-            memcpy(w, s, n);
-            v = rdbl__le64(w);
-            keep = RDBL__B8 >> (8 * (8 - n));
-            at = n;
-        }
+        uint64_t keep;
+        size_t base;
+        uint64_t v = next_word(s, n, &at, &keep, &base);
         fold_masks m;
         fold_classify(v, keep, &m);
         digits += count8(m.dig);
@@ -466,12 +538,7 @@ static void fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **lab, 
         star = true; /* hex ids, hashes */
     } else if (is_digit(s[0]) && digits >= 6 && digits * 10 >= n * 6) {
         /* dates and times: 2024-01-31, 20240131T1200Z, 1700000000.123 */
-        star = true;
-        for (size_t i = 0; i < n && star; i++) {
-            uint8_t c = s[i];
-            star = is_digit(c) || c == '-' || c == '_' || c == '.' || c == 'T' || c == 'Z' ||
-                   c == '+';
-        }
+        star = date_bytes(s, n);
     }
     if (!star && word_head(s, n)) {
         /* a word glued to the rest ("flask_cache_..."): the token pass
@@ -831,16 +898,28 @@ static kmv *kmv_of(rdbl_prefix_agg *p, uint32_t id)
     return &p->kmvs[nd->kmv - 1];
 }
 
+/* Whether h is past node nd's full values sketch: the common case once
+ * the sketch is full (the node is in cache), checked before the call. */
+static inline bool kmv_past(const pnode *nd, uint32_t h)
+{
+    return nd->kcut && h >= nd->kcut;
+}
+
 static void kmv_add(rdbl_prefix_agg *p, uint32_t id, uint32_t h)
 {
-    if (p->nodes[id].kcut && h >= p->nodes[id].kcut)
-        return; /* the common case once the sketch is full (the node is in cache) */
+    if (kmv_past(&p->nodes[id], h))
+        return;
     kmv *k = kmv_of(p, id);
     if (!k)
         return; /* out of memory: the estimate only loses this value */
-    uint32_t i = k->n;
-    while (i > 0 && k->h[i - 1] > h)
-        i--;
+    uint32_t i = 0, hi = k->n; /* i: how many hashes are <= h (they ascend) */
+    while (i < hi) {
+        uint32_t mid = (i + hi) / 2;
+        if (k->h[mid] > h)
+            hi = mid;
+        else
+            i = mid + 1;
+    }
     if (i > 0 && k->h[i - 1] == h)
         return;
     if (i == KMV_K)
@@ -1501,14 +1580,14 @@ static uint32_t child_for(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, cons
 }
 
 /* Scans a segment from pos to the next delimiter (or len) with one
- * delimiter byte: *any gets C_DIGIT if a byte is a digit and C_AT if one is
- * an '@', *all keeps C_DIGIT only if every byte is a digit. @return the
+ * delimiter byte: *any gets C_DIGIT if a byte is a digit and C_AT | C_UPPER
+ * if one is an '@' or a capital (one range test: the caller only asks for
+ * either), *all keeps C_DIGIT only if every byte is a digit. @return the
  * segment's end. */
 static size_t scan1(const uint8_t *k, size_t pos, size_t len, uint8_t delim, unsigned *any,
                     unsigned *all)
 {
-    uint64_t digits_any = 0, at_any = 0, up_any = 0;
-    bool digits_all = true;
+    uint64_t digits_any = 0, at_up_any = 0, non_digit = 0;
     while (pos < len) {
         /* a whole word, or the last 1-7 bytes at the bottom of one: the
          * key's last 8 bytes shifted down (zeros above match nothing), or
@@ -1528,8 +1607,7 @@ static size_t scan1(const uint8_t *k, size_t pos, size_t len, uint8_t delim, uns
             valid = RDBL__B8 >> (8 * (8 - rem));
         }
         uint64_t dm = rdbl__swar_eq(v, delim) & valid;
-        uint64_t gm = rdbl__swar_digit(v), am = rdbl__swar_eq(v, '@');
-        uint64_t um = rdbl__swar_range(v, 'A', 'Z');
+        uint64_t gm = rdbl__swar_digit(v), um = rdbl__swar_range(v, '@', 'Z');
         uint64_t keep = valid;
         size_t step = rem >= 8 ? 8 : rem;
         if (dm) {
@@ -1537,15 +1615,14 @@ static size_t scan1(const uint8_t *k, size_t pos, size_t len, uint8_t delim, uns
             keep = step ? RDBL__B8 >> (64 - 8 * step) : 0;
         }
         digits_any |= gm & keep;
-        at_any |= am & keep;
-        up_any |= um & keep;
-        digits_all = digits_all && (gm & keep) == keep;
+        at_up_any |= um & keep;
+        non_digit |= ~gm & keep;
         pos += step;
         if (dm)
             break;
     }
-    *any = (digits_any ? C_DIGIT : 0) | (at_any ? C_AT : 0) | (up_any ? C_UPPER : 0);
-    *all = digits_all ? C_DIGIT : 0;
+    *any = (digits_any ? C_DIGIT : 0) | (at_up_any ? C_AT | C_UPPER : 0);
+    *all = non_digit ? 0 : C_DIGIT;
     return pos;
 }
 
@@ -1623,7 +1700,7 @@ void rdbl__prefix_prepare(const rdbl_prefix_agg *p, const rdbl_key_facts *f, rdb
             }
         }
         bool tag = false;
-        if (pos < len && pos > start && k[start] == '{' && !memchr(k + start, '}', pos - start)) {
+        if (pos > start && k[start] == '{' && pos < len && !memchr(k + start, '}', pos - start)) {
             size_t end = hash_tag_end(p, k, pos, len, &any, &all);
             tag = end > pos && k[end - 1] == '}';
             pos = end;
@@ -1720,13 +1797,16 @@ rdbl_status rdbl__prefix_add_prep(rdbl_prefix_agg *p, const rdbl_key_facts *f,
         uint32_t h = moved ? seg_hash(p->nodes[path[d]].hash, x->seg[i].sep, x->seg[i].lab,
                                       x->seg[i].len)
                            : x->seg[i].hash;
-        uint32_t id = child_for_h(p, path[d], x->seg[i].sep, x->seg[i].lab, x->seg[i].len, h,
-                                  true);
+        /* the node exists (the common case): found without the call */
+        uint32_t id = lookup(p, path[d], x->seg[i].sep, x->seg[i].lab, x->seg[i].len, h);
+        if (!id)
+            id = child_for_h(p, path[d], x->seg[i].sep, x->seg[i].lab, x->seg[i].len, h, true);
         if (!id)
             return RDBL_NOMEM;
-        if (x->seg[i].raw && p->nodes[id].kind == K_NORMAL)
-            kmv_add(p, id, x->seg[i].raw);
-        else if (p->nodes[id].hash != h && p->nodes[id].kind == K_NORMAL) {
+        if (x->seg[i].raw && p->nodes[id].kind == K_NORMAL) {
+            if (!kmv_past(&p->nodes[id], x->seg[i].raw))
+                kmv_add(p, id, x->seg[i].raw);
+        } else if (p->nodes[id].hash != h && p->nodes[id].kind == K_NORMAL) {
             const uint32_t vh = value_hash(x->seg[i].lab, x->seg[i].len); /* sampled out to "*" */
             kmv_add(p, id, vh);
             if (i + 1 == x->nseg && x->terminal)
@@ -1755,10 +1835,22 @@ rdbl_status rdbl__prefix_add_prep(rdbl_prefix_agg *p, const rdbl_key_facts *f,
             if (x->exrank <= p->nodes[path[i]].ex_rank)
                 ex_offer(p, path[i], x->exrank, f->key.ptr, exn);
     }
+    /* Below 2^63 on both sides a sum cannot wrap: then plain adds, which
+     * are the saturating ones (one test of the top bits per node). */
+    const bool f_big = (f->mem_bytes | f->rdb_bytes | f->elements | f->value_bytes) >> 63;
     for (unsigned i = 0; i <= d; i++) {
         rdbl_prefix_totals *y = &p->nodes[path[i]].t;
         y->keys++;
         y->keys_with_ttl += with_ttl;
+        if (!f_big &&
+            !((y->mem_bytes | y->rdb_bytes | y->elements | y->value_bytes | y->mem_no_ttl) >> 63)) {
+            y->mem_bytes += f->mem_bytes;
+            y->rdb_bytes += f->rdb_bytes;
+            y->elements += f->elements;
+            y->value_bytes += f->value_bytes;
+            y->mem_no_ttl += mem_no_ttl;
+            continue;
+        }
         y->mem_bytes = rdbl__sadd(y->mem_bytes, f->mem_bytes);
         y->rdb_bytes = rdbl__sadd(y->rdb_bytes, f->rdb_bytes);
         y->elements = rdbl__sadd(y->elements, f->elements);

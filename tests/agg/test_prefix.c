@@ -72,6 +72,54 @@ Test(prefix, fold_segments)
     fold_is("cache_page", "cache_page");
 }
 
+/* Segments at the edges of the word-at-a-time tests and the shortcuts of
+ * the folding rules (e-mail, date bytes, token classes, the token pass's
+ * lazy copies and its cap), each decided as the byte-by-byte rules do. */
+Test(prefix, fold_segments_word_edges)
+{
+    /* e-mail: one '@' past the first byte, a dot strictly inside the
+     * domain, no blank or control byte (bytes >= 0x80 are neither) */
+    fold_is("a@b.c", "*");
+    fold_is("ab@cd.e", "*");
+    fold_is("x@yy.z1", "*");
+    fold_is("aaaaaaaa@b.c", "*");
+    fold_is("ann.lee+tag@mail.example.org", "*");
+    fold_is("ann.lee@mail.example.org.", "*");
+    fold_is("\xc3\xa9" "ab@cd.ef", "*");
+    fold_is("ab@.cd", "ab@.cd");
+    fold_is("ab@cd.", "ab@cd.");
+    fold_is("@ab.cd", "@ab.cd");
+    fold_is("aaaaaaa@", "aaaaaaa@");
+    fold_is("ab@c.d@e.f", "ab@c.d@e.f");
+    fold_is("aaaaaaa@bbbbbbbbb.cc@", "aaaaaaa@bbbbbbbbb.cc@");
+    fold_is("ab\x7f@cd.ef", "ab\x7f@cd.ef");
+    fold_is("ab\t@cd.ef", "ab\t@cd.ef");
+    fold_is("ab@cd.ef \x01", "ab@cd.ef \x01");
+    /* dates, times, addresses: digits and "-_.TZ+" only */
+    fold_is("1.2.3.4", "*");
+    fold_is("39.232.106.227", "*");
+    fold_is("20240305_120000", "*");
+    fold_is("1700000000/123", "*");
+    fold_is("123456ab", "*");
+    fold_is("2024-03-05T12:00:00Z", "*-*-05T12:00:00Z");
+    fold_is("2024-03-05+01:00", "*-*-05+01:00");
+    /* the token pass: classes per token, runs copied as they are */
+    fold_is("/p/shoes/186562", "/p/shoes/*");
+    fold_is("/p/home-garden/12", "/p/home-garden/*");
+    fold_is("/p/Shoes/ab12cd34ef", "/p/Shoes/*");
+    fold_is("a.b.c.d", "a.b.c.d");
+    fold_is("v1.2.3-beta", "v*.*.*-beta");
+    fold_is("worker36.host12", "worker*.host*");
+    fold_is("x,y=1|z_2", "x,y=*|z_*");
+    fold_is("ab.AbCdEfGh12", "ab.AbCdEfGh*");
+    fold_is("abcDEFghiJKL", "*");
+    fold_is("sess_k2j3h4g5f6d7s8a9", "sess_*");
+    fold_is("celery-task-meta-123e4567-e89b-12d3-a456-426614174000", "celery-task-meta-*");
+    /* past the label cap: cut, with a '*' last */
+    fold_is("/p/garden/123/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/7",
+            "/p/garden/*/*");
+}
+
 static rdbl_key_facts fact(const char *key, uint64_t mem, bool ttl)
 {
     rdbl_key_facts f = gen_access_fact(key, -1, -1, mem);
