@@ -74,12 +74,16 @@ static void headline(tw *t, const rdbl_diff *d)
                     rdbl_fmt_count(u, sizeof u, s->keys_removed_expired));
         fprintf(t->out, ", %s changed, %s unchanged\n", rdbl_fmt_count(z, sizeof z, s->keys_changed),
                 rdbl_fmt_count(u, sizeof u, s->keys_unchanged));
-        if (s->keys_changed)
-            fprintf(t->out, "        changed: %" PRIu64 " value, %" PRIu64 " expiry, %" PRIu64
-                            " type; of the new values %" PRIu64 " are bigger, %" PRIu64
-                            " smaller\n",
-                    s->changed_value, s->changed_expiry, s->changed_type, s->keys_grown,
-                    s->keys_shrunk);
+        if (s->keys_changed) {
+            char v1[32], v2[32], v3[32], v4[32], v5[32];
+            fprintf(t->out, "        changed: %s value, %s expiry, %s type; of the new values "
+                            "%s are bigger, %s smaller\n",
+                    rdbl_fmt_count(v1, sizeof v1, s->changed_value),
+                    rdbl_fmt_count(v2, sizeof v2, s->changed_expiry),
+                    rdbl_fmt_count(v3, sizeof v3, s->changed_type),
+                    rdbl_fmt_count(v4, sizeof v4, s->keys_grown),
+                    rdbl_fmt_count(v5, sizeof v5, s->keys_shrunk));
+        }
         if (s->unchanged_keys_memory_change) {
             char m[32];
             uint64_t mag = s->unchanged_keys_memory_change < 0
@@ -90,10 +94,13 @@ static void headline(tw *t, const rdbl_diff *d)
                     s->unchanged_keys_memory_change < 0 ? "-" : "+",
                     rdbl_fmt_bytes(m, sizeof m, mag));
         }
-        if (s->ttl_gained || s->ttl_lost || s->encoding_changes)
-            fprintf(t->out, "        %" PRIu64 " keys gained a TTL, %" PRIu64
-                            " lost theirs; %" PRIu64 " changed encoding\n",
-                    s->ttl_gained, s->ttl_lost, s->encoding_changes);
+        if (s->ttl_gained || s->ttl_lost || s->encoding_changes) {
+            char g[32], l[32], e[32];
+            fprintf(t->out, "        %s keys gained a TTL, %s lost theirs; %s changed encoding\n",
+                    rdbl_fmt_count(g, sizeof g, s->ttl_gained),
+                    rdbl_fmt_count(l, sizeof l, s->ttl_lost),
+                    rdbl_fmt_count(e, sizeof e, s->encoding_changes));
+        }
     } else {
         fprintf(t->out, "        (report JSON input: pattern level only; key-level counts "
                         "need two RDB files)\n");

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rdblens/diff.h"
 #include "report_fixture.h"
 
 static unsigned cols_of(const char *s, size_t n)
@@ -270,4 +271,40 @@ Test(text, cut_keys_keep_their_tail)
     check_width(s, 100);
     free(s);
     rdbl_agg_free(a);
+}
+
+/* diff's text headline groups every count's thousands, as the report does
+ * ("changed: 218974 value" beside "1,893,727 -> ..." read as two styles). */
+Test(text, diff_headline_groups_thousands)
+{
+    rdbl_diff d;
+    memset(&d, 0, sizeof d);
+    strcpy(d.before.file, "a.rdb");
+    strcpy(d.after.file, "b.rdb");
+    d.key_level = true;
+    d.summary.keys_before = 1893727;
+    d.summary.keys_after = 1900001;
+    d.summary.keys_changed = 222562;
+    d.summary.changed_value = 218974;
+    d.summary.changed_expiry = 3588;
+    d.summary.keys_grown = 120000;
+    d.summary.keys_shrunk = 98974;
+    d.summary.ttl_gained = 12345;
+    d.summary.encoding_changes = 1001;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    cr_assert(f != NULL);
+    rdbl_diff_report_opts o = {10, 0};
+    cr_assert(eq(int, rdbl_diff_write_text(f, &d, &o), RDBL_OK));
+    fclose(f);
+    cr_expect(not(eq(ptr, strstr(buf, "changed: 218,974 value, 3,588 expiry, 0 type; of the new "
+                                      "values 120,000 are bigger, 98,974 smaller"),
+                     NULL)),
+              "%s", buf);
+    cr_expect(not(eq(ptr, strstr(buf, "12,345 keys gained a TTL, 0 lost theirs; 1,001 changed "
+                                      "encoding"),
+                     NULL)),
+              "%s", buf);
+    free(buf);
 }
