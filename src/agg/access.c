@@ -123,7 +123,8 @@ static void count_add(rdbl_count *c, uint64_t keys, uint64_t mem)
     c->mem_bytes = rdbl__sadd(c->mem_bytes, mem);
 }
 
-rdbl_status rdbl_access_agg_add(rdbl_access_agg *a, const rdbl_key_facts *f)
+/* A key with an idle time or an LFU counter. */
+RDBL__AGG_OUTLINE static rdbl_status add_known(rdbl_access_agg *a, const rdbl_key_facts *f)
 {
     count_add(&a->s.idle[idle_bucket(f->idle_s)], 1, f->mem_bytes);
     bool cold_lru = f->idle_s >= 0 && f->idle_s >= a->s.cold_idle_s;
@@ -149,6 +150,16 @@ rdbl_status rdbl_access_agg_add(rdbl_access_agg *a, const rdbl_key_facts *f)
         return rdbl__kheap_offer(&a->hottest, f, (uint64_t)fr, f->mem_bytes, 0);
     }
     return RDBL_OK;
+}
+
+rdbl_status rdbl_access_agg_add(rdbl_access_agg *a, const rdbl_key_facts *f)
+{
+    if (f->idle_s < 0 && f->freq < 0) {
+        /* no access data (no LRU/LFU policy when saved): the usual case */
+        count_add(&a->s.idle[RDBL_IDLE_UNKNOWN], 1, f->mem_bytes);
+        return RDBL_OK;
+    }
+    return add_known(a, f);
 }
 
 rdbl_status rdbl_access_agg_merge(rdbl_access_agg *dst, const rdbl_access_agg *src)

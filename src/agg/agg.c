@@ -114,7 +114,8 @@ rdbl_status rdbl__agg_add_batch(rdbl_agg *a, const rdbl_key_facts *f, size_t n,
         size_t half = i + AHEAD / 2;
         if (half < n) {
             rdbl__prefix_prefetch(a->prefix, &ring[half % AHEAD], true);
-            rdbl__ttl_prefetch(a->ttl, &f[half]);
+            if (f[half].has_expire)
+                rdbl__ttl_prefetch(a->ttl, &f[half]);
         }
         st = add_prepared(a, &f[i], &ring[i % AHEAD], sizes, ctx);
         size_t far = i + AHEAD;

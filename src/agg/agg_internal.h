@@ -28,6 +28,9 @@ void rdbl__aopts_from_json(rdbl__aopts *out, const json_t *j);
  * ":*" marks a longer key ("cache:page:*"). Escaped, NUL-terminated. */
 void rdbl__key_family(const char *delims, rdbl_str key, char *out, size_t cap);
 
+/* Keeps a rare path out of line, so the common one needs no frame. */
+#define RDBL__AGG_OUTLINE __attribute__((noinline))
+
 /* ---- bounded heap of key entries (src/agg/heap.c) -------------------------
  * Keeps the cap best entries: score desc, score2 desc, then db, key bytes and
  * every other field, so the kept set and its order never depend on the
@@ -35,6 +38,8 @@ void rdbl__key_family(const char *delims, rdbl_str key, char *out, size_t cap);
 typedef struct rdbl__kheap {
     rdbl_key_entry *e;
     size_t n, cap;
+    uint64_t floor; /* an offer scoring below this cannot get in: the root's
+                       score once full, 0 before, UINT64_MAX without room */
 } rdbl__kheap;
 
 /* Recomputes score/score2/detail of an entry read back from JSON. */
@@ -42,9 +47,19 @@ typedef void (*rdbl__rescore_fn)(rdbl_key_entry *e);
 
 rdbl_status rdbl__kheap_init(rdbl__kheap *h, size_t cap);
 void rdbl__kheap_free(rdbl__kheap *h);
-/* Offers the key of f with these scores; copies it only if it gets in. */
-rdbl_status rdbl__kheap_offer(rdbl__kheap *h, const rdbl_key_facts *f, uint64_t score,
-                              uint64_t score2, uint64_t detail);
+/* rdbl__kheap_offer() past the floor check. */
+rdbl_status rdbl__kheap_offer_slow(rdbl__kheap *h, const rdbl_key_facts *f, uint64_t score,
+                                   uint64_t score2, uint64_t detail);
+/* Offers the key of f with these scores; copies it only if it gets in.
+ * Inline: most keys lose on score alone, a compare at the caller's site
+ * (5-6 offers a key: a call each cost more than the test). */
+static inline rdbl_status rdbl__kheap_offer(rdbl__kheap *h, const rdbl_key_facts *f,
+                                            uint64_t score, uint64_t score2, uint64_t detail)
+{
+    if (score < h->floor)
+        return RDBL_OK;
+    return rdbl__kheap_offer_slow(h, f, score, score2, detail);
+}
 rdbl_status rdbl__kheap_offer_entry(rdbl__kheap *h, const rdbl_key_entry *e);
 rdbl_status rdbl__kheap_merge(rdbl__kheap *dst, const rdbl__kheap *src);
 /* Best first. @return the number written. */

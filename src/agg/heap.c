@@ -60,6 +60,7 @@ rdbl_status rdbl__kheap_init(rdbl__kheap *h, size_t cap)
     h->n = 0;
     h->cap = cap;
     h->e = NULL;
+    h->floor = cap ? 0 : UINT64_MAX;
     if (cap) {
         h->e = calloc(cap, sizeof *h->e);
         if (!h->e)
@@ -77,6 +78,7 @@ void rdbl__kheap_free(rdbl__kheap *h)
     free(h->e);
     h->e = NULL;
     h->n = h->cap = 0;
+    h->floor = UINT64_MAX;
 }
 
 /* worse(a, b): a ranks after b. */
@@ -149,6 +151,8 @@ rdbl_status rdbl__kheap_offer_entry(rdbl__kheap *h, const rdbl_key_entry *e)
             return st;
         h->n++;
         sift_up(h, h->n - 1);
+        if (h->n == h->cap)
+            h->floor = h->e[0].score;
         return RDBL_OK;
     }
     if (!worse(&h->e[0], e))
@@ -157,16 +161,14 @@ rdbl_status rdbl__kheap_offer_entry(rdbl__kheap *h, const rdbl_key_entry *e)
     if (st != RDBL_OK)
         return st;
     sift_down(h, 0);
+    h->floor = h->e[0].score;
     return RDBL_OK;
 }
 
-rdbl_status rdbl__kheap_offer(rdbl__kheap *h, const rdbl_key_facts *f, uint64_t score,
-                              uint64_t score2, uint64_t detail)
+rdbl_status rdbl__kheap_offer_slow(rdbl__kheap *h, const rdbl_key_facts *f, uint64_t score,
+                                   uint64_t score2, uint64_t detail)
 {
     if (h->cap == 0)
-        return RDBL_OK;
-    /* Cheap exit before building the entry: most keys lose on score alone. */
-    if (h->n == h->cap && score < h->e[0].score)
         return RDBL_OK;
     rdbl_key_entry e;
     memset(&e, 0, sizeof e);

@@ -37,10 +37,12 @@ typedef struct enc_cache {
 
 #define PEND_MAX 64
 #define PEND_SLOTS 128
+/* Keyed by the memory model's name pointer (NULL: the stored encoding's
+ * name) and the stored encoding: the names are looked up at the flush. */
 typedef struct pend_combo {
     uint64_t db;
     const char *mem_enc;
-    const char *rdb_enc;
+    rdbl_encoding enc;
     rdbl_type type;
     rdbl_table_stats s;
 } pend_combo;
@@ -71,9 +73,14 @@ struct rdbl_tables_agg {
     unsigned npend;
 };
 
-unsigned rdbl_log2_bucket(uint64_t v)
+static inline unsigned log2_bucket(uint64_t v)
 {
     return v ? 64u - (unsigned)__builtin_clzll(v) : 0u;
+}
+
+unsigned rdbl_log2_bucket(uint64_t v)
+{
+    return log2_bucket(v);
 }
 
 static uint64_t bucket_lo(unsigned b)
@@ -230,7 +237,7 @@ static rdbl_table_row *enc_row_cached(rowvec *rv, enc_cache *c, rdbl_type type,
     return r;
 }
 
-static rdbl_status module_key(rdbl_tables_agg *t, const rdbl_key_facts *f);
+RDBL__AGG_OUTLINE static rdbl_status module_key(rdbl_tables_agg *t, const rdbl_key_facts *f);
 
 static rdbl_status flush_one(rdbl_tables_agg *t, const pend_combo *c)
 {
@@ -240,11 +247,12 @@ static rdbl_status flush_one(rdbl_tables_agg *t, const pend_combo *c)
         return RDBL_NOMEM;
     stats_add(&r->s, &c->s);
     stats_add(&t->types[c->type].s, &c->s);
-    r = enc_row_cached(&t->enc, t->mem_cache, c->type, c->mem_enc);
+    const char *rdb_enc = rdbl_encoding_name(c->enc);
+    r = enc_row_cached(&t->enc, t->mem_cache, c->type, c->mem_enc ? c->mem_enc : rdb_enc);
     if (!r)
         return RDBL_NOMEM;
     stats_add(&r->s, &c->s);
-    r = enc_row_cached(&t->rdb_enc, t->rdb_cache, c->type, c->rdb_enc);
+    r = enc_row_cached(&t->rdb_enc, t->rdb_cache, c->type, rdb_enc);
     if (!r)
         return RDBL_NOMEM;
     stats_add(&r->s, &c->s);
@@ -264,47 +272,61 @@ rdbl_status rdbl__tables_agg_flush(rdbl_tables_agg *t)
     return st;
 }
 
-static rdbl_status pend_add(rdbl_tables_agg *t, uint64_t db, rdbl_type ty, const char *mem_enc,
-                            const char *rdb_enc, const rdbl_table_stats *s)
+static pend_combo *pend_of(rdbl_tables_agg *t, const rdbl_key_facts *f, rdbl_type ty);
+
+/* pend_of() of a combination not pending: a new one at slot, after a
+ * flush when the set is full. */
+RDBL__AGG_OUTLINE static pend_combo *pend_new(rdbl_tables_agg *t, const rdbl_key_facts *f,
+                                              rdbl_type ty, unsigned slot)
 {
+    if (t->npend == PEND_MAX) {
+        if (rdbl__tables_agg_flush(t) != RDBL_OK)
+            return NULL;
+        return pend_of(t, f, ty);
+    }
+    pend_combo *c = &t->pend[t->npend++];
+    memset(c, 0, sizeof *c);
+    c->db = f->db;
+    c->mem_enc = f->mem_encoding;
+    c->enc = f->encoding;
+    c->type = ty;
+    t->pend_slot[slot] = (uint8_t)t->npend;
+    return c;
+}
+
+/* The pending combination of f (ty: its type, clamped), made if new.
+ * NULL when out of memory for a row at the flush a full set forces. */
+static pend_combo *pend_of(rdbl_tables_agg *t, const rdbl_key_facts *f, rdbl_type ty)
+{
+    const uint64_t db = f->db;
+    const char *mem_enc = f->mem_encoding;
+    const rdbl_encoding enc = f->encoding;
     uint64_t h = (db * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)(uintptr_t)mem_enc >> 3) ^
-                 ((uint64_t)(uintptr_t)rdb_enc << 7) ^ ((uint64_t)ty << 20);
+                 ((uint64_t)(unsigned)enc << 7) ^ ((uint64_t)ty << 20);
     h *= 0xbf58476d1ce4e5b9ull;
     unsigned slot = (unsigned)(h >> 57); /* 7 bits: PEND_SLOTS */
     for (;;) {
         unsigned at = t->pend_slot[slot];
         if (at == 0)
-            break;
+            return pend_new(t, f, ty, slot);
         pend_combo *c = &t->pend[at - 1];
-        if (c->db == db && c->type == ty && c->mem_enc == mem_enc && c->rdb_enc == rdb_enc) {
-            stats_add(&c->s, s);
-            return RDBL_OK;
-        }
+        if (c->db == db && c->mem_enc == mem_enc && c->enc == enc && c->type == ty)
+            return c;
         slot = (slot + 1) % PEND_SLOTS;
     }
-    if (t->npend == PEND_MAX) {
-        rdbl_status st = rdbl__tables_agg_flush(t);
-        if (st != RDBL_OK)
-            return st;
-        return pend_add(t, db, ty, mem_enc, rdb_enc, s);
-    }
-    pend_combo *c = &t->pend[t->npend++];
-    *c = (pend_combo){db, mem_enc, rdb_enc, ty, *s};
-    t->pend_slot[slot] = (uint8_t)t->npend;
-    return RDBL_OK;
+}
+
+static inline void dist_add(rdbl_count *d, uint64_t v, uint64_t mem)
+{
+    rdbl_count *c = &d[log2_bucket(v)];
+    c->keys++;
+    c->mem_bytes = rdbl__sadd(c->mem_bytes, mem);
 }
 
 rdbl_status rdbl__tables_agg_add_deferred(rdbl_tables_agg *t, const rdbl_key_facts *f)
 {
-    rdbl_table_stats s;
-    s.keys = 1;
-    s.mem_bytes = s.max_mem_bytes = f->mem_bytes;
-    s.rdb_bytes = f->rdb_bytes;
-    s.elements = s.max_elements = f->elements;
-    s.value_bytes = f->value_bytes;
-    s.keys_with_ttl = f->has_expire;
-    s.max_largest_element = f->largest_element;
     rdbl_type ty = (unsigned)f->type < RDBL_TYPE__COUNT ? f->type : RDBL_TYPE_MODULE;
+    const uint64_t mem = f->mem_bytes;
 
     if (f->has_expire && f->expire_ms <= t->ref_ms)
         t->sum.expired_keys++;
@@ -313,26 +335,31 @@ rdbl_status rdbl__tables_agg_add_deferred(rdbl_tables_agg *t, const rdbl_key_fac
         t->sum.empty_keys++;
     if (!f->modelled) {
         t->sum.unmodelled_keys++;
-        t->sum.unmodelled_mem_bytes = rdbl__sadd(t->sum.unmodelled_mem_bytes, f->mem_bytes);
+        t->sum.unmodelled_mem_bytes = rdbl__sadd(t->sum.unmodelled_mem_bytes, mem);
     }
-    t->sum.hash_fields_with_ttl = rdbl__sadd(t->sum.hash_fields_with_ttl, f->fields_with_ttl);
+    if (f->fields_with_ttl)
+        t->sum.hash_fields_with_ttl = rdbl__sadd(t->sum.hash_fields_with_ttl, f->fields_with_ttl);
 
-    rdbl_status st = pend_add(t, f->db, ty, rdbl__mem_enc(f), rdbl_encoding_name(f->encoding), &s);
-    if (st != RDBL_OK)
-        return st;
+    pend_combo *c = pend_of(t, f, ty);
+    if (!c)
+        return RDBL_NOMEM;
+    /* stats_add() of this key's figures, in line */
+    rdbl_table_stats *d = &c->s;
+    d->keys++;
+    d->mem_bytes = rdbl__sadd(d->mem_bytes, mem);
+    d->rdb_bytes = rdbl__sadd(d->rdb_bytes, f->rdb_bytes);
+    d->elements = rdbl__sadd(d->elements, f->elements);
+    d->value_bytes = rdbl__sadd(d->value_bytes, f->value_bytes);
+    d->keys_with_ttl += f->has_expire;
+    d->max_mem_bytes = mem > d->max_mem_bytes ? mem : d->max_mem_bytes;
+    d->max_elements = f->elements > d->max_elements ? f->elements : d->max_elements;
+    d->max_largest_element = f->largest_element > d->max_largest_element
+                                 ? f->largest_element
+                                 : d->max_largest_element;
 
-    rdbl_count *d = t->dist[ty][RDBL_DIST_ELEMENTS];
-    unsigned b = rdbl_log2_bucket(f->elements);
-    d[b].keys++;
-    d[b].mem_bytes = rdbl__sadd(d[b].mem_bytes, f->mem_bytes);
-    d = t->dist[ty][RDBL_DIST_MEMORY];
-    b = rdbl_log2_bucket(f->mem_bytes);
-    d[b].keys++;
-    d[b].mem_bytes = rdbl__sadd(d[b].mem_bytes, f->mem_bytes);
-    d = t->dist[ty][RDBL_DIST_LARGEST];
-    b = rdbl_log2_bucket(f->largest_element);
-    d[b].keys++;
-    d[b].mem_bytes = rdbl__sadd(d[b].mem_bytes, f->mem_bytes);
+    dist_add(t->dist[ty][RDBL_DIST_ELEMENTS], f->elements, mem);
+    dist_add(t->dist[ty][RDBL_DIST_MEMORY], mem, mem);
+    dist_add(t->dist[ty][RDBL_DIST_LARGEST], f->largest_element, mem);
     if (f->module.len || ty == RDBL_TYPE_MODULE)
         return module_key(t, f);
     return RDBL_OK;
@@ -432,7 +459,7 @@ rdbl_status rdbl_tables_agg_add_module_aux(rdbl_tables_agg *t, rdbl_str module,
 }
 
 /* Module values are counted in the module table as they are added. */
-static rdbl_status module_key(rdbl_tables_agg *t, const rdbl_key_facts *f)
+RDBL__AGG_OUTLINE static rdbl_status module_key(rdbl_tables_agg *t, const rdbl_key_facts *f)
 {
     char n[16];
     rdbl_escape_bytes(n, sizeof n, f->module.ptr, f->module.len);

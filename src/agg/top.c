@@ -44,7 +44,7 @@ void rdbl_top_agg_free(rdbl_top_agg *t)
     free(t);
 }
 
-rdbl_status rdbl_top_agg_add(rdbl_top_agg *t, const rdbl_key_facts *f)
+RDBL__AGG_OUTLINE static rdbl_status offer_all(rdbl_top_agg *t, const rdbl_key_facts *f)
 {
     rdbl_status st = rdbl__kheap_offer(&t->by_mem, f, f->mem_bytes, 0, 0);
     if (st == RDBL_OK)
@@ -52,6 +52,15 @@ rdbl_status rdbl_top_agg_add(rdbl_top_agg *t, const rdbl_key_facts *f)
     if (st == RDBL_OK && (unsigned)f->type < RDBL_TYPE__COUNT)
         st = rdbl__kheap_offer(&t->by_type[f->type], f, f->mem_bytes, 0, 0);
     return st;
+}
+
+rdbl_status rdbl_top_agg_add(rdbl_top_agg *t, const rdbl_key_facts *f)
+{
+    /* most keys get in no list: three compares */
+    if (f->mem_bytes < t->by_mem.floor && f->elements < t->by_elems.floor &&
+        ((unsigned)f->type >= RDBL_TYPE__COUNT || f->mem_bytes < t->by_type[f->type].floor))
+        return RDBL_OK;
+    return offer_all(t, f);
 }
 
 rdbl_status rdbl_top_agg_merge(rdbl_top_agg *dst, const rdbl_top_agg *src)

@@ -68,14 +68,21 @@ const char *rdbl_ttl_bucket_label(rdbl_ttl_bucket b)
     return (unsigned)b < RDBL_TTL__COUNT ? bucket_labels[b] : "unknown";
 }
 
-rdbl_ttl_bucket rdbl_ttl_bucket_of(int64_t ttl_ms)
+/* The limits ascend: past LT_1M, the bucket is one further for each limit
+ * at or below ttl_ms (compares without branches). */
+static inline rdbl_ttl_bucket bucket_of(int64_t ttl_ms)
 {
     if (ttl_ms <= 0)
         return RDBL_TTL_EXPIRED;
-    for (unsigned b = RDBL_TTL_LT_1M; b < RDBL_TTL_GE_30D; b++)
-        if (ttl_ms < bucket_limits[b])
-            return (rdbl_ttl_bucket)b;
-    return RDBL_TTL_GE_30D;
+    unsigned b = RDBL_TTL_LT_1M;
+    for (unsigned i = RDBL_TTL_LT_1M; i < RDBL_TTL_GE_30D; i++)
+        b += ttl_ms >= bucket_limits[i];
+    return (rdbl_ttl_bucket)b;
+}
+
+rdbl_ttl_bucket rdbl_ttl_bucket_of(int64_t ttl_ms)
+{
+    return bucket_of(ttl_ms);
 }
 
 /* expire - ref without overflow (file values are untrusted). */
@@ -87,8 +94,10 @@ static int64_t diff_sat(int64_t a, int64_t b)
     return d;
 }
 
-static int64_t minute_of(int64_t ms)
+static inline int64_t minute_of(int64_t ms)
 {
+    if (ms >= 0)
+        return (int64_t)((uint64_t)ms / 60000); /* cheaper than the signed division */
     int64_t m = ms / 60000;
     if (ms % 60000 < 0)
         m--;
@@ -166,17 +175,10 @@ static rdbl_status map_grow(rdbl_ttl_agg *t)
     return RDBL_OK;
 }
 
-static rdbl_status minute_add(rdbl_ttl_agg *t, int64_t minute, uint64_t keys, uint64_t mem)
+/* minute_add() of a minute not in the map. */
+RDBL__AGG_OUTLINE static rdbl_status minute_new(rdbl_ttl_agg *t, int64_t minute, uint64_t keys,
+                                                uint64_t mem)
 {
-    if (t->mcap) {
-        size_t i = map_find(t->fp, t->map, t->mcap, minute);
-        if (t->fp[i]) {
-            mslot *s = &t->map[i];
-            s->keys = rdbl__sadd(s->keys, keys);
-            s->mem = rdbl__sadd(s->mem, mem);
-            return RDBL_OK;
-        }
-    }
     if (t->mcount >= t->opts.o.expiry_minutes_cap) {
         t->untracked.keys = rdbl__sadd(t->untracked.keys, keys);
         t->untracked.mem_bytes = rdbl__sadd(t->untracked.mem_bytes, mem);
@@ -192,6 +194,20 @@ static rdbl_status minute_add(rdbl_ttl_agg *t, int64_t minute, uint64_t keys, ui
     t->map[i] = (mslot){minute, keys, mem};
     t->mcount++;
     return RDBL_OK;
+}
+
+static inline rdbl_status minute_add(rdbl_ttl_agg *t, int64_t minute, uint64_t keys, uint64_t mem)
+{
+    if (t->mcap) {
+        size_t i = map_find(t->fp, t->map, t->mcap, minute);
+        if (t->fp[i]) {
+            mslot *s = &t->map[i];
+            s->keys = rdbl__sadd(s->keys, keys);
+            s->mem = rdbl__sadd(s->mem, mem);
+            return RDBL_OK;
+        }
+    }
+    return minute_new(t, minute, keys, mem);
 }
 
 void rdbl__ttl_prefetch(const rdbl_ttl_agg *t, const rdbl_key_facts *f)
@@ -210,13 +226,14 @@ static void count_add(rdbl_count *c, uint64_t keys, uint64_t mem)
     c->mem_bytes = rdbl__sadd(c->mem_bytes, mem);
 }
 
-rdbl_status rdbl_ttl_agg_add(rdbl_ttl_agg *t, const rdbl_key_facts *f)
+/* rdbl_ttl_agg_add() of a key with a TTL or hash fields with TTLs. */
+RDBL__AGG_OUTLINE static rdbl_status add_timed(rdbl_ttl_agg *t, const rdbl_key_facts *f)
 {
     if (!f->has_expire) {
         count_add(&t->buckets[RDBL_TTL_NONE], 1, f->mem_bytes);
     } else {
         int64_t ttl = diff_sat(f->expire_ms, t->ref_ms);
-        count_add(&t->buckets[rdbl_ttl_bucket_of(ttl)], 1, f->mem_bytes);
+        count_add(&t->buckets[bucket_of(ttl)], 1, f->mem_bytes);
         if (ttl > 0) {
             rdbl_status st = minute_add(t, minute_of(f->expire_ms), 1, f->mem_bytes);
             if (st != RDBL_OK)
@@ -229,10 +246,19 @@ rdbl_status rdbl_ttl_agg_add(rdbl_ttl_agg *t, const rdbl_key_facts *f)
         t->field_mem = rdbl__sadd(t->field_mem, f->mem_bytes);
         if (f->min_field_expire_ms >= 0) {
             int64_t ttl = diff_sat(f->min_field_expire_ms, t->ref_ms);
-            count_add(&t->field_buckets[rdbl_ttl_bucket_of(ttl)], 1, f->mem_bytes);
+            count_add(&t->field_buckets[bucket_of(ttl)], 1, f->mem_bytes);
         }
     }
     return RDBL_OK;
+}
+
+rdbl_status rdbl_ttl_agg_add(rdbl_ttl_agg *t, const rdbl_key_facts *f)
+{
+    if (!f->has_expire && !f->fields_with_ttl) {
+        count_add(&t->buckets[RDBL_TTL_NONE], 1, f->mem_bytes);
+        return RDBL_OK;
+    }
+    return add_timed(t, f);
 }
 
 rdbl_status rdbl_ttl_agg_merge(rdbl_ttl_agg *dst, const rdbl_ttl_agg *src)

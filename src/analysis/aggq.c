@@ -119,6 +119,7 @@ struct rdbl__aggq {
     const rdbl_agg_opts *opts;     /* the aggregate's (read-only) */
     rdbl__compressor *cz;          /* the producer's, for helping */
     rdbl_key_facts sub[SUB];       /* the consumer's decoded records */
+    bool sub_ext[SUB];             /* sub[k]'s qext fields are off their defaults */
 };
 
 static size_t up8(size_t n)
@@ -229,36 +230,47 @@ static size_t rec_next(const uint8_t *rec, size_t pos)
     return pos;
 }
 
-/* Reads the record at rec + pos into *f (pointing into the batch).
- * @return the position of the next record. */
-static size_t decode(const uint8_t *rec, size_t pos, rdbl_key_facts *f)
+static const uint8_t none[1];
+
+/* Sets every field a qext carries to its default (rdbl_key_facts_init). */
+static void ext_reset(rdbl_key_facts *f)
 {
-    static const uint8_t none[1];
+    f->idle_s = -1;
+    f->freq = -1;
+    f->min_field_expire_ms = -1;
+    f->fields_with_ttl = 0;
+    f->compact_mem_bytes = 0;
+    f->compact_config = NULL;
+    f->sample = (rdbl_str){none, 0};
+    f->module = (rdbl_str){none, 0};
+    f->value_digest = 0;
+}
+
+/* Reads the record at rec + pos into *f (pointing into the batch), whose
+ * qext fields must be at their defaults: only the fields a record carries
+ * are written. *ext: whether the record had a qext (f's qext fields are
+ * off their defaults then). @return the position of the next record. */
+static size_t decode_over(const uint8_t *rec, size_t pos, rdbl_key_facts *f, bool *ext)
+{
     qcore c;
     memcpy(&c, rec + pos, sizeof c);
     const uint8_t *p = rec + pos + sizeof c;
-    *f = (rdbl_key_facts){
-        .db = c.db,
-        .key = {p, c.key_len},
-        .type = (rdbl_type)c.type,
-        .encoding = (rdbl_encoding)c.encoding,
-        .mem_encoding = c.mem_encoding,
-        .elements = c.elements,
-        .rdb_bytes = c.rdb_bytes,
-        .mem_bytes = c.mem_bytes,
-        .largest_element = c.largest_element,
-        .value_bytes = c.value_bytes,
-        .has_expire = (c.flags & QF_EXPIRE) != 0,
-        .expire_ms = c.expire_ms,
-        .idle_s = -1,
-        .freq = -1,
-        .sample = {none, 0},
-        .modelled = (c.flags & QF_MODELLED) != 0,
-        .min_field_expire_ms = -1,
-        .module = {none, 0},
-    };
+    f->db = c.db;
+    f->key = (rdbl_str){p, c.key_len};
+    f->type = (rdbl_type)c.type;
+    f->encoding = (rdbl_encoding)c.encoding;
+    f->mem_encoding = c.mem_encoding;
+    f->elements = c.elements;
+    f->rdb_bytes = c.rdb_bytes;
+    f->mem_bytes = c.mem_bytes;
+    f->largest_element = c.largest_element;
+    f->value_bytes = c.value_bytes;
+    f->has_expire = (c.flags & QF_EXPIRE) != 0;
+    f->expire_ms = c.expire_ms;
+    f->modelled = (c.flags & QF_MODELLED) != 0;
     p += up8(c.key_len);
-    if (c.flags & QF_EXT) {
+    *ext = (c.flags & QF_EXT) != 0;
+    if (*ext) {
         qext x;
         memcpy(&x, p, sizeof x);
         p += sizeof x;
@@ -279,6 +291,15 @@ static size_t decode(const uint8_t *rec, size_t pos, rdbl_key_facts *f)
         p += up8(x.config_len);
     }
     return (size_t)(p - rec);
+}
+
+/* Reads the record at rec + pos into *f. @return the next position. */
+static size_t decode(const uint8_t *rec, size_t pos, rdbl_key_facts *f)
+{
+    bool ext;
+    memset(f, 0, sizeof *f);
+    ext_reset(f);
+    return decode_over(rec, pos, f, &ext);
 }
 
 /* The records of a batch decoded into q->sub: sub[0] is record base. */
@@ -350,8 +371,12 @@ static rdbl_status add_batch(rdbl__aggq *q, batch *b)
     rdbl_status st = RDBL_OK;
     for (size_t base = 0; base < b->n && st == RDBL_OK; base += SUB) {
         size_t m = b->n - base < SUB ? b->n - base : SUB;
-        for (size_t k = 0; k < m; k++)
-            pos = decode(b->rec, pos, &q->sub[k]);
+        for (size_t k = 0; k < m; k++) {
+            /* most records have no qext: their slot keeps the defaults */
+            if (q->sub_ext[k])
+                ext_reset(&q->sub[k]);
+            pos = decode_over(b->rec, pos, &q->sub[k], &q->sub_ext[k]);
+        }
         if (q->fn) {
             for (size_t k = 0; k < m && st == RDBL_OK; k++)
                 st = q->fn(q->fn_user, &q->sub[k]);
@@ -408,6 +433,8 @@ static rdbl__aggq *start(rdbl_agg *agg, rdbl__aggq_fn fn, void *user)
     q->fn = fn;
     q->fn_user = user;
     q->opts = agg ? rdbl_agg_get_opts(agg) : NULL;
+    for (size_t k = 0; k < SUB; k++)
+        ext_reset(&q->sub[k]); /* calloc'd: the rest is 0 */
     for (size_t i = 0; i < NBATCH; i++) {
         q->all[i] = malloc(sizeof *q->all[i]);
         if (!q->all[i])
