@@ -251,7 +251,7 @@ size_t rdbl_prefix_agg_name(const rdbl_prefix_agg *p, uint32_t node, char *buf, 
 rdbl_str rdbl_prefix_agg_label(const rdbl_prefix_agg *p, uint32_t node);
 /* One key of the node's row (raw bytes, borrowed until the next add/merge;
  * ptr NULL when none): the same key whatever the order of the keys, the
- * number of threads or shards. At most 64 bytes: *truncated when the key
+ * number of threads or shards. At most 128 bytes: *truncated when the key
  * is longer. Every output writes it from here (escaped as keys are). */
 rdbl_str rdbl_prefix_agg_example(const rdbl_prefix_agg *p, uint32_t node, bool *truncated);
 /* How many distinct values the node's "*" stands for (0: its label has no

@@ -63,8 +63,12 @@ typedef struct pnode {
  * example of a union is the smaller of the two and merge or -j write the
  * same one. One field per node (its bytes in the node's slot of one slab,
  * EX_CAP bytes a slot: no arena to compact; the pattern view points into
- * the tree's slab), read through rdbl_prefix_agg_example(). */
-enum { EX_CAP = 64 };
+ * the tree's slab), read through rdbl_prefix_agg_example(). 128 bytes:
+ * Java and Django names run past 64 (Spring Session's index keys are ~110),
+ * and a segment shown as it is because it kept one value (unfold_constants)
+ * is read back from the example, which must hold it whole; 8 MiB more at
+ * a full default node budget. */
+enum { EX_CAP = 128 };
 #define EX_NONE UINT32_MAX
 #define EX_VIEW 0x80000000u /* ex_off: a slot of the view's own examples (exv) */
 

@@ -977,3 +977,29 @@ Test(prefix, hash_tags_with_the_delimiter_are_one_segment)
     check_sums(p, RDBL_PREFIX_ROOT);
     rdbl_prefix_agg_free(p);
 }
+
+/* A segment that keeps one value across its family is shown as it is,
+ * also past 64 bytes of key: Spring Session's index keys are ~110 bytes,
+ * and the mixed-case class name folds alone. The constant comes back from
+ * the example key, which must hold the segment whole. */
+Test(prefix, long_constant_segment_shown_literally)
+{
+    rdbl_prefix_agg *p;
+    cr_assert(eq(int, rdbl_prefix_agg_new(&p, NULL), RDBL_OK));
+    static const char *users[] = {"alice", "bob", "carol", "dave", "erin", "frank", "grace"};
+    char key[160];
+    for (int i = 0; i < 70; i++) {
+        snprintf(key, sizeof key,
+                 "spring:session:index:org.springframework.session."
+                 "FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME:%s%d",
+                 users[i % 7], i);
+        rdbl_key_facts f = fact(key, 100, false);
+        cr_assert(eq(int, rdbl_prefix_agg_add(p, &f), RDBL_OK));
+    }
+    const char *row = "spring:session:index:org.springframework.session."
+                      "FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME";
+    cr_assert(find(p, row) != UINT32_MAX, "the constant is not shown as it is");
+    cr_assert(eq(u64, node(p, row)->keys, 70));
+    check_sums(p, RDBL_PREFIX_ROOT);
+    rdbl_prefix_agg_free(p);
+}
