@@ -118,15 +118,9 @@ rdbl_status rdbl__agg_add_batch(rdbl_agg *a, const rdbl_key_facts *f, size_t n,
                 rdbl__ttl_prefetch(a->ttl, &f[half]);
         }
         st = add_prepared(a, &f[i], &ring[i % AHEAD], sizes, ctx);
+        /* no prefetch of the facts: the consumer has just decoded them
+         * (src/analysis/aggq.c), they are in this core's cache */
         size_t far = i + AHEAD;
-        if (far + AHEAD < n) {
-            /* the facts were written on the parsing thread's core: their
-             * lines come from there, ask for them before prepare needs
-             * them (the key bytes are fetched by prepare's own stage) */
-            const char *fp = (const char *)&f[far + AHEAD];
-            for (size_t o = 0; o < sizeof *f; o += 64)
-                __builtin_prefetch(fp + o);
-        }
         if (far < n) {
             rdbl__prefix_prepare(a->prefix, &f[far], &ring[far % AHEAD]);
             rdbl__prefix_prefetch(a->prefix, &ring[far % AHEAD], false);
