@@ -120,7 +120,8 @@ struct rdbl_prefix_agg {
 
 static inline uint64_t swar_hex(uint64_t v)
 {
-    return rdbl__swar_digit(v) | rdbl__swar_range(v, 'a', 'f') | rdbl__swar_range(v, 'A', 'F');
+    /* | 0x20 maps 'A'-'F' onto 'a'-'f', and no other byte into them */
+    return rdbl__swar_digit(v) | rdbl__swar_range(v | RDBL__B1 * 0x20, 'a', 'f');
 }
 
 /* Hex ids and hashes, the most common long ids, settled a word at a time:
@@ -220,7 +221,7 @@ static bool is_email(const uint8_t *s, size_t n)
 /* The byte classes fold() counts, 8 bytes at a time: one bit (the top bit
  * of the byte) per byte of the class. */
 typedef struct fold_masks {
-    uint64_t dig, hex, alnum, upper, lower, at;
+    uint64_t dig, hex, alnum, upper, lower;
 } fold_masks;
 
 static void fold_classify(uint64_t v, uint64_t keep, fold_masks *m)
@@ -234,7 +235,6 @@ static void fold_classify(uint64_t v, uint64_t keep, fold_masks *m)
     m->upper = letter & ~lo;
     m->alnum = d | letter;
     m->hex = d | (rdbl__swar_range(folded, 'a', 'f') & keep);
-    m->at = rdbl__swar_eq(v, '@') & keep;
 }
 
 static bool is_b64_byte(uint8_t c)
@@ -293,30 +293,44 @@ static bool is_hexc(uint8_t c)
     return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+/* The classes of a token's bytes, gathered while tok_scan looks for its
+ * end: most tokens are settled by them alone (tok_class). */
+enum { T_DIGIT = 1, T_LETTER = 2, T_UPPER = 4, T_OTHER = 8 };
+
+/* The end of the token at i (the next delimiter of the token pass, or n);
+ * *cls gets the T_* classes of its bytes. */
+static size_t tok_scan(const uint8_t *s, size_t n, size_t i, unsigned *cls)
+{
+    unsigned c = 0;
+    for (; i < n && !is_sub(s[i]); i++) {
+        uint8_t b = s[i];
+        if (is_digit(b))
+            c |= T_DIGIT;
+        else if (is_alpha(b))
+            c |= b <= 'Z' ? T_LETTER | T_UPPER : T_LETTER;
+        else
+            c |= T_OTHER;
+    }
+    *cls = c;
+    return i;
+}
+
 /* 0: a word or constant (stays), 1: an id ('*'), 2: letters then digits
- * ("worker36" -> "worker*"). */
-static int tok_class(const uint8_t *t, size_t m)
+ * ("worker36" -> "worker*"). cls: the token's T_* classes (tok_scan). */
+static int tok_class(const uint8_t *t, size_t m, unsigned cls)
 {
     size_t dig = 0, up = 0, low = 0, hex = 0, alnum = 0, head = 0, inner_up = 0;
     if (m == 0)
         return 0;
-    /* Most tokens are settled by one pass over their classes: a byte that
-     * is not a letter or digit (0), only digits (1), neither a digit nor a
-     * capital (0: every rule below needs a digit, but the mixed-case one,
-     * which needs a capital). */
-    bool any_dig = false, all_dig = true, any_up = false;
-    for (size_t i = 0; i < m; i++) {
-        uint8_t c = t[i];
-        bool d = is_digit(c);
-        if (!d && !is_alpha(c))
-            return 0;
-        any_dig |= d;
-        all_dig &= d;
-        any_up |= c >= 'A' && c <= 'Z';
-    }
-    if (all_dig)
+    /* Most tokens are settled by their classes: a byte that is not a
+     * letter or digit (0), only digits (1), neither a digit nor a capital
+     * (0: every rule below needs a digit, but the mixed-case one, which
+     * needs a capital). */
+    if (cls & T_OTHER)
+        return 0;
+    if (!(cls & T_LETTER))
         return 1;
-    if (!any_dig && !any_up)
+    if (!(cls & (T_DIGIT | T_UPPER)))
         return 0;
     for (size_t i = 0; i < m; i++) {
         uint8_t c = t[i];
@@ -417,10 +431,9 @@ static size_t tok_fold(const uint8_t *s, size_t n, uint8_t *buf, size_t cap)
     size_t o = 0, ntok = 0, nstar = 0, run = 0, ro = 0;
     bool changed = false;
     for (size_t i = 0; i <= n;) {
-        size_t j = i;
-        while (j < n && !is_sub(s[j]))
-            j++;
-        int cls = tok_class(s + i, j - i);
+        unsigned tc;
+        size_t j = tok_scan(s, n, i, &tc);
+        int cls = tok_class(s + i, j - i, tc);
         size_t want = cls == 1 ? 1 : cls == 2 ? 1 + (size_t)(j - i) : j - i;
         if (o + want + 1 > cap) {
             memcpy(buf + ro, s + run, o - ro);
@@ -496,28 +509,30 @@ static void fold(const uint8_t *s, size_t n, uint8_t *buf, const uint8_t **lab, 
         *lablen = 1;
         return;
     }
+    if (memchr(s, '@', n) && is_email(s, n)) {
+        buf[0] = '*';
+        *lab = buf;
+        *lablen = 1;
+        return;
+    }
     /* Class counts, a word at a time: whole words, then the last bytes as
      * an overlapping word (or, under 8 bytes, copied into one). */
     size_t digits = 0, hex = 0, alnum = 0;
-    uint64_t any_up = 0, any_low = 0, any_at = 0;
+    uint64_t any_up = 0, any_low = 0;
     for (size_t at = 0; at < n;) {
         uint64_t keep;
         size_t base;
         uint64_t v = next_word(s, n, &at, &keep, &base);
         fold_masks m;
         fold_classify(v, keep, &m);
-        digits += count8(m.dig);
-        hex += count8(m.hex);
+        /* digits and hex bytes in one count: at most 8 of each, so the
+         * digits fill the low 4 bits of the sum and the hex bytes the high */
+        size_t dh = (size_t)((((m.dig >> 7) | (m.hex >> 3)) * RDBL__B1) >> 56);
+        digits += dh & 15;
+        hex += dh >> 4;
         alnum += count8(m.alnum);
         any_up |= m.upper;
         any_low |= m.lower;
-        any_at |= m.at;
-    }
-    if (any_at && is_email(s, n)) {
-        buf[0] = '*';
-        *lab = buf;
-        *lablen = 1;
-        return;
     }
     /* Every rule below needs a digit, but the UUID one (36 hex characters
      * and dashes could all be letters) and random mixed-case tails. */
@@ -1712,12 +1727,15 @@ void rdbl__prefix_prepare(const rdbl_prefix_agg *p, const rdbl_key_facts *f, rdb
     uint32_t h = 0; /* the root's */
     uint64_t raws = 0; /* the folded segments' own hashes, chained (the example rank) */
     unsigned d = 0;
+    /* read once: the byte stores into x->buf could alias them for the compiler */
+    const int delim1 = p->delim1;
+    const bool no_fold = p->opts.o.no_fold;
     x->terminal = false;
     while (d < maxd) {
         size_t start = pos;
         unsigned any = 0, all = C_DIGIT;
-        if (p->delim1 >= 0) {
-            pos = scan1(k, pos, len, (uint8_t)p->delim1, &any, &all);
+        if (delim1 >= 0) {
+            pos = scan1(k, pos, len, (uint8_t)delim1, &any, &all);
         } else {
             while (pos < len) {
                 unsigned c = p->cls[k[pos]];
@@ -1736,7 +1754,7 @@ void rdbl__prefix_prepare(const rdbl_prefix_agg *p, const rdbl_key_facts *f, rdb
         }
         const uint8_t *lab = k + start;
         size_t n = pos - start;
-        if (p->opts.o.no_fold || n == 0) {
+        if (no_fold || n == 0) {
             /* as is */
         } else if (tag) {
             memcpy(x->buf[d], "{*}", 3); /* a hash tag of several fields: one id */
