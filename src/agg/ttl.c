@@ -261,6 +261,8 @@ rdbl_status rdbl_ttl_agg_add(rdbl_ttl_agg *t, const rdbl_key_facts *f)
     return add_timed(t, f);
 }
 
+static void sort_by_minute(rdbl_ttl_minute *v, size_t n);
+
 rdbl_status rdbl_ttl_agg_merge(rdbl_ttl_agg *dst, const rdbl_ttl_agg *src)
 {
     if (!dst->ref_set && src->ref_set)
@@ -286,6 +288,8 @@ rdbl_status rdbl_ttl_agg_merge(rdbl_ttl_agg *dst, const rdbl_ttl_agg *src)
             if (src->fp[i])
                 v[n++] = (rdbl_ttl_minute){src->map[i].minute, src->map[i].keys, src->map[i].mem};
     }
+    if (n)
+        sort_by_minute(v, n);
     rdbl_status st = RDBL_OK;
     for (size_t i = 0; i < n && st == RDBL_OK; i++)
         st = minute_add(dst, v[i].minute, v[i].keys, v[i].mem_bytes);

@@ -269,3 +269,39 @@ Test(ttl, many_minutes_sorted_and_top_by_memory)
         cr_assert(eq(i64, big[k].minute, top[k].minute));
     rdbl_ttl_agg_free(t);
 }
+
+/* Past the cap, a merge keeps the earliest of src's minutes that still fit
+ * (src is walked in minute order): which ones does not depend on src's
+ * hash-table order, which differs with the order its keys came in. */
+Test(ttl, merge_past_the_cap_keeps_the_earliest_minutes)
+{
+    rdbl_agg_opts o;
+    memset(&o, 0, sizeof o);
+    o.expiry_minutes_cap = 300;
+    const int64_t base = 1800000000LL * 1000;
+    rdbl_ttl_agg *dst, *src;
+    cr_assert(eq(int, rdbl_ttl_agg_new(&dst, &o), RDBL_OK));
+    cr_assert(eq(int, rdbl_ttl_agg_new(&src, &o), RDBL_OK));
+    rdbl_ttl_agg_set_now(dst, base - 3600000);
+    rdbl_ttl_agg_set_now(src, base - 3600000);
+    rdbl_key_facts f;
+    for (int i = 0; i < 100; i++) { /* dst: minutes 1000..1099 */
+        f = tf(true, base + (1000 + i) * 60000LL, 1);
+        rdbl_ttl_agg_add(dst, &f);
+    }
+    for (int i = 0; i < 290; i++) { /* src: minutes 0..289, scrambled */
+        int m = (i * 149) % 290;
+        f = tf(true, base + m * 60000LL, 1);
+        rdbl_ttl_agg_add(src, &f);
+    }
+    cr_assert(eq(int, rdbl_ttl_agg_merge(dst, src), RDBL_OK));
+    rdbl_ttl_summary s;
+    rdbl_ttl_agg_summary(dst, &s);
+    cr_assert(eq(u64, s.minutes, 300));
+    cr_assert(eq(u64, s.untracked.keys, 90));
+    rdbl_count early = rdbl_ttl_agg_minutes_sum(dst, base / 60000, base / 60000 + 199);
+    cr_assert(eq(u64, early.keys, 200), "tracked %llu of src's first 200 minutes",
+              (unsigned long long)early.keys);
+    rdbl_ttl_agg_free(dst);
+    rdbl_ttl_agg_free(src);
+}
