@@ -657,8 +657,10 @@ static inline uint32_t seg_hash(uint32_t parent_hash, uint8_t sep, const uint8_t
 
 static rdbl_status table_resize(rdbl_prefix_agg *p, uint32_t want)
 {
+    /* at most half full after a resize to want entries, and it grows at
+     * half (create): lookups probe a slot or two, not three to four */
     uint32_t size = 64;
-    while (size < want * 2u)
+    while (size < (uint64_t)want * 4 && size < (1u << 31))
         size <<= 1;
     uint64_t *t = calloc(size, sizeof *t);
     if (!t)
@@ -1073,7 +1075,7 @@ static uint64_t kmv_estimate(const rdbl_prefix_agg *p, uint32_t id)
 static uint32_t create(rdbl_prefix_agg *p, uint32_t parent, uint8_t sep, const uint8_t *lab,
                        size_t n, uint32_t h)
 {
-    if ((p->tused + 1) * 4 > (p->tmask + 1) * 3 && table_resize(p, p->tused + 1) != RDBL_OK)
+    if ((p->tused + 1) * 2 > p->tmask + 1 && table_resize(p, p->tused + 1) != RDBL_OK)
         return 0;
     uint32_t off;
     if (arena_put(p, lab, n, &off) != RDBL_OK)
