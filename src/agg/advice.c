@@ -626,8 +626,7 @@ static inline bool quiet(const rdbl_agg_opts *o, const rdbl_key_facts *f)
                                                           f->sample.ptr[0] != '{');
     return f->elements != 0 && f->elements < o->big_key_elements &&
            (f->elements < o->huge_collection_elements ||
-            (f->type != RDBL_TYPE_LIST && f->type != RDBL_TYPE_ZSET)) &&
-           true;
+            (f->type != RDBL_TYPE_LIST && f->type != RDBL_TYPE_ZSET));
 }
 
 RDBL__AGG_OUTLINE static rdbl_status add_key(rdbl_advice_agg *a, const rdbl_key_facts *f,

@@ -942,17 +942,9 @@ static void kmv_release(rdbl_prefix_agg *p, pnode *nd)
     nd->kmv = 0;
 }
 
-/* Whether h is past node nd's full values sketch: the common case once
- * the sketch is full (the node is in cache), checked before the call. */
-static inline bool kmv_past(const pnode *nd, uint32_t h)
+/* kmv_add() of a hash not past the node's full sketch: into its place. */
+RDBL__AGG_OUTLINE static void kmv_insert(rdbl_prefix_agg *p, uint32_t id, uint32_t h)
 {
-    return nd->kcut && h >= nd->kcut;
-}
-
-static void kmv_add(rdbl_prefix_agg *p, uint32_t id, uint32_t h)
-{
-    if (kmv_past(&p->nodes[id], h))
-        return;
     kmv *k = kmv_of(p, id);
     if (!k)
         return; /* out of memory: the estimate only loses this value */
@@ -975,6 +967,17 @@ static void kmv_add(rdbl_prefix_agg *p, uint32_t id, uint32_t h)
         k->n++;
     if (k->n == KMV_K)
         p->nodes[id].kcut = k->h[KMV_K - 1];
+}
+
+/* Adds value hash h to node id's sketch. Inline: once the sketch is full
+ * most hashes are past its cut, a compare at the caller's site (the node
+ * is in cache). */
+static inline void kmv_add(rdbl_prefix_agg *p, uint32_t id, uint32_t h)
+{
+    const pnode *nd = &p->nodes[id];
+    if (nd->kcut && h >= nd->kcut)
+        return;
+    kmv_insert(p, id, h);
 }
 
 static void kmv_union(rdbl_prefix_agg *dp, uint32_t d, const rdbl_prefix_agg *sp, uint32_t s)
@@ -1852,10 +1855,9 @@ rdbl_status rdbl__prefix_add_prep(rdbl_prefix_agg *p, const rdbl_key_facts *f,
             id = child_for_h(p, path[d], x->seg[i].sep, x->seg[i].lab, x->seg[i].len, h, true);
         if (!id)
             return RDBL_NOMEM;
-        if (x->seg[i].raw && p->nodes[id].kind == K_NORMAL) {
-            if (!kmv_past(&p->nodes[id], x->seg[i].raw))
-                kmv_add(p, id, x->seg[i].raw);
-        } else if (p->nodes[id].hash != h && p->nodes[id].kind == K_NORMAL) {
+        if (x->seg[i].raw && p->nodes[id].kind == K_NORMAL)
+            kmv_add(p, id, x->seg[i].raw);
+        else if (p->nodes[id].hash != h && p->nodes[id].kind == K_NORMAL) {
             const uint32_t vh = value_hash(x->seg[i].lab, x->seg[i].len); /* sampled out to "*" */
             kmv_add(p, id, vh);
             if (i + 1 == x->nseg && x->terminal)
