@@ -178,7 +178,8 @@ static qshape rec_shape(const rdbl_key_facts *f)
     return q;
 }
 
-/* Copies n bytes to d, padded to 8 with zeros; @return the end.
+/* Copies n bytes to d; @return d + n rounded up to 8 (the padding is never
+ * read back).
  *
  * On x86-64 the words go out as non-temporal stores: a batch's lines were
  * last read by the consumer's core, and an ordinary store must first take
